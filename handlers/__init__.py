@@ -1,0 +1,13 @@
+"""Telegram glue, one module per role or feature; every handler is registered here."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+
+def register_all(app: Application) -> None:
+    """Register every handler module, in the order they must see updates."""
+    from handlers import start, updates
+
+    updates.register(app)
+    start.register(app)

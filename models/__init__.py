@@ -1,0 +1,40 @@
+"""SQLModel tables; importing this package registers every table on SQLModel.metadata."""
+
+from models.accountability import Deduction, Inspection
+from models.cases import Assignment, Attachment, Case, DeadlineChange, Note, SupervisionOrder
+from models.enums import *  # noqa: F403
+from models.org import (
+    MAJOR_PROJECT_YUAN,
+    Department,
+    Enterprise,
+    Invitation,
+    Park,
+    Project,
+    RoleGrant,
+    User,
+)
+from models.system import AuditEvent, Counter, Draft, OutboxMessage, ProcessedUpdate
+
+__all__ = [
+    "MAJOR_PROJECT_YUAN",
+    "Assignment",
+    "Attachment",
+    "AuditEvent",
+    "Case",
+    "Counter",
+    "DeadlineChange",
+    "Deduction",
+    "Department",
+    "Draft",
+    "Enterprise",
+    "Inspection",
+    "Invitation",
+    "Note",
+    "OutboxMessage",
+    "Park",
+    "ProcessedUpdate",
+    "Project",
+    "RoleGrant",
+    "SupervisionOrder",
+    "User",
+]

@@ -1,0 +1,97 @@
+"""The application factory: wiring in one place, logic elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot.db import Database
+from bot.deps import Deps, make_calendar
+from bot.i18n import LANGUAGES, t
+from bot.outbox import OutboxWorker
+from bot.settings import Settings
+from handlers import register_all
+from handlers.menu import COMMANDS
+from scheduler.sweeps import sweep_job
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    sla_profile: str | None = None,
+    db: Database | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    """Build the PTB Application with every handler, the outbox worker and the sweep job."""
+    secret = settings.telegram.token.get_secret_value() if settings.telegram.token else None
+    token = token or secret
+    if not token:
+        raise ValueError("no Telegram token: set telegram.token or run the sandbox")
+    builder = ApplicationBuilder().token(token).defaults(Defaults(tzinfo=settings.time.zone))
+    base_url = base_url or settings.telegram.base_url
+    base_file_url = base_file_url or settings.telegram.base_file_url
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if rate_limiter:
+        # Paces every call within Telegram's limits and retries 429s after retry_after.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
+    app = builder.build()
+    db = db or Database(settings.database.url, echo=settings.database.echo)
+    app.bot_data["deps"] = Deps(
+        settings=settings,
+        db=db,
+        calendar=make_calendar(settings),
+        sla_profile=sla_profile or settings.sla.profile,
+    )
+    register_all(app)
+    app.add_error_handler(_log_error)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    deps: Deps = app.bot_data["deps"]
+    settings = deps.settings
+    deps.outbox = OutboxWorker(
+        db=deps.db,
+        bot=app.bot,
+        batch_size=settings.outbox.batch_size,
+        max_attempts=settings.outbox.max_attempts,
+        idle_poll=settings.outbox.idle_poll.as_timedelta().total_seconds(),
+    )
+    await deps.outbox.start()
+    await publish_commands(app)
+    if app.job_queue is not None:
+        interval = settings.time.sweep_interval.as_timedelta().total_seconds()
+        app.job_queue.run_repeating(sweep_job, interval=interval, first=1, name="sweep")
+
+
+async def _post_shutdown(app: Application) -> None:
+    deps: Deps = app.bot_data["deps"]
+    if deps.outbox is not None:
+        await deps.outbox.stop()
+    deps.db.dispose()
+
+
+async def publish_commands(app: Application) -> None:
+    """The menu everyone sees, per language; role-specific menus are set per chat on joining."""
+    everyone = [c for c in COMMANDS if not c.roles]
+    for lang in LANGUAGES:
+        commands = [BotCommand(c.name, t(lang, c.description)[:256]) for c in everyone]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
+    default = app.bot_data["deps"].settings.i18n.default_language
+    commands = [BotCommand(c.name, t(default, c.description)[:256]) for c in everyone]
+    await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+
+
+async def _log_error(update: object, context) -> None:  # type: ignore[no-untyped-def]
+    log.error("error while handling an update", exc_info=context.error)

@@ -1,0 +1,274 @@
+"""Settings: settings.toml, then .env, then DUBAN_<SECTION>__<KEY> environment variables."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from scheduler.durations import Duration as _Duration
+
+DEFAULT_SETTINGS_FILE = Path("settings.toml")
+CATEGORIES = ("permit", "utility", "land", "dispute", "other")
+
+
+def _parse_duration(value: Any) -> _Duration:
+    return _Duration.parse(value)
+
+
+Duration = Annotated[_Duration, BeforeValidator(_parse_duration), PlainSerializer(str)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Section):
+    """How the bot reaches Telegram (or a self-hosted / emulated Bot API server)."""
+
+    token: SecretStr | None = None
+    base_url: str | None = None
+    base_file_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+    bot_username: str = "duban_bot"
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("mode = 'webhook' needs webhook_url")
+        return self
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///./data/duban.db"
+    echo: bool = False
+
+
+class TimeSettings(_Section):
+    timezone: str = "Asia/Shanghai"
+    workday_end: time = time(18, 0)
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_workdays: list[date] = Field(default_factory=list)
+    sweep_interval: Duration = _Duration(60, "s")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("sweep_interval")
+    @classmethod
+    def _plain_interval(cls, value: _Duration) -> _Duration:
+        if value.is_working_days or value.as_timedelta().total_seconds() < 1:
+            raise ValueError("sweep_interval must be at least 1s and not in working days")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class NamedUnit(_Section):
+    code: str
+    name_zh: str
+    name_en: str
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: str) -> str:
+        if not value or not value.replace("_", "").replace("-", "").isalnum() or len(value) > 32:
+            raise ValueError(f"code {value!r} must be 1-32 letters, digits, '-' or '_'")
+        return value
+
+
+class Office(_Section):
+    name_zh: str
+    name_en: str
+
+
+class OrganisationSettings(_Section):
+    parks: list[NamedUnit] = Field(default_factory=list)
+    departments: list[NamedUnit] = Field(default_factory=list)
+    optimization_office: Office = Office(name_zh="县优化办", name_en="County Optimization Office")
+    supervisors_office: Office = Office(
+        name_zh="县纪委行政效能室", name_en="Discipline Commission Efficiency Office"
+    )
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> OrganisationSettings:
+        for label, units in (("parks", self.parks), ("departments", self.departments)):
+            seen: set[str] = set()
+            for unit in units:
+                if unit.code in seen:
+                    raise ValueError(f"{label}: code {unit.code!r} appears twice")
+                seen.add(unit.code)
+        return self
+
+
+class SlaPolicy(_Section):
+    """Time limits for one request category."""
+
+    completion: Duration = _Duration(5, "wd")
+    acknowledgement: Duration = _Duration(1, "wd")
+    reminders: list[Duration] = Field(default_factory=lambda: [_Duration(1, "wd")])
+    supervision: Duration = _Duration(3, "wd")
+    points_per_miss: float = 2.0
+    default_departments: list[str] = Field(default_factory=list)
+    confirmation: Duration = _Duration(3, "wd")
+
+    @field_validator("points_per_miss")
+    @classmethod
+    def _non_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("points_per_miss cannot be negative")
+        return value
+
+
+class SlaSettings(_Section):
+    profile: str = "standard"
+    profiles: dict[str, dict[str, SlaPolicy]] = Field(
+        default_factory=lambda: {"standard": {c: SlaPolicy() for c in CATEGORIES}}
+    )
+
+    @model_validator(mode="after")
+    def _complete_profiles(self) -> SlaSettings:
+        if self.profile not in self.profiles:
+            raise ValueError(f"profile {self.profile!r} is not defined under sla.profiles")
+        for name, policies in self.profiles.items():
+            missing = [c for c in CATEGORIES if c not in policies]
+            unknown = [c for c in policies if c not in CATEGORIES]
+            if missing:
+                raise ValueError(f"profiles.{name} lacks categories: {', '.join(missing)}")
+            if unknown:
+                raise ValueError(
+                    f"profiles.{name} has unknown categories: {', '.join(unknown)} "
+                    f"(known: {', '.join(CATEGORIES)})"
+                )
+        return self
+
+    def policy(self, category: str, profile: str | None = None) -> SlaPolicy:
+        return self.profiles[profile or self.profile][category]
+
+
+class I18nSettings(_Section):
+    default_language: Literal["zh", "en"] = "zh"
+
+
+class ConversationSettings(_Section):
+    timeout: Duration = _Duration(30, "m")
+
+
+class SandboxSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    rate_limits: bool = False
+    fault_rate: float = 0.0
+    sla_profile: str = "drill"
+    demo: bool = True
+
+
+class OutboxSettings(_Section):
+    batch_size: int = 50
+    max_attempts: int = 8
+    idle_poll: Duration = _Duration(2, "s")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, validated at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DUBAN_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        frozen=True,
+    )
+
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    time: TimeSettings = TimeSettings()
+    organisation: OrganisationSettings = OrganisationSettings()
+    sla: SlaSettings = SlaSettings()
+    i18n: I18nSettings = I18nSettings()
+    conversation: ConversationSettings = ConversationSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    outbox: OutboxSettings = OutboxSettings()
+
+    @model_validator(mode="after")
+    def _departments_exist(self) -> Settings:
+        codes = {d.code for d in self.organisation.departments}
+        for name, policies in self.sla.profiles.items():
+            for category, policy in policies.items():
+                for code in policy.default_departments:
+                    if code not in codes:
+                        raise ValueError(
+                            f"sla.profiles.{name}.{category}.default_departments names "
+                            f"unknown department {code!r}"
+                        )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=settings_path())
+        return init_settings, env_settings, dotenv_settings, toml, file_secret_settings
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("DUBAN_SETTINGS", str(DEFAULT_SETTINGS_FILE)))
+
+
+class SettingsError(Exception):
+    """A configuration mistake, explained in one message."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load and validate settings; raise SettingsError with every problem named by its key."""
+    path = settings_path()
+    if "DUBAN_SETTINGS" in os.environ and not path.is_file():
+        raise SettingsError(f"settings file {path} (from DUBAN_SETTINGS) does not exist")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"  {key}: {message}")
+        raise SettingsError(f"invalid settings in {path}:\n" + "\n".join(problems)) from None
+    except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from None

@@ -1,0 +1,150 @@
+"""Glue every handler shares: who is acting, in which language, and how refusals look."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlmodel import Session
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.deps import Deps
+from bot.i18n import t
+from bot.textsplit import escape, split_html
+from services.errors import DomainError
+from services.users import Actor, ensure_user, language_of, load_actor
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback_data)
+
+
+def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.application.bot_data["deps"]
+
+
+@dataclass
+class Ctx:
+    """One update as a handler sees it: the acting user, their language, the dependencies."""
+
+    update: Update
+    context: ContextTypes.DEFAULT_TYPE
+    deps: Deps
+    actor: Actor
+    lang: str
+
+    def t(self, msgid: str, /, **params: Any) -> str:
+        return t(self.lang, msgid, **params)
+
+    @property
+    def args(self) -> list[str]:
+        return list(self.context.args or [])
+
+    @property
+    def text(self) -> str:
+        message = self.update.effective_message
+        return (message.text or message.caption or "") if message else ""
+
+    async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run one service function in its own transaction, then wake the outbox."""
+        result = await self.deps.db.run(_call_kw, fn, kwargs)
+        self.deps.kick_outbox()
+        return result
+
+    async def reply(
+        self, text: str, *, buttons: Buttons | None = None, html: bool = True
+    ) -> Message | None:
+        """Answer in the chat of the update (an interactive reply, not an owed message)."""
+        chat = self.update.effective_chat
+        if chat is None:
+            return None
+        pieces = split_html(text) if html else [text]
+        sent = None
+        for i, piece in enumerate(pieces):
+            markup = markup_of(buttons) if i == len(pieces) - 1 else None
+            sent = await self.context.bot.send_message(
+                chat.id, piece, parse_mode=ParseMode.HTML if html else None, reply_markup=markup
+            )
+        return sent
+
+    async def edit(self, text: str, *, buttons: Buttons | None = None) -> None:
+        """Replace the pressed message's text and keyboard; fall back to a new message."""
+        query = self.update.callback_query
+        if query is None or query.message is None:
+            await self.reply(text, buttons=buttons)
+            return
+        try:
+            await query.edit_message_text(
+                split_html(text)[0], parse_mode=ParseMode.HTML, reply_markup=markup_of(buttons)
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                await self.reply(text, buttons=buttons)
+
+    async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        query = self.update.callback_query
+        if query is not None:
+            try:
+                await query.answer(text[:200] if text else None, show_alert=alert)
+            except BadRequest:
+                log.info("callback query %s was too old to answer", query.id)
+
+
+def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons
+        ]
+    )
+
+
+def _call_kw(session: Session, fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
+    return fn(session, **kwargs)
+
+
+def _identify(session: Session, *, tg_user: Any, default_language: str) -> tuple[Actor, str]:
+    user = ensure_user(
+        session,
+        telegram_id=tg_user.id,
+        display_name=tg_user.full_name,
+        username=tg_user.username,
+        language_code=tg_user.language_code,
+    )
+    return load_actor(session, user), language_of(user, default_language)
+
+
+Handler = Callable[[Ctx], Awaitable[None]]
+
+
+def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    """Resolve the acting user (never the chat), then run ``fn``; refusals become polite text."""
+
+    @functools.wraps(fn)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        tg_user = update.effective_user
+        if tg_user is None or tg_user.is_bot:
+            return
+        deps = deps_of(context)
+        actor, lang = await deps.db.run(
+            _identify, tg_user=tg_user, default_language=deps.settings.i18n.default_language
+        )
+        ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
+        try:
+            await fn(ctx)
+        except DomainError as exc:
+            message = ctx.t(exc.msgid, **exc.params)
+            if update.callback_query is not None:
+                await ctx.answer(message, alert=True)
+            else:
+                await ctx.reply("⚠️ " + escape(message))
+
+    return wrapper

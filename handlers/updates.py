@@ -1,0 +1,28 @@
+"""Telegram may deliver an update twice; the second delivery must change nothing."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
+
+from handlers.common import deps_of
+from services import updates
+
+FIRST_GROUP = -100
+LAST_GROUP = 100
+
+
+async def skip_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop processing an update that was already handled to the end."""
+    if await deps_of(context).db.run(updates.seen, update.update_id):
+        raise ApplicationHandlerStop
+
+
+async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Record the update once every handler ran; a crash before this lets a redelivery retry."""
+    await deps_of(context).db.run(updates.mark, update.update_id)
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, skip_seen), group=FIRST_GROUP)
+    app.add_handler(TypeHandler(Update, mark_done), group=LAST_GROUP)

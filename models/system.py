@@ -1,0 +1,91 @@
+"""Infrastructure tables: audit trail, outbox, conversation drafts, counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.base import code_field, json_field, text_field, utc_field
+from models.enums import OutboxStatus
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, and when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = utc_field(default_now=True, index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="users.id")
+    action: str = code_field(48)
+    entity: str = code_field(32)
+    entity_id: int | None = None
+    data: dict[str, Any] | None = json_field(default=None, nullable=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the system owes someone, written with the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    template: str = code_field(64)
+    text: str = text_field()
+    parse_mode: str | None = code_field(16, default="HTML", nullable=True)
+    # [[{"text": ..., "data": ...}, ...], ...]: plain data so services stay Telegram-free.
+    buttons: list[list[dict[str, str]]] | None = json_field(default=None, nullable=True)
+    # [{"kind": "photo"|"document", "file_id": ...}]: sent after the text.
+    attachments: list[dict[str, str]] | None = json_field(default=None, nullable=True)
+    dedupe_key: str = code_field(160, unique=True)
+    status: OutboxStatus = code_field(16, default=OutboxStatus.PENDING)
+    attempts: int = 0
+    next_attempt_at: datetime = utc_field(default_now=True)
+    created_at: datetime = utc_field(default_now=True)
+    sent_at: datetime | None = utc_field()
+    last_error: str | None = text_field(default=None, nullable=True)
+    telegram_message_id: int | None = None
+
+
+class Draft(SQLModel, table=True):
+    """A half-finished conversation (a report being written, a dispatch being chosen).
+
+    Kept in the database so a restart mid-conversation loses nothing.
+    """
+
+    __tablename__ = "drafts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True)
+    kind: str = code_field(32)
+    step: str = code_field(32)
+    data: dict[str, Any] = json_field(default_factory=dict)
+    created_at: datetime = utc_field(default_now=True)
+    updated_at: datetime = utc_field(default_now=True)
+    expires_at: datetime = utc_field(nullable=False, index=True)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled, so a redelivered update changes nothing."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    processed_at: datetime = utc_field(default_now=True, index=True)
+
+
+class Counter(SQLModel, table=True):
+    """Per-year sequences for human-readable numbers (2026-0001)."""
+
+    __tablename__ = "counters"
+
+    name: str = Field(sa_type=sa.String(32), primary_key=True)
+    value: int = 0

@@ -1,0 +1,128 @@
+"""People: who is writing, and what their roles allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from bot.i18n import normalize_language
+from models import RoleGrant, User
+from models.enums import Role
+from services import audit
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user with their active roles, loaded once per update."""
+
+    user: User
+    grants: tuple[RoleGrant, ...] = field(default_factory=tuple)
+
+    @property
+    def id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(g.role) for g in self.grants)
+
+    def has(self, *roles: Role) -> bool:
+        return any(Role(g.role) in roles for g in self.grants)
+
+    def department_ids(self, *roles: Role) -> set[int]:
+        wanted = roles or (Role.LIAISON, Role.HEAD)
+        return {g.department_id for g in self.grants if g.role in wanted and g.department_id}
+
+    def park_ids(self) -> set[int]:
+        return {g.park_id for g in self.grants if g.role == Role.PARK_OFFICER and g.park_id}
+
+    def enterprise_ids(self) -> set[int]:
+        return {
+            g.enterprise_id for g in self.grants if g.role == Role.ENTERPRISE and g.enterprise_id
+        }
+
+
+def ensure_user(
+    session: Session,
+    *,
+    telegram_id: int,
+    display_name: str,
+    username: str | None = None,
+    language_code: str | None = None,
+) -> User:
+    """Find or create the user for a Telegram account, refreshing name and language hint."""
+    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            display_name=display_name[:128],
+            username=username,
+            telegram_language=language_code,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session, actor_id=user.id, action="user.create", entity="users", entity_id=user.id
+        )
+    elif (user.display_name, user.username, user.telegram_language) != (
+        display_name[:128],
+        username,
+        language_code,
+    ):
+        user.display_name, user.username = display_name[:128], username
+        user.telegram_language = language_code
+        session.add(user)
+    return user
+
+
+def load_actor(session: Session, user: User) -> Actor:
+    grants = session.exec(
+        select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).all()
+    return Actor(user=user, grants=tuple(grants))
+
+
+def language_of(user: User, default: str) -> str:
+    """The user's chosen language, else Telegram's hint, else the default."""
+    if user.language:
+        return user.language
+    return normalize_language(user.telegram_language, default)
+
+
+def set_language(session: Session, *, user: User, language: str) -> User:
+    user.language = language
+    session.add(user)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="user.language",
+        entity="users",
+        entity_id=user.id,
+        data={"language": language},
+    )
+    return user
+
+
+def holders(
+    session: Session,
+    role: Role,
+    *,
+    department_id: int | None = None,
+    park_id: int | None = None,
+    enterprise_id: int | None = None,
+) -> list[User]:
+    """Active users holding ``role`` in the given scope."""
+    query = (
+        select(User)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == role, RoleGrant.revoked_at.is_(None), User.active)  # type: ignore[union-attr]
+    )
+    if department_id is not None:
+        query = query.where(RoleGrant.department_id == department_id)
+    if park_id is not None:
+        query = query.where(RoleGrant.park_id == park_id)
+    if enterprise_id is not None:
+        query = query.where(RoleGrant.enterprise_id == enterprise_id)
+    return list(session.exec(query.distinct()).all())
