@@ -7,7 +7,9 @@ from telegram.ext import Application
 
 def register_all(app: Application) -> None:
     """Register every handler module, in the order they must see updates."""
-    from handlers import start, updates
+    from handlers import conversation, start, updates
 
     updates.register(app)
     start.register(app)
+    # Feature modules register here, before the conversation router (it takes any text).
+    conversation.register(app)

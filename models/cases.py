@@ -96,6 +96,8 @@ class Assignment(SQLModel, table=True):
     result: str | None = text_field(default=None, nullable=True)
     returned_at: datetime | None = utc_field()
     return_reason: str | None = text_field(default=None, nullable=True)
+    # Set when the office has dealt with a return (re-dispatched or dismissed it).
+    return_handled_at: datetime | None = utc_field()
     reopened_count: int = 0
     # Bumped whenever due_at moves, so reminder dedupe keys are per deadline, not per row.
     deadline_version: int = 1

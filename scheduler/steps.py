@@ -11,3 +11,8 @@ from services.updates import prune as prune_updates
 @step("prune_processed_updates")
 def _prune_updates(session: Session, sweep: SweepContext) -> int:
     return prune_updates(session, now=sweep.now)
+
+
+@step("expire_drafts")
+def _expire_drafts(session: Session, sweep: SweepContext) -> int:
+    return drafts.expire(session, now=sweep.now, default_language=sweep.default_language)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:00:36.359683
+Create Date: 2026-11-27 11:05:40.229954
 """
 
 from collections.abc import Sequence
@@ -267,6 +267,7 @@ def upgrade() -> None:
     sa.Column('result', sa.Text(), nullable=True),
     sa.Column('returned_at', models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('return_reason', sa.Text(), nullable=True),
+    sa.Column('return_handled_at', models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reopened_count', sa.Integer(), nullable=False),
     sa.Column('deadline_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['acknowledged_by_user_id'], ['users.id'], ),

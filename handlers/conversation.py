@@ -1,0 +1,55 @@
+"""Routes free text, photos and documents to the user's open conversation (a Draft).
+
+Conversations live in the database, not in PTB's ConversationHandler state, so a restart in
+the middle of one loses nothing and a stale one expires with a note (see services.drafts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+from handlers.common import Ctx, handler
+from models import Draft
+from services import drafts
+
+Flow = Callable[[Ctx, Draft], Awaitable[None]]
+FLOWS: dict[str, Flow] = {}
+
+
+def flow(kind: str) -> Callable[[Flow], Flow]:
+    """Register the handler that continues drafts of ``kind`` with the user's next message."""
+
+    def decorate(fn: Flow) -> Flow:
+        FLOWS[kind] = fn
+        return fn
+
+    return decorate
+
+
+@handler
+async def route(ctx: Ctx) -> None:
+    """Continue the user's open conversation, or explain what to do."""
+    draft = await ctx.call(drafts.current, user_id=ctx.actor.id)
+    if draft is None or draft.kind not in FLOWS:
+        await ctx.reply(ctx.t("I did not understand that. Send /help to see what you can do."))
+        return
+    await FLOWS[draft.kind](ctx, draft)
+
+
+@handler
+async def cancel(ctx: Ctx) -> None:
+    """Abandon the open conversation; nothing half-done is submitted."""
+    had = await ctx.call(drafts.finish, user_id=ctx.actor.id)
+    if had:
+        await ctx.reply(ctx.t("Cancelled. Nothing was submitted."))
+    else:
+        await ctx.reply(ctx.t("There is nothing to cancel."))
+
+
+def register(app: Application) -> None:
+    """Registered last in group 0, so commands and buttons are matched first."""
+    app.add_handler(CommandHandler("cancel", cancel))
+    content = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & content, route))
