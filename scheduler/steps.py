@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from scheduler.sweeps import SweepContext, step
+from services import drafts
 from services.updates import prune as prune_updates
 
 
