@@ -9,7 +9,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 
 from bot.db import Database
 from bot.deps import Deps, make_calendar
-from bot.i18n import LANGUAGES, t
+from bot.i18n import LANGUAGES, set_default_language, t
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from handlers import register_all
@@ -46,6 +46,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
+    set_default_language(settings.i18n.default_language)
     db = db or Database(settings.database.url, echo=settings.database.echo)
     app.bot_data["deps"] = Deps(
         settings=settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from scheduler.sweeps import SweepContext, step
-from services import drafts
+from services import confirmation, drafts
 from services.updates import prune as prune_updates
 
 
@@ -17,3 +17,8 @@ def _prune_updates(session: Session, sweep: SweepContext) -> int:
 @step("expire_drafts")
 def _expire_drafts(session: Session, sweep: SweepContext) -> int:
     return drafts.expire(session, now=sweep.now, default_language=sweep.default_language)
+
+
+@step("auto_confirm_cases")
+def _auto_confirm(session: Session, sweep: SweepContext) -> int:
+    return confirmation.auto_confirm(session, now=sweep.now)

@@ -1,0 +1,336 @@
+"""The liaison's side: sign for, return, note progress, complete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import t
+from bot.settings import SlaPolicy
+from bot.textsplit import escape, shorten
+from models import Assignment, Case, Department, Note
+from models.enums import AssignmentStatus, CaseStatus, NoteKind, Role
+from models.types import utcnow
+from scheduler.calendar import WorkCalendar
+from services import access, audit, notify
+from services.cases import add_attachments
+from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.users import Actor
+
+OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
+
+
+def _mine(
+    session: Session, actor: Actor, assignment_id: int
+) -> tuple[Assignment, Case, Department]:
+    assignment = access.liaison_assignment(
+        session, actor, access.assignment_by_id(session, actor, assignment_id)
+    )
+    case = session.get(Case, assignment.case_id)
+    dept = session.get(Department, assignment.department_id)
+    assert case is not None and dept is not None
+    return assignment, case, dept
+
+
+def _closed_refusal(assignment: Assignment) -> InvalidState:
+    if assignment.status == AssignmentStatus.COMPLETED:
+        return InvalidState("Assignment {number} is already completed.", number=assignment.number)
+    if assignment.status == AssignmentStatus.RETURNED:
+        return InvalidState("Assignment {number} was returned.", number=assignment.number)
+    return InvalidState("Assignment {number} is no longer open.", number=assignment.number)
+
+
+def check_action(session: Session, *, actor: Actor, assignment_id: int, action: str) -> Assignment:
+    """Refuse early (before the liaison types a reason or result) what would be refused later."""
+    assignment, _case, _dept = _mine(session, actor, assignment_id)
+    if action == "done" and assignment.status == AssignmentStatus.ISSUED:
+        raise InvalidState("Sign for assignment {number} first.", number=assignment.number)
+    if action in ("done", "prog") and assignment.status != AssignmentStatus.ACKNOWLEDGED:
+        raise _closed_refusal(assignment)
+    if action in ("ret", "ask") and assignment.status not in OPEN:
+        raise _closed_refusal(assignment)
+    return assignment
+
+
+def acknowledge(
+    session: Session, *, actor: Actor, assignment_id: int, now: datetime | None = None
+) -> Assignment:
+    """签收: the liaison signs for the assignment personally."""
+    now = now or utcnow()
+    assignment, case, dept = _mine(session, actor, assignment_id)
+    if assignment.status == AssignmentStatus.ACKNOWLEDGED:
+        raise InvalidState("Assignment {number} is already signed for.", number=assignment.number)
+    if assignment.status != AssignmentStatus.ISSUED:
+        raise _closed_refusal(assignment)
+    assignment.status = AssignmentStatus.ACKNOWLEDGED
+    assignment.acknowledged_at = now
+    assignment.acknowledged_by_user_id = actor.id
+    session.add(assignment)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="assignment.acknowledge",
+        entity="assignments",
+        entity_id=assignment.id,
+        at=now,
+    )
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        template="assignment.acknowledged",
+        key=f"asg:{assignment.id}:ack",
+        render=lambda lang: (
+            "✍️ "
+            + t(
+                lang,
+                "{department} has signed for your case {number}.",
+                department=escape(notify.dept_name(lang, dept)),
+                number=f"<b>{escape(case.number)}</b>",
+            ),
+            None,
+        ),
+    )
+    return assignment
+
+
+def return_assignment(
+    session: Session, *, actor: Actor, assignment_id: int, reason: str, now: datetime | None = None
+) -> Assignment:
+    """退回: not this department's matter; it goes back to the office for re-dispatch."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("A return needs a reason (which department it belongs to, and why).")
+    assignment, case, dept = _mine(session, actor, assignment_id)
+    if assignment.status not in OPEN:
+        raise _closed_refusal(assignment)
+    assignment.status = AssignmentStatus.RETURNED
+    assignment.returned_at = now
+    assignment.return_reason = reason
+    session.add(assignment)
+    still_open = session.exec(
+        select(Assignment.id).where(
+            Assignment.case_id == case.id,
+            col(Assignment.status).in_((*OPEN, AssignmentStatus.COMPLETED)),
+        )
+    ).first()
+    if still_open is None:
+        case.status = CaseStatus.NEW
+        session.add(case)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="assignment.return",
+        entity="assignments",
+        entity_id=assignment.id,
+        data={"reason": reason},
+        at=now,
+    )
+    notify.tell(
+        session,
+        notify.office_for(session, case),
+        template="assignment.returned",
+        key=f"asg:{assignment.id}:returned",
+        render=lambda lang: (
+            "↩️ "
+            + t(
+                lang,
+                "{department} returned assignment {number}.",
+                department=escape(notify.dept_name(lang, dept)),
+                number=f"<b>{escape(assignment.number)}</b>",
+            )
+            + "\n"
+            + t(lang, "Reason: {reason}", reason=escape(reason))
+            + "\n"
+            + notify.case_header(session, lang, case),
+            [[{"text": t(lang, "Re-dispatch"), "data": f"c:dsp:{case.id}"}]],
+        ),
+    )
+    return assignment
+
+
+def add_progress(
+    session: Session, *, actor: Actor, assignment_id: int, text: str, now: datetime | None = None
+) -> Note:
+    now = now or utcnow()
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("Please write the progress note.")
+    assignment = check_action(session, actor=actor, assignment_id=assignment_id, action="prog")
+    note = Note(
+        case_id=assignment.case_id,
+        assignment_id=assignment.id,
+        author_user_id=actor.id,
+        kind=NoteKind.PROGRESS,
+        text=text,
+        created_at=now,
+    )
+    session.add(note)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="note.progress",
+        entity="notes",
+        entity_id=note.id,
+        data={"assignment": assignment.number},
+        at=now,
+    )
+    return note
+
+
+def complete(
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int,
+    result: str,
+    attachments: Sequence[dict[str, str]] = (),
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime | None = None,
+) -> Assignment:
+    """办结: record the result; when every department is done, ask the enterprise to confirm."""
+    now = now or utcnow()
+    result = (result or "").strip()
+    if not result:
+        raise InvalidInput("Please describe the result: what was done for the enterprise.")
+    assignment = check_action(session, actor=actor, assignment_id=assignment_id, action="done")
+    case = session.get(Case, assignment.case_id)
+    dept = session.get(Department, assignment.department_id)
+    assert case is not None and dept is not None
+    assignment.status = AssignmentStatus.COMPLETED
+    assignment.completed_at = now
+    assignment.completed_by_user_id = actor.id
+    assignment.result = result
+    session.add(assignment)
+    files = add_attachments(
+        session, case=case, attachments=attachments, uploader=actor.id, assignment_id=assignment.id
+    )
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="assignment.complete",
+        entity="assignments",
+        entity_id=assignment.id,
+        data={"late": now > assignment.due_at},
+        at=now,
+    )
+    key = f"asg:{assignment.id}:done:{assignment.reopened_count}"
+
+    def render(lang: str) -> tuple[str, None]:
+        return (
+            "✅ "
+            + t(
+                lang,
+                "{department} completed assignment {number}.",
+                department=escape(notify.dept_name(lang, dept)),
+                number=f"<b>{escape(assignment.number)}</b>",
+            )
+            + "\n"
+            + t(lang, "Result: {result}", result=escape(shorten(result, 2500))),
+            None,
+        )
+
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        template="assignment.completed",
+        key=key,
+        render=render,
+        attachments=files or None,
+    )
+    office = notify.office_for(session, case) + notify.heads_of(session, dept.id)  # type: ignore[arg-type]
+    office += notify.efficiency_head(session, case)
+    notify.tell(
+        session,
+        office,
+        template="assignment.completed.office",
+        key=key + ".office",
+        render=render,
+        exclude=actor.id,
+    )
+    _maybe_complete_case(session, case, now, calendar=calendar, sla=sla)
+    return assignment
+
+
+def _maybe_complete_case(
+    session: Session,
+    case: Case,
+    now: datetime,
+    *,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+) -> None:
+    """All active assignments completed (and no return waiting): ask the enterprise to confirm."""
+    statuses = session.exec(
+        select(Assignment.status, Assignment.return_handled_at).where(Assignment.case_id == case.id)
+    ).all()
+    active = [s for s, _ in statuses if s != AssignmentStatus.RETURNED]
+    waiting_returns = [
+        1 for s, handled in statuses if s == AssignmentStatus.RETURNED and handled is None
+    ]
+    if not active or waiting_returns or any(s != AssignmentStatus.COMPLETED for s in active):
+        return
+    if case.status != CaseStatus.DISPATCHED:
+        return
+    case.status = CaseStatus.AWAITING_CONFIRMATION
+    case.completed_at = now
+    case.confirm_due_at = calendar.add(now, sla(case.category).confirmation)
+    session.add(case)
+    audit.record(
+        session, actor_id=None, action="case.completed", entity="cases", entity_id=case.id, at=now
+    )
+
+    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
+        text = "\n".join(
+            [
+                "🏁 "
+                + t(
+                    lang,
+                    "Every department has completed your case {number}.",
+                    number=f"<b>{escape(case.number)}</b>",
+                ),
+                t(
+                    lang,
+                    "Are you satisfied with how it was handled? Please answer by {due}; "
+                    "without an answer the case is closed as confirmed.",
+                    due=notify.local_time(case.confirm_due_at),
+                ),
+            ]
+        )
+        return text, [
+            [
+                {"text": t(lang, "Satisfied"), "data": f"f:{case.id}:s"},
+                {"text": t(lang, "Mostly satisfied"), "data": f"f:{case.id}:m"},
+            ],
+            [{"text": t(lang, "Not satisfied"), "data": f"f:{case.id}:u"}],
+        ]
+
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        template="case.confirm",
+        key=f"case:{case.id}:confirm:{now.timestamp():.0f}",
+        render=render,
+    )
+
+
+def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list[Assignment]:
+    """The department's assignments, for its liaison and head; open ones first by deadline."""
+    departments = actor.department_ids(Role.LIAISON, Role.HEAD)
+    if not departments:
+        raise NotAllowed("Only department liaisons and heads have assignments.")
+    statuses = (*OPEN, AssignmentStatus.COMPLETED) if include_done else OPEN
+    return list(
+        session.exec(
+            select(Assignment)
+            .where(
+                col(Assignment.department_id).in_(departments), col(Assignment.status).in_(statuses)
+            )
+            .order_by(col(Assignment.due_at))
+            .limit(50)
+        ).all()
+    )

@@ -1,0 +1,574 @@
+"""An enterprise's case: reporting it, questions about it, declining it, reading it back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import t
+from bot.textsplit import escape, shorten
+from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
+from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
+from models.types import utcnow
+from services import access, audit, notify
+from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.numbers import case_number
+from services.users import Actor
+
+MIN_DESCRIPTION = 5
+MAX_DESCRIPTION = 4000
+MAX_ATTACHMENTS = 10
+OPEN_FOR_QUESTIONS = (CaseStatus.NEW, CaseStatus.INFO_REQUESTED, CaseStatus.DISPATCHED)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    case: Case
+    created: bool  # False when the same submission arrived before (a redelivered update)
+
+
+def parse_category(text: str) -> Category:
+    value = text.strip().lower()
+    aliases = {
+        "权证": "permit",
+        "办证": "permit",
+        "水电": "utility",
+        "用水用电": "utility",
+        "征地": "land",
+        "拆迁": "land",
+        "矛盾": "dispute",
+        "纠纷": "dispute",
+        "其它": "other",
+        "其他": "other",
+    }
+    value = aliases.get(value, value)
+    try:
+        return Category(value)
+    except ValueError:
+        raise InvalidInput(
+            "Unknown category {category}. Use permit, utility, land, dispute or other.",
+            category=text,
+        ) from None
+
+
+def clean_description(text: str) -> str:
+    text = (text or "").strip()
+    if len(text) < MIN_DESCRIPTION:
+        raise InvalidInput("Please describe the problem in a few words (at least 5 characters).")
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(
+            "The description is too long ({length} characters); please keep it under {limit}.",
+            length=len(text),
+            limit=MAX_DESCRIPTION,
+        )
+    return text
+
+
+def reporter_enterprise(session: Session, actor: Actor, enterprise_id: int | None) -> Enterprise:
+    ids = actor.enterprise_ids()
+    if not ids:
+        raise NotAllowed("Only registered enterprise contacts can report problems.")
+    if enterprise_id is None:
+        enterprise_id = min(ids)
+    if enterprise_id not in ids:
+        raise NotAllowed("You are not a contact of that enterprise.")
+    enterprise = session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound("That enterprise no longer exists.")
+    return enterprise
+
+
+def enterprise_projects(session: Session, *, actor: Actor) -> list[Project]:
+    """The projects a contact may file a case about."""
+    if not actor.enterprise_ids():
+        return []
+    return list(
+        session.exec(
+            select(Project)
+            .where(col(Project.enterprise_id).in_(actor.enterprise_ids()))
+            .order_by(col(Project.id))
+        ).all()
+    )
+
+
+def submit_case(
+    session: Session,
+    *,
+    actor: Actor,
+    category: str,
+    description: str,
+    project_id: int | None = None,
+    attachments: Sequence[dict[str, str]] = (),
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Submitted:
+    """Receive a case; tell the park office and the dispatchers."""
+    now = now or utcnow()
+    if idempotency_key:
+        earlier = session.exec(select(Case).where(Case.idempotency_key == idempotency_key)).first()
+        if earlier is not None:
+            return Submitted(case=earlier, created=False)
+    chosen = parse_category(category)
+    text = clean_description(description)
+    project = session.get(Project, project_id) if project_id is not None else None
+    if project_id is not None and (
+        project is None or project.enterprise_id not in actor.enterprise_ids()
+    ):
+        raise InvalidInput("That project is not one of your enterprise's projects.")
+    enterprise = reporter_enterprise(session, actor, project.enterprise_id if project else None)
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise InvalidInput("At most {limit} attachments per case.", limit=MAX_ATTACHMENTS)
+    case = Case(
+        number=case_number(session, now.astimezone(notify.ZONE).year),
+        enterprise_id=enterprise.id,  # type: ignore[arg-type]
+        project_id=project.id if project else None,
+        park_id=enterprise.park_id,
+        reporter_user_id=actor.id,
+        category=chosen,
+        description=text,
+        status=CaseStatus.NEW,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    session.add(case)
+    session.flush()
+    files = add_attachments(session, case=case, attachments=attachments, uploader=actor.id)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="case.submit",
+        entity="cases",
+        entity_id=case.id,
+        data={"number": case.number, "category": chosen.value, "attachments": len(files)},
+        at=now,
+    )
+    _announce(session, case, files)
+    return Submitted(case=case, created=True)
+
+
+def add_attachments(
+    session: Session,
+    *,
+    case: Case,
+    attachments: Sequence[dict[str, str]],
+    uploader: int,
+    assignment_id: int | None = None,
+) -> list[dict[str, str]]:
+    """Store attachments by Telegram file_id; returns them as outbox attachment items."""
+    items = []
+    for item in attachments:
+        kind = AttachmentKind(item.get("kind", "document"))
+        session.add(
+            Attachment(
+                case_id=case.id,  # type: ignore[arg-type]
+                assignment_id=assignment_id,
+                kind=kind,
+                file_id=item["file_id"],
+                file_unique_id=item.get("file_unique_id", item["file_id"]),
+                file_name=item.get("file_name"),
+                mime_type=item.get("mime_type"),
+                caption=item.get("caption"),
+                uploaded_by_user_id=uploader,
+            )
+        )
+        items.append(
+            {"kind": kind.value, "file_id": item["file_id"], "caption": item.get("caption") or ""}
+        )
+    return items
+
+
+def case_attachments(
+    session: Session, case_id: int, assignment_id: int | None = None
+) -> list[dict[str, str]]:
+    query = select(Attachment).where(Attachment.case_id == case_id)
+    query = query.where(Attachment.assignment_id == assignment_id)
+    return [
+        {"kind": a.kind, "file_id": a.file_id, "caption": a.caption or ""}
+        for a in session.exec(query.order_by(col(Attachment.id))).all()
+    ]
+
+
+def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None:
+    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
+        text = "\n".join(
+            [
+                "🆕 " + t(lang, "New case reported"),
+                notify.case_header(session, lang, case),
+                notify.description_block(lang, case),
+                t(lang, "Attachments: {count}", count=len(files)) if files else "",
+            ]
+        ).strip()
+        buttons = [
+            [{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}],
+            [
+                {"text": t(lang, "Ask the enterprise"), "data": f"c:ask:{case.id}"},
+                {"text": t(lang, "Decline"), "data": f"c:dec:{case.id}"},
+            ],
+        ]
+        return text, buttons
+
+    notify.tell(
+        session,
+        notify.office_for(session, case),
+        template="case.new",
+        key=f"case:{case.id}:new",
+        render=render,
+        attachments=files or None,
+    )
+
+
+def decline_case(
+    session: Session, *, actor: Actor, case_id: int, reason: str, now: datetime | None = None
+) -> Case:
+    """The office declines a case it cannot take up; the enterprise is told why."""
+    now = now or utcnow()
+    case = access.managed_case(session, actor, case_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Please give the enterprise a reason for declining.")
+    if case.status not in (CaseStatus.NEW, CaseStatus.INFO_REQUESTED):
+        raise InvalidState(
+            "Case {number} is already being handled; it cannot be declined now.", number=case.number
+        )
+    case.status = CaseStatus.DECLINED
+    case.decline_reason = reason
+    case.closed_at = now
+    session.add(case)
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="case.decline",
+        entity="cases",
+        entity_id=case.id,
+        data={"reason": reason},
+        at=now,
+    )
+
+    def render(lang: str) -> tuple[str, None]:
+        return (
+            t(lang, "Your case {number} was declined.", number=f"<b>{escape(case.number)}</b>")
+            + "\n"
+            + t(lang, "Reason: {reason}", reason=escape(reason)),
+            None,
+        )
+
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        template="case.declined",
+        key=f"case:{case.id}:declined",
+        render=render,
+    )
+    notify.tell(
+        session,
+        notify.office_for(session, case),
+        template="case.declined.office",
+        key=f"case:{case.id}:declined.office",
+        exclude=actor.id,
+        render=lambda lang: (
+            t(
+                lang,
+                "Case {number} was declined by {name}: {reason}",
+                number=escape(case.number),
+                name=escape(actor.user.display_name),
+                reason=escape(reason),
+            ),
+            None,
+        ),
+    )
+    return case
+
+
+def ask_enterprise(
+    session: Session,
+    *,
+    actor: Actor,
+    question: str,
+    case_id: int | None = None,
+    assignment_id: int | None = None,
+    now: datetime | None = None,
+) -> Note:
+    """A question from the office (about a case) or a liaison (about an assignment)."""
+    now = now or utcnow()
+    question = (question or "").strip()
+    if not question:
+        raise InvalidInput("Please write the question for the enterprise.")
+    assignment = None
+    if assignment_id is not None:
+        assignment = access.liaison_assignment(
+            session, actor, access.assignment_by_id(session, actor, assignment_id)
+        )
+        case = session.get(Case, assignment.case_id)
+        assert case is not None
+        if assignment.status not in ("issued", "acknowledged"):
+            raise InvalidState("Assignment {number} is no longer open.", number=assignment.number)
+    elif case_id is not None:
+        case = access.managed_case(session, actor, case_id)
+    else:
+        raise InvalidInput("Say which case or assignment the question is about.")
+    if case.status not in OPEN_FOR_QUESTIONS:
+        raise InvalidState("Case {number} is no longer open for questions.", number=case.number)
+    note = Note(
+        case_id=case.id,
+        assignment_id=assignment.id if assignment else None,  # type: ignore[arg-type]
+        author_user_id=actor.id,
+        kind=NoteKind.QUESTION,
+        text=question,
+        created_at=now,
+    )
+    session.add(note)
+    if assignment is None and case.status == CaseStatus.NEW:
+        case.status = CaseStatus.INFO_REQUESTED
+        session.add(case)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="note.question",
+        entity="notes",
+        entity_id=note.id,
+        data={"case": case.number},
+        at=now,
+    )
+    asker = _asker_label(session, actor, assignment)
+
+    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
+        text = "\n".join(
+            [
+                "❓ "
+                + t(
+                    lang,
+                    "A question about your case {number}",
+                    number=f"<b>{escape(case.number)}</b>",
+                ),
+                t(lang, "From: {who}", who=escape(asker(lang))),
+                "",
+                escape(question),
+            ]
+        )
+        return text, [[{"text": t(lang, "Reply"), "data": f"q:rep:{note.id}"}]]
+
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        template="note.question",
+        key=f"note:{note.id}:question",
+        render=render,
+    )
+    return note
+
+
+def _asker_label(session: Session, actor: Actor, assignment: Assignment | None):  # type: ignore[no-untyped-def]
+    if assignment is not None:
+        dept = session.get(Department, assignment.department_id)
+        return lambda lang: notify.dept_name(lang, dept) if dept else actor.user.display_name
+    return lambda lang: t(lang, "the efficiency office")
+
+
+def question_for_reply(session: Session, *, actor: Actor, note_id: int) -> Note:
+    """The question an enterprise contact is about to answer (checked before they type)."""
+    note = session.get(Note, note_id)
+    if note is None or note.kind != NoteKind.QUESTION:
+        raise NotFound("That question does not exist.")
+    case = session.get(Case, note.case_id)
+    if case is None or case.enterprise_id not in actor.enterprise_ids():
+        raise NotAllowed("That question was not sent to you.")
+    if case.status in (CaseStatus.CLOSED, CaseStatus.DECLINED):
+        raise InvalidState(
+            "Case {number} is closed; the question no longer needs an answer.", number=case.number
+        )
+    return note
+
+
+def answer_question(
+    session: Session,
+    *,
+    actor: Actor,
+    note_id: int,
+    answer: str,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Note:
+    """The enterprise's answer goes back into the thread it was asked in."""
+    now = now or utcnow()
+    if idempotency_key:
+        earlier = session.exec(select(Note).where(Note.idempotency_key == idempotency_key)).first()
+        if earlier is not None:
+            return earlier
+    question = question_for_reply(session, actor=actor, note_id=note_id)
+    answer = (answer or "").strip()
+    if not answer:
+        raise InvalidInput("Please write your answer.")
+    case = session.get(Case, question.case_id)
+    assert case is not None
+    note = Note(
+        case_id=case.id,
+        assignment_id=question.assignment_id,
+        author_user_id=actor.id,  # type: ignore[arg-type]
+        kind=NoteKind.ANSWER,
+        text=answer,
+        reply_to_note_id=question.id,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    session.add(note)
+    if question.assignment_id is None and case.status == CaseStatus.INFO_REQUESTED:
+        case.status = CaseStatus.NEW
+        session.add(case)
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="note.answer",
+        entity="notes",
+        entity_id=note.id,
+        data={"question": question.id},
+        at=now,
+    )
+    recipients: list[User] = notify.users_by_ids(session, [question.author_user_id])  # type: ignore[list-item]
+    if question.assignment_id is None:
+        recipients += notify.office_for(session, case)
+    buttons_for = _answer_buttons(question, case)
+
+    def render(lang: str) -> tuple[str, list[list[dict[str, str]]] | None]:
+        text = "\n".join(
+            [
+                "💬 "
+                + t(
+                    lang,
+                    "The enterprise answered about case {number}",
+                    number=f"<b>{escape(case.number)}</b>",
+                ),
+                t(lang, "Question: {text}", text=escape(shorten(question.text, 500))),
+                t(lang, "Answer: {text}", text=escape(answer)),
+            ]
+        )
+        return text, buttons_for(lang)
+
+    notify.tell(
+        session, recipients, template="note.answer", key=f"note:{note.id}:answer", render=render
+    )
+    return note
+
+
+def _answer_buttons(question: Note, case: Case):  # type: ignore[no-untyped-def]
+    def buttons(lang: str) -> list[list[dict[str, str]]] | None:
+        if question.assignment_id is None and case.status == CaseStatus.NEW:
+            return [[{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}]]
+        return None
+
+    return buttons
+
+
+@dataclass
+class CaseView:
+    case: Case
+    enterprise: Enterprise
+    project: Project | None
+    assignments: list[Assignment] = field(default_factory=list)
+    departments: dict[int, Department] = field(default_factory=dict)
+    timeline: list[tuple[datetime, str, dict[str, str]]] = field(default_factory=list)
+
+
+def my_cases(session: Session, *, actor: Actor, limit: int = 20) -> list[CaseView]:
+    """An enterprise contact's cases, newest first, with their assignments."""
+    if not actor.has(Role.ENTERPRISE):
+        raise NotAllowed("Only enterprise contacts have cases of their own; try /help.")
+    cases = session.exec(
+        select(Case)
+        .where(col(Case.enterprise_id).in_(actor.enterprise_ids()))
+        .order_by(col(Case.id).desc())
+        .limit(limit)
+    ).all()
+    return [_view(session, case, with_timeline=False) for case in cases]
+
+
+def case_view(session: Session, *, actor: Actor, number: str) -> CaseView:
+    """One case with its assignments and timeline, if the actor may see it."""
+    return _view(session, access.case_by_number(session, actor, number), with_timeline=True)
+
+
+def _view(session: Session, case: Case, *, with_timeline: bool) -> CaseView:
+    enterprise = session.get(Enterprise, case.enterprise_id)
+    assert enterprise is not None
+    view = CaseView(
+        case=case,
+        enterprise=enterprise,
+        project=session.get(Project, case.project_id) if case.project_id else None,
+    )
+    view.assignments = list(
+        session.exec(
+            select(Assignment).where(Assignment.case_id == case.id).order_by(col(Assignment.id))
+        ).all()
+    )
+    for a in view.assignments:
+        dept = session.get(Department, a.department_id)
+        if dept is not None:
+            view.departments[a.department_id] = dept
+    if with_timeline:
+        view.timeline = _timeline(session, case, view)
+    return view
+
+
+def _timeline(
+    session: Session, case: Case, view: CaseView
+) -> list[tuple[datetime, str, dict[str, str]]]:
+    """(when, English message id, params) entries, oldest first."""
+    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, "Reported", {})]
+    for a in view.assignments:
+        dept = view.departments.get(a.department_id)
+        params = {
+            "number": a.number,
+            "dept_zh": dept.name_zh if dept else "?",
+            "dept_en": dept.name_en if dept else "?",
+        }
+        entries.append((a.issued_at, "Assigned to {dept} ({number})", params))
+        if a.acknowledged_at:
+            entries.append((a.acknowledged_at, "Signed for by {dept}", params))
+        if a.returned_at:
+            entries.append(
+                (
+                    a.returned_at,
+                    "Returned by {dept}: {reason}",
+                    {**params, "reason": a.return_reason or ""},
+                )
+            )
+        if a.completed_at:
+            entries.append(
+                (
+                    a.completed_at,
+                    "Completed by {dept}: {result}",
+                    {**params, "result": a.result or ""},
+                )
+            )
+    notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(col(Note.id))).all()
+    labels = {
+        NoteKind.QUESTION: "Question: {text}",
+        NoteKind.ANSWER: "Answer: {text}",
+        NoteKind.PROGRESS: "Progress: {text}",
+        NoteKind.RETURN: "Note: {text}",
+        NoteKind.RESULT: "Result: {text}",
+        NoteKind.SYSTEM: "Note: {text}",
+    }
+    for note in notes:
+        entries.append((note.created_at, labels[NoteKind(note.kind)], {"text": note.text}))
+    if case.closed_at and case.status == CaseStatus.CLOSED:
+        if case.confirmed_by_default:
+            entries.append((case.closed_at, "Closed: confirmed by default (no answer in time)", {}))
+        else:
+            entries.append(
+                (
+                    case.closed_at,
+                    "Closed: {satisfaction}",
+                    {"satisfaction": case.satisfaction or ""},
+                )
+            )
+    if case.status == CaseStatus.DECLINED and case.closed_at:
+        entries.append(
+            (case.closed_at, "Declined: {reason}", {"reason": case.decline_reason or ""})
+        )
+    entries.sort(key=lambda e: e[0])
+    return entries

@@ -1,0 +1,245 @@
+"""The enterprise confirms the result: satisfied, mostly satisfied, or not (which reopens)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import t
+from bot.settings import SlaPolicy
+from bot.textsplit import escape
+from models import Assignment, Case, Department, Note
+from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
+from models.types import utcnow
+from scheduler.calendar import WorkCalendar
+from services import access, audit, notify
+from services.dispatch import assignment_card, liaison_buttons
+from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.users import Actor
+
+SATISFACTION_NAMES = {
+    Satisfaction.SATISFIED: "satisfied",
+    Satisfaction.MOSTLY: "mostly satisfied",
+    Satisfaction.UNSATISFIED: "not satisfied",
+}
+ALIASES = {
+    "s": "satisfied",
+    "m": "mostly",
+    "u": "unsatisfied",
+    "满意": "satisfied",
+    "基本满意": "mostly",
+    "不满意": "unsatisfied",
+}
+
+
+def parse_satisfaction(text: str) -> Satisfaction:
+    value = ALIASES.get(text.strip().lower(), text.strip().lower())
+    try:
+        return Satisfaction(value)
+    except ValueError:
+        raise InvalidInput("Answer satisfied, mostly or unsatisfied.") from None
+
+
+def confirmable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
+    """The case this contact is asked to confirm (checked before they type a reason)."""
+    case = access.case_by_id(session, actor, case_id)
+    if case.enterprise_id not in actor.enterprise_ids():
+        raise NotAllowed(
+            "Only the enterprise that reported case {number} can confirm it.", number=case.number
+        )
+    if case.status != CaseStatus.AWAITING_CONFIRMATION:
+        raise InvalidState(
+            "Case {number} is not waiting for your confirmation.", number=case.number
+        )
+    return case
+
+
+def confirm(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    satisfaction: Satisfaction,
+    note: str = "",
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime | None = None,
+) -> Case:
+    """Close the case, or (not satisfied) reopen its completed assignments with a new deadline."""
+    now = now or utcnow()
+    case = confirmable_case(session, actor=actor, case_id=case_id)
+    note = (note or "").strip()
+    if satisfaction == Satisfaction.UNSATISFIED and not note:
+        raise InvalidInput("Please say what is still wrong, so the departments can fix it.")
+    case.satisfaction = satisfaction
+    case.satisfaction_note = note or None
+    audit.record(
+        session,
+        actor_id=actor.id,
+        action="case.confirm",
+        entity="cases",
+        entity_id=case.id,
+        data={"satisfaction": satisfaction.value, "note": note},
+        at=now,
+    )
+    if satisfaction != Satisfaction.UNSATISFIED:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+        session.add(case)
+        _tell_office_closed(session, case, satisfaction.value, note)
+        return case
+    _reopen(session, actor, case, note, calendar, sla, now)
+    return case
+
+
+def _tell_office_closed(session: Session, case: Case, label: str, note: str) -> None:
+    def render(lang: str) -> tuple[str, None]:
+        text = t(
+            lang,
+            "Case {number} closed: the enterprise is {satisfaction}.",
+            number=f"<b>{escape(case.number)}</b>",
+            satisfaction=t(lang, label),
+        )
+        if note:
+            text += "\n" + escape(note)
+        return text, None
+
+    notify.tell(
+        session,
+        notify.office_for(session, case),
+        template="case.closed",
+        key=f"case:{case.id}:closed",
+        render=render,
+    )
+
+
+def _reopen(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    reason: str,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime,
+) -> None:
+    due = calendar.add(now, sla(case.category).completion)
+    reopened = session.exec(
+        select(Assignment)
+        .where(Assignment.case_id == case.id, Assignment.status == AssignmentStatus.COMPLETED)
+        .order_by(col(Assignment.id))
+    ).all()
+    for assignment in reopened:
+        session.add(
+            Note(
+                case_id=case.id,
+                assignment_id=assignment.id,
+                author_user_id=actor.id,  # type: ignore[arg-type]
+                kind=NoteKind.SYSTEM,
+                created_at=now,
+                text=f"Reopened: {reason} / previous result: {assignment.result or ''}",
+            )
+        )
+        assignment.status = AssignmentStatus.ACKNOWLEDGED
+        assignment.completed_at = None
+        assignment.completed_by_user_id = None
+        assignment.reopened_count += 1
+        assignment.due_at = due
+        assignment.deadline_version += 1
+        session.add(assignment)
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="assignment.reopen",
+            entity="assignments",
+            entity_id=assignment.id,
+            data={"reason": reason, "due_at": due.isoformat()},
+            at=now,
+        )
+    case.status = CaseStatus.DISPATCHED
+    case.completed_at = None
+    case.confirm_due_at = None
+    session.add(case)
+    session.flush()
+    for assignment in reopened:
+        dept = session.get(Department, assignment.department_id)
+
+        def render(
+            lang: str, a: Assignment = assignment
+        ) -> tuple[str, list[list[dict[str, str]]] | None]:
+            head = "🔁 " + t(
+                lang,
+                "The enterprise is not satisfied; assignment {number} is reopened.",
+                number=f"<b>{escape(a.number)}</b>",
+            )
+            why = t(lang, "Reason: {reason}", reason=escape(reason))
+            card = assignment_card(session, lang, a, calendar, now)
+            return f"{head}\n{why}\n\n{card}", liaison_buttons(lang, a)
+
+        key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
+        notify.tell(
+            session,
+            notify.liaisons_of(session, assignment.department_id),
+            template="assignment.reopened",
+            key=key,
+            render=render,
+        )
+        notify.tell(
+            session,
+            notify.office_for(session, case) + notify.heads_of(session, dept.id),  # type: ignore[union-attr,arg-type]
+            template="assignment.reopened.office",
+            key=key + ".office",
+            render=lambda lang, a=assignment: (
+                "🔁 "
+                + t(
+                    lang,
+                    "The enterprise is not satisfied; assignment {number} is reopened.",
+                    number=f"<b>{escape(a.number)}</b>",
+                )
+                + "\n"
+                + t(lang, "Reason: {reason}", reason=escape(reason)),
+                None,
+            ),
+        )
+
+
+def auto_confirm(session: Session, *, now: datetime) -> int:
+    """Sweep step: no answer in time closes the case as confirmed by default, recorded as such."""
+    due = session.exec(
+        select(Case)
+        .where(
+            Case.status == CaseStatus.AWAITING_CONFIRMATION,
+            col(Case.confirm_due_at) <= now,
+        )
+        .limit(500)
+    ).all()
+    for case in due:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = now
+        case.confirmed_by_default = True
+        session.add(case)
+        audit.record(
+            session,
+            actor_id=None,
+            action="case.confirm_default",
+            entity="cases",
+            entity_id=case.id,
+            at=now,
+        )
+        notify.tell(
+            session,
+            notify.contacts_for(session, case) + notify.office_for(session, case),
+            template="case.closed.default",
+            key=f"case:{case.id}:closed.default",
+            render=lambda lang, c=case: (
+                t(
+                    lang,
+                    "Case {number} was closed as confirmed: no answer "
+                    "came before the confirmation deadline.",
+                    number=f"<b>{escape(c.number)}</b>",
+                ),
+                None,
+            ),
+        )
+    return len(due)

@@ -1,0 +1,328 @@
+"""Dispatch: a case becomes one assignment order (交办单) per department, issued together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.i18n import t
+from bot.settings import SlaPolicy
+from bot.textsplit import escape, shorten
+from models import Assignment, Case, Department
+from models.enums import AssignmentStatus, CaseStatus, Role
+from models.types import utcnow
+from scheduler.calendar import WorkCalendar
+from services import access, audit, notify
+from services.cases import case_attachments
+from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.users import Actor
+
+ACTIVE = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.COMPLETED)
+DISPATCHABLE = (CaseStatus.NEW, CaseStatus.INFO_REQUESTED, CaseStatus.DISPATCHED)
+
+
+@dataclass(frozen=True)
+class DispatchOptions:
+    """What the dispatch keyboard needs: departments, defaults, the default deadline."""
+
+    case: Case
+    departments: list[Department]
+    preselected: list[str]
+    already: list[str]  # departments already holding an active assignment on the case
+    default_due: datetime
+
+
+def dispatch_options(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime | None = None,
+) -> DispatchOptions:
+    now = now or utcnow()
+    case = _dispatchable(session, actor, case_id)
+    policy = sla(case.category)
+    departments = list(
+        session.exec(select(Department).where(Department.active).order_by(col(Department.id))).all()
+    )
+    already = _active_department_codes(session, case)
+    preselected = [c for c in policy.default_departments if c not in already]
+    return DispatchOptions(
+        case=case,
+        departments=departments,
+        preselected=preselected,
+        already=already,
+        default_due=calendar.add(now, policy.completion),
+    )
+
+
+def _dispatchable(session: Session, actor: Actor, case_id: int) -> Case:
+    case = access.managed_case(session, actor, case_id)
+    if case.status not in DISPATCHABLE:
+        raise InvalidState(
+            "Case {number} cannot be dispatched now (it is {status}).",
+            number=case.number,
+            status=case.status,
+        )
+    return case
+
+
+def _active_department_codes(session: Session, case: Case) -> list[str]:
+    return list(
+        session.exec(
+            select(Department.code)
+            .join(Assignment, Assignment.department_id == Department.id)
+            .where(Assignment.case_id == case.id, col(Assignment.status).in_(ACTIVE))
+        ).all()
+    )
+
+
+def dispatch_case(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    department_codes: Sequence[str],
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    due_at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[Assignment]:
+    """Issue one assignment per department at the same moment, each with its own number."""
+    now = now or utcnow()
+    case = _dispatchable(session, actor, case_id)
+    codes = list(dict.fromkeys(c.strip() for c in department_codes if c.strip()))
+    if not codes:
+        raise InvalidInput("Choose at least one department.")
+    departments = []
+    for code in codes:
+        dept = session.exec(select(Department).where(Department.code == code)).first()
+        if dept is None or not dept.active:
+            raise InvalidInput("There is no department with code {code}.", code=code)
+        if not notify.liaisons_of(session, dept.id):  # type: ignore[arg-type]
+            raise InvalidState(
+                "{department} has no registered liaison yet; invite one before assigning to it.",
+                department=dept.name_zh + " / " + dept.name_en,
+            )
+        departments.append(dept)
+    already = set(_active_department_codes(session, case))
+    clash = [d for d in departments if d.code in already]
+    if clash:
+        raise InvalidState(
+            "Case {number} is already assigned to {departments}.",
+            number=case.number,
+            departments=", ".join(d.code for d in clash),
+        )
+    policy = sla(case.category)
+    due = due_at or calendar.add(now, policy.completion)
+    if due <= now:
+        raise InvalidInput("The deadline must be in the future.")
+    ack_due = min(calendar.add(now, policy.acknowledgement), due)
+    count = len(session.exec(select(Assignment.id).where(Assignment.case_id == case.id)).all())
+    issued = []
+    for offset, dept in enumerate(departments, start=1):
+        assignment = Assignment(
+            number=f"{case.number}-{count + offset}",
+            case_id=case.id,  # type: ignore[arg-type]
+            department_id=dept.id,  # type: ignore[arg-type]
+            status=AssignmentStatus.ISSUED,
+            issued_at=now,
+            issued_by_user_id=actor.id,
+            ack_due_at=ack_due,
+            due_at=due,
+        )
+        session.add(assignment)
+        issued.append(assignment)
+    session.flush()
+    # Returns that this dispatch answers are no longer waiting in the queue.
+    for returned in session.exec(
+        select(Assignment).where(
+            Assignment.case_id == case.id,
+            Assignment.status == AssignmentStatus.RETURNED,
+            col(Assignment.return_handled_at).is_(None),
+        )
+    ).all():
+        returned.return_handled_at = now
+        session.add(returned)
+    case.status = CaseStatus.DISPATCHED
+    case.dispatched_at = case.dispatched_at or now
+    session.add(case)
+    for assignment in issued:
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="assignment.issue",
+            entity="assignments",
+            entity_id=assignment.id,
+            data={"number": assignment.number, "due_at": due.isoformat()},
+            at=now,
+        )
+    _notify_issued(session, case, issued, calendar, now)
+    return issued
+
+
+def _notify_issued(
+    session: Session, case: Case, issued: list[Assignment], calendar: WorkCalendar, now: datetime
+) -> None:
+    files = case_attachments(session, case.id)  # type: ignore[arg-type]
+    copied = notify.efficiency_head(session, case)
+    for assignment in issued:
+        liaisons = notify.liaisons_of(session, assignment.department_id)
+        notify.tell(
+            session,
+            liaisons,
+            template="assignment.issued",
+            key=f"asg:{assignment.id}:issued",
+            render=lambda lang, a=assignment: (
+                assignment_card(session, lang, a, calendar, now),
+                liaison_buttons(lang, a),
+            ),
+            attachments=files or None,
+        )
+        notify.tell(
+            session,
+            copied,
+            template="assignment.issued.copy",
+            key=f"asg:{assignment.id}:issued.cc",
+            render=lambda lang, a=assignment: (
+                "📋 "
+                + t(lang, "Copy for the major project's efficiency head")
+                + "\n"
+                + assignment_card(session, lang, a, calendar, now),
+                None,
+            ),
+        )
+    names = [session.get(Department, a.department_id) for a in issued]
+
+    def render_enterprise(lang: str) -> tuple[str, None]:
+        listed = ", ".join(notify.dept_name(lang, d) for d in names if d)
+        return (
+            "📨 "
+            + t(
+                lang,
+                "Your case {number} has been assigned to: {departments}.",
+                number=f"<b>{escape(case.number)}</b>",
+                departments=escape(listed),
+            )
+            + "\n"
+            + t(lang, "Deadline: {due}", due=notify.local_time(issued[0].due_at)),
+            None,
+        )
+
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        template="case.dispatched",
+        key=f"case:{case.id}:dispatched:{issued[0].id}",
+        render=render_enterprise,
+    )
+
+
+def assignment_card(
+    session: Session, lang: str, assignment: Assignment, calendar: WorkCalendar, now: datetime
+) -> str:
+    """The assignment order as the liaison sees it."""
+    case = session.get(Case, assignment.case_id)
+    dept = session.get(Department, assignment.department_id)
+    assert case is not None and dept is not None
+    left = calendar.working_days_left(now, assignment.due_at)
+    if left >= 0:
+        remaining = t(lang, "{days} working days left", days=left)
+    else:
+        remaining = t(lang, "overdue by {days} working days", days=-left)
+    status = t(lang, notify.ASSIGNMENT_STATUS_NAMES.get(assignment.status, assignment.status))
+    return "\n".join(
+        [
+            "📋 "
+            + t(lang, "Assignment order {number}", number=f"<b>{escape(assignment.number)}</b>"),
+            t(lang, "To: {department}", department=escape(notify.dept_name(lang, dept))),
+            notify.case_header(session, lang, case),
+            notify.description_block(lang, case, limit=1200),
+            t(
+                lang,
+                "Deadline: {due} ({remaining})",
+                due=notify.local_time(assignment.due_at),
+                remaining=remaining,
+            ),
+            t(lang, "Sign for by: {due}", due=notify.local_time(assignment.ack_due_at)),
+            t(lang, "Status: {status}", status=status),
+        ]
+    )
+
+
+def liaison_buttons(lang: str, assignment: Assignment) -> list[list[dict[str, str]]] | None:
+    """The buttons an assignment card offers in its current state."""
+    aid = assignment.id
+    if assignment.status == AssignmentStatus.ISSUED:
+        return [
+            [{"text": t(lang, "Sign for"), "data": f"a:ack:{aid}"}],
+            [
+                {"text": t(lang, "Return"), "data": f"a:ret:{aid}"},
+                {"text": t(lang, "Ask the enterprise"), "data": f"a:ask:{aid}"},
+            ],
+        ]
+    if assignment.status == AssignmentStatus.ACKNOWLEDGED:
+        return [
+            [{"text": t(lang, "Complete"), "data": f"a:done:{aid}"}],
+            [
+                {"text": t(lang, "Progress note"), "data": f"a:prog:{aid}"},
+                {"text": t(lang, "Ask the enterprise"), "data": f"a:ask:{aid}"},
+            ],
+            [{"text": t(lang, "Return"), "data": f"a:ret:{aid}"}],
+        ]
+    return None
+
+
+@dataclass
+class QueueItem:
+    case: Case
+    returns: list[tuple[Assignment, Department]] = field(default_factory=list)
+
+
+def queue(session: Session, *, actor: Actor, limit: int = 30) -> list[QueueItem]:
+    """Cases waiting for dispatch, and cases with returned assignments to re-dispatch."""
+    if not actor.has(Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN):
+        raise NotAllowed(
+            "Only the park's efficiency office and the optimization office can do this."
+        )
+    scope = select(Case)
+    if not actor.has(Role.DISPATCHER, Role.ADMIN):
+        scope = scope.where(col(Case.park_id).in_(actor.park_ids()))
+    waiting = session.exec(
+        scope.where(col(Case.status).in_((CaseStatus.NEW, CaseStatus.INFO_REQUESTED)))
+        .order_by(col(Case.id))
+        .limit(limit)
+    ).all()
+    items = {case.id: QueueItem(case=case) for case in waiting}
+    returned = session.exec(
+        select(Assignment, Department)
+        .join(Department, Department.id == Assignment.department_id)
+        .where(
+            Assignment.status == AssignmentStatus.RETURNED,
+            col(Assignment.return_handled_at).is_(None),
+        )
+        .order_by(col(Assignment.returned_at))
+    ).all()
+    for assignment, dept in returned:
+        case = session.get(Case, assignment.case_id)
+        if case is None or not access.can_manage(actor, case):
+            continue
+        items.setdefault(case.id, QueueItem(case=case)).returns.append((assignment, dept))
+    return sorted(items.values(), key=lambda item: item.case.id or 0)[:limit]
+
+
+def returns_summary(lang: str, item: QueueItem) -> list[str]:
+    return [
+        t(
+            lang,
+            "Returned by {department}: {reason}",
+            department=escape(notify.dept_name(lang, dept)),
+            reason=escape(shorten(a.return_reason or "", 300)),
+        )
+        for a, dept in item.returns
+    ]

@@ -1,0 +1,295 @@
+"""The case workflow as services, without Telegram: the seed's two stories and the refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.db import Database, upgrade
+from bot.settings import load_settings
+from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
+from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
+from scheduler.calendar import WorkCalendar
+from services import assignments, cases, confirmation, dispatch
+from services.demo import seed_demo
+from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.org import sync_organisation
+from services.users import Actor, load_actor
+
+# Monday 2026-11-23 10:00 in Shanghai.
+MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(db_url: str):
+    settings = load_settings()
+    upgrade(db_url)
+    db = Database(db_url)
+    org = settings.organisation
+    db.call(sync_organisation, parks=org.parks, departments=org.departments)
+    db.call(seed_demo)
+    calendar = WorkCalendar(tz="Asia/Shanghai")
+    yield db, calendar, (lambda category: settings.sla.policy(category, "standard"))
+    db.dispose()
+
+
+def actor(db: Database, telegram_id: int) -> Actor:
+    def load(session: Session) -> Actor:
+        user = session.exec(select(User).where(User.telegram_id == telegram_id)).one()
+        return load_actor(session, user)
+
+    return db.call(load)
+
+
+def outbox_for(db: Database, telegram_id: int) -> list[OutboxMessage]:
+    return db.call(
+        lambda s: list(
+            s.exec(select(OutboxMessage).where(OutboxMessage.chat_id == telegram_id)).all()
+        )
+    )
+
+
+def test_kunhao_story(world) -> None:
+    db, calendar, sla = world
+    contact, officer = actor(db, 1001), actor(db, 2001)
+    submitted = db.call(
+        cases.submit_case,
+        actor=contact,
+        category="permit",
+        description="二期增容用电审批：省里10天窗口期即将关闭",
+        idempotency_key="u:1",
+        now=MONDAY,
+    )
+    case = submitted.case
+    assert case.number == "2026-0001" and case.status == CaseStatus.NEW
+    # The park officer and the dispatcher are told, with buttons to dispatch.
+    announced = outbox_for(db, 2001)
+    assert announced and announced[0].buttons[0][0]["data"] == f"c:dsp:{case.id}"
+    assert outbox_for(db, 2002)
+    # A redelivered update submits nothing twice.
+    again = db.call(
+        cases.submit_case,
+        actor=contact,
+        category="permit",
+        description="二期增容用电审批 again",
+        idempotency_key="u:1",
+        now=MONDAY,
+    )
+    assert not again.created and again.case.id == case.id
+
+    issued = db.call(
+        dispatch.dispatch_case,
+        actor=officer,
+        case_id=case.id,
+        department_codes=["gov", "drc", "epb", "egov"],
+        calendar=calendar,
+        sla=sla,
+        now=MONDAY,
+    )
+    assert [a.number for a in issued] == [f"2026-0001-{i}" for i in range(1, 5)]
+    assert len({a.issued_at for a in issued}) == 1
+    # 5 working days from Monday: the following Monday at 18:00 local.
+    assert issued[0].due_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    card = outbox_for(db, 3002)[-1]
+    assert "2026-0001-2" in card.text and card.buttons[0][0]["data"] == f"a:ack:{issued[1].id}"
+
+    liaisons = {3001: issued[0], 3002: issued[1], 3003: issued[2], 3004: issued[3]}
+    later = MONDAY + timedelta(hours=3)
+    for tg, assignment in liaisons.items():
+        db.call(
+            assignments.acknowledge, actor=actor(db, tg), assignment_id=assignment.id, now=later
+        )
+    for tg, assignment in liaisons.items():
+        db.call(
+            assignments.complete,
+            actor=actor(db, tg),
+            assignment_id=assignment.id,
+            result="已代办材料，企业盖章即可",
+            calendar=calendar,
+            sla=sla,
+            now=later,
+        )
+    case = db.call(lambda s: s.get(Case, case.id))
+    assert case.status == CaseStatus.AWAITING_CONFIRMATION
+    ask = [m for m in outbox_for(db, 1001) if m.template == "case.confirm"]
+    assert len(ask) == 1 and ask[0].buttons[0][0]["data"] == f"f:{case.id}:s"
+
+    closed = db.call(
+        confirmation.confirm,
+        actor=contact,
+        case_id=case.id,
+        satisfaction=Satisfaction.SATISFIED,
+        calendar=calendar,
+        sla=sla,
+        now=later,
+    )
+    assert closed.status == CaseStatus.CLOSED and closed.satisfaction == Satisfaction.SATISFIED
+    actions = db.call(lambda s: [e.action for e in s.exec(select(AuditEvent)).all()])
+    assert actions.count("assignment.complete") == 4 and "case.confirm" in actions
+
+
+def test_conch_dispute_with_return_question_and_reopen(world) -> None:
+    db, calendar, sla = world
+    contact, dispatcher = actor(db, 1002), actor(db, 2002)
+    [pipeline] = db.call(cases.enterprise_projects, actor=contact)
+    assert pipeline.is_major
+    case = db.call(
+        cases.submit_case,
+        actor=contact,
+        category="dispute",
+        description="Locals are obstructing the water-intake pipeline works",
+        project_id=pipeline.id,
+        now=MONDAY,
+    ).case
+    first = db.call(
+        dispatch.dispatch_case,
+        actor=dispatcher,
+        case_id=case.id,
+        department_codes=["water"],
+        calendar=calendar,
+        sla=sla,
+        now=MONDAY,
+    )[0]
+    # The major project's efficiency head is copied on the assignment.
+    assert any(m.template == "assignment.issued.copy" for m in outbox_for(db, 4002))
+    water = actor(db, 3006)
+    db.call(
+        assignments.return_assignment,
+        actor=water,
+        assignment_id=first.id,
+        reason="阻工属矛盾协调，应由县政府办牵头",
+        now=MONDAY,
+    )
+    items = db.call(dispatch.queue, actor=dispatcher)
+    assert [i.case.id for i in items] == [case.id] and items[0].returns
+    second = db.call(
+        dispatch.dispatch_case,
+        actor=dispatcher,
+        case_id=case.id,
+        department_codes=["gov"],
+        calendar=calendar,
+        sla=sla,
+        now=MONDAY,
+    )[0]
+    assert second.number.endswith("-2")
+    assert db.call(dispatch.queue, actor=dispatcher) == []
+
+    gov = actor(db, 3001)
+    db.call(assignments.acknowledge, actor=gov, assignment_id=second.id, now=MONDAY)
+    question = db.call(
+        cases.ask_enterprise,
+        actor=gov,
+        assignment_id=second.id,
+        question="Which villages are involved?",
+        now=MONDAY,
+    )
+    reply = [m for m in outbox_for(db, 1002) if m.template == "note.question"][0]
+    assert reply.buttons[0][0]["data"] == f"q:rep:{question.id}"
+    db.call(
+        cases.answer_question,
+        actor=contact,
+        note_id=question.id,
+        answer="Two: A and B",
+        now=MONDAY,
+    )
+    assert any("Two: A and B" in m.text for m in outbox_for(db, 3001))
+
+    db.call(
+        assignments.complete,
+        actor=gov,
+        assignment_id=second.id,
+        result="Mediated",
+        calendar=calendar,
+        sla=sla,
+        now=MONDAY,
+    )
+    with pytest.raises(InvalidInput):
+        db.call(
+            confirmation.confirm,
+            actor=contact,
+            case_id=case.id,
+            satisfaction=Satisfaction.UNSATISFIED,
+            calendar=calendar,
+            sla=sla,
+            now=MONDAY,
+        )
+    db.call(
+        confirmation.confirm,
+        actor=contact,
+        case_id=case.id,
+        satisfaction=Satisfaction.UNSATISFIED,
+        note="Works still blocked on Friday",
+        calendar=calendar,
+        sla=sla,
+        now=MONDAY,
+    )
+    reopened = db.call(lambda s: s.get(Assignment, second.id))
+    assert reopened.status == AssignmentStatus.ACKNOWLEDGED and reopened.reopened_count == 1
+    assert db.call(lambda s: s.get(Case, case.id)).status == CaseStatus.DISPATCHED
+    assert any(m.template == "assignment.reopened" for m in outbox_for(db, 3001))
+
+
+def test_refusals_change_nothing(world) -> None:
+    db, calendar, sla = world
+    contact, officer = actor(db, 1001), actor(db, 2001)
+    case = db.call(
+        cases.submit_case,
+        actor=contact,
+        category="utility",
+        description="Power line move",
+        now=MONDAY,
+    ).case
+    with pytest.raises(NotAllowed):  # an enterprise cannot dispatch
+        db.call(
+            dispatch.dispatch_case,
+            actor=contact,
+            case_id=case.id,
+            department_codes=["power"],
+            calendar=calendar,
+            sla=sla,
+            now=MONDAY,
+        )
+    with pytest.raises(NotFound):  # another enterprise's contact cannot even see it
+        db.call(cases.case_view, actor=actor(db, 1002), number=case.number)
+    issued = db.call(
+        dispatch.dispatch_case,
+        actor=officer,
+        case_id=case.id,
+        department_codes=["power"],
+        calendar=calendar,
+        sla=sla,
+        now=MONDAY,
+    )[0]
+    with pytest.raises(InvalidState):  # the same department twice
+        db.call(
+            dispatch.dispatch_case,
+            actor=officer,
+            case_id=case.id,
+            department_codes=["power"],
+            calendar=calendar,
+            sla=sla,
+            now=MONDAY,
+        )
+    with pytest.raises(NotFound):  # another department's liaison: not theirs to see
+        db.call(assignments.acknowledge, actor=actor(db, 3002), assignment_id=issued.id)
+    with pytest.raises(InvalidState):  # complete before signing for
+        db.call(
+            assignments.complete,
+            actor=actor(db, 3005),
+            assignment_id=issued.id,
+            result="x",
+            calendar=calendar,
+            sla=sla,
+        )
+    db.call(assignments.acknowledge, actor=actor(db, 3005), assignment_id=issued.id)
+    with pytest.raises(InvalidState):
+        db.call(assignments.acknowledge, actor=actor(db, 3005), assignment_id=issued.id)
+    # The department head sees the assignment but cannot act on it.
+    head = actor(db, 3101)
+    assert head.has(Role.HEAD)
+    grants = db.call(lambda s: s.exec(select(RoleGrant)).all())
+    assert grants
+    with pytest.raises(NotFound):
+        db.call(cases.case_view, actor=actor(db, 3002), number="2099-9999")
