@@ -7,9 +7,25 @@ from telegram.ext import Application
 
 def register_all(app: Application) -> None:
     """Register every handler module, in the order they must see updates."""
-    from handlers import conversation, start, updates
+    from handlers import (
+        conversation,
+        department,
+        enterprise,
+        invitations,
+        office,
+        prompts,
+        registration,
+        start,
+        updates,
+    )
 
     updates.register(app)
     start.register(app)
+    invitations.register(app)
+    registration.register(app)
+    enterprise.register(app)
+    office.register(app)
+    department.register(app)
+    prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session
@@ -16,8 +17,9 @@ from telegram.ext import ContextTypes
 
 from bot.deps import Deps
 from bot.i18n import t
+from bot.settings import SlaPolicy
 from bot.textsplit import escape, split_html
-from services.errors import DomainError
+from services.errors import DomainError, InvalidInput
 from services.users import Actor, ensure_user, language_of, load_actor
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,53 @@ class Ctx:
     actor: Actor
     lang: str
 
-    def t(self, msgid: str, /, **params: Any) -> str:
+    def tr(self, msgid: str, /, **params: Any) -> str:
+        """Translate into the acting user's language."""
         return t(self.lang, msgid, **params)
+
+    t = tr  # older spelling; extraction only sees ``tr``
+
+    @property
+    def ttl(self) -> timedelta:
+        """How long a half-finished conversation stays open."""
+        return self.deps.settings.conversation.timeout.as_timedelta()
+
+    @property
+    def sla(self) -> Callable[[str], SlaPolicy]:
+        return self.deps.policy
+
+    @property
+    def message_key(self) -> str | None:
+        """A key unique to the incoming message, for idempotent creation."""
+        message = self.update.effective_message
+        if message is None or self.update.callback_query is not None:
+            return None
+        return f"msg:{message.chat_id}:{message.message_id}"
+
+    def attachment(self) -> dict[str, str] | None:
+        """The photo or document in the incoming message, as stored by services."""
+        message = self.update.effective_message
+        if message is None:
+            return None
+        if message.photo:
+            photo = message.photo[-1]
+            return {
+                "kind": "photo",
+                "file_id": photo.file_id,
+                "file_unique_id": photo.file_unique_id,
+                "caption": message.caption or "",
+            }
+        if message.document:
+            doc = message.document
+            return {
+                "kind": "document",
+                "file_id": doc.file_id,
+                "file_unique_id": doc.file_unique_id,
+                "file_name": doc.file_name or "",
+                "mime_type": doc.mime_type or "",
+                "caption": message.caption or "",
+            }
+        return None
 
     @property
     def args(self) -> list[str]:
@@ -141,10 +188,26 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         try:
             await fn(ctx)
         except DomainError as exc:
-            message = ctx.t(exc.msgid, **exc.params)
+            message = ctx.tr(exc.msgid, **exc.params)
             if update.callback_query is not None:
                 await ctx.answer(message, alert=True)
             else:
                 await ctx.reply("⚠️ " + escape(message))
 
     return wrapper
+
+
+def callback_parts(ctx: Ctx, prefix: str, count: int) -> list[str]:
+    """Split callback data ``prefix:a:b``; anything malformed is refused, never trusted."""
+    query = ctx.update.callback_query
+    data = (query.data or "") if query else ""
+    parts = data.split(":")
+    if len(parts) != count + 1 or parts[0] != prefix or not all(parts[1:]):
+        raise InvalidInput("This button is not valid any more.")
+    return parts[1:]
+
+
+def int_part(value: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise InvalidInput("This button is not valid any more.")
+    return int(value)

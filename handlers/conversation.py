@@ -33,7 +33,7 @@ async def route(ctx: Ctx) -> None:
     """Continue the user's open conversation, or explain what to do."""
     draft = await ctx.call(drafts.current, user_id=ctx.actor.id)
     if draft is None or draft.kind not in FLOWS:
-        await ctx.reply(ctx.t("I did not understand that. Send /help to see what you can do."))
+        await ctx.reply(ctx.tr("I did not understand that. Send /help to see what you can do."))
         return
     await FLOWS[draft.kind](ctx, draft)
 
@@ -43,9 +43,9 @@ async def cancel(ctx: Ctx) -> None:
     """Abandon the open conversation; nothing half-done is submitted."""
     had = await ctx.call(drafts.finish, user_id=ctx.actor.id)
     if had:
-        await ctx.reply(ctx.t("Cancelled. Nothing was submitted."))
+        await ctx.reply(ctx.tr("Cancelled. Nothing was submitted."))
     else:
-        await ctx.reply(ctx.t("There is nothing to cancel."))
+        await ctx.reply(ctx.tr("There is nothing to cancel."))
 
 
 def register(app: Application) -> None:

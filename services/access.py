@@ -51,8 +51,15 @@ def case_by_id(session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
-def managed_case(session: Session, actor: Actor, case_id: int) -> Case:
-    case = case_by_id(session, actor, case_id)
+def case_ref(session: Session, actor: Actor, ref: int | str) -> Case:
+    """A case by id (from a button) or by its number (typed by a person)."""
+    if isinstance(ref, str):
+        return case_by_number(session, actor, ref)
+    return case_by_id(session, actor, ref)
+
+
+def managed_case(session: Session, actor: Actor, case_id: int | str) -> Case:
+    case = case_ref(session, actor, case_id)
     if not can_manage(actor, case):
         raise NotAllowed(
             "Only the park's efficiency office and the optimization office can do this."
@@ -65,7 +72,10 @@ def assignment_by_number(session: Session, actor: Actor, number: str) -> Assignm
     return _visible_assignment(session, actor, assignment, number.strip())
 
 
-def assignment_by_id(session: Session, actor: Actor, assignment_id: int) -> Assignment:
+def assignment_by_id(session: Session, actor: Actor, assignment_id: int | str) -> Assignment:
+    """An assignment by id (from a button) or by its number (typed by a person)."""
+    if isinstance(assignment_id, str):
+        return assignment_by_number(session, actor, assignment_id)
     return _visible_assignment(session, actor, session.get(Assignment, assignment_id), None)
 
 

@@ -42,7 +42,9 @@ def _closed_refusal(assignment: Assignment) -> InvalidState:
     return InvalidState("Assignment {number} is no longer open.", number=assignment.number)
 
 
-def check_action(session: Session, *, actor: Actor, assignment_id: int, action: str) -> Assignment:
+def check_action(
+    session: Session, *, actor: Actor, assignment_id: int | str, action: str
+) -> Assignment:
     """Refuse early (before the liaison types a reason or result) what would be refused later."""
     assignment, _case, _dept = _mine(session, actor, assignment_id)
     if action == "done" and assignment.status == AssignmentStatus.ISSUED:
@@ -55,7 +57,7 @@ def check_action(session: Session, *, actor: Actor, assignment_id: int, action: 
 
 
 def acknowledge(
-    session: Session, *, actor: Actor, assignment_id: int, now: datetime | None = None
+    session: Session, *, actor: Actor, assignment_id: int | str, now: datetime | None = None
 ) -> Assignment:
     """签收: the liaison signs for the assignment personally."""
     now = now or utcnow()
@@ -96,7 +98,12 @@ def acknowledge(
 
 
 def return_assignment(
-    session: Session, *, actor: Actor, assignment_id: int, reason: str, now: datetime | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int | str,
+    reason: str,
+    now: datetime | None = None,
 ) -> Assignment:
     """退回: not this department's matter; it goes back to the office for re-dispatch."""
     now = now or utcnow()
@@ -152,7 +159,12 @@ def return_assignment(
 
 
 def add_progress(
-    session: Session, *, actor: Actor, assignment_id: int, text: str, now: datetime | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int | str,
+    text: str,
+    now: datetime | None = None,
 ) -> Note:
     now = now or utcnow()
     text = (text or "").strip()
@@ -185,7 +197,7 @@ def complete(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int,
+    assignment_id: int | str,
     result: str,
     attachments: Sequence[dict[str, str]] = (),
     calendar: WorkCalendar,
@@ -334,3 +346,21 @@ def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list
             .limit(50)
         ).all()
     )
+
+
+def card(
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int | str,
+    calendar: WorkCalendar,
+    lang: str,
+    now: datetime | None = None,
+) -> tuple[str, list[list[dict[str, str]]] | None]:
+    """The assignment card and, for the department's liaison only, its buttons."""
+    from services.dispatch import assignment_card, liaison_buttons
+
+    assignment = access.assignment_by_id(session, actor, assignment_id)
+    text = assignment_card(session, lang, assignment, calendar, now or utcnow())
+    mine = assignment.department_id in actor.department_ids(Role.LIAISON)
+    return text, liaison_buttons(lang, assignment) if mine else None

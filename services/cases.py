@@ -155,7 +155,7 @@ def add_attachments(
     case: Case,
     attachments: Sequence[dict[str, str]],
     uploader: int,
-    assignment_id: int | None = None,
+    assignment_id: int | str | None = None,
 ) -> list[dict[str, str]]:
     """Store attachments by Telegram file_id; returns them as outbox attachment items."""
     items = []
@@ -181,7 +181,7 @@ def add_attachments(
 
 
 def case_attachments(
-    session: Session, case_id: int, assignment_id: int | None = None
+    session: Session, case_id: int | str, assignment_id: int | None = None
 ) -> list[dict[str, str]]:
     query = select(Attachment).where(Attachment.case_id == case_id)
     query = query.where(Attachment.assignment_id == assignment_id)
@@ -221,7 +221,7 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None
 
 
 def decline_case(
-    session: Session, *, actor: Actor, case_id: int, reason: str, now: datetime | None = None
+    session: Session, *, actor: Actor, case_id: int | str, reason: str, now: datetime | None = None
 ) -> Case:
     """The office declines a case it cannot take up; the enterprise is told why."""
     now = now or utcnow()
@@ -287,8 +287,8 @@ def ask_enterprise(
     *,
     actor: Actor,
     question: str,
-    case_id: int | None = None,
-    assignment_id: int | None = None,
+    case_id: int | str | None = None,
+    assignment_id: int | str | None = None,
     now: datetime | None = None,
 ) -> Note:
     """A question from the office (about a case) or a liaison (about an assignment)."""

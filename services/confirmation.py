@@ -44,7 +44,7 @@ def parse_satisfaction(text: str) -> Satisfaction:
 
 def confirmable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """The case this contact is asked to confirm (checked before they type a reason)."""
-    case = access.case_by_id(session, actor, case_id)
+    case = access.case_ref(session, actor, case_id)
     if case.enterprise_id not in actor.enterprise_ids():
         raise NotAllowed(
             "Only the enterprise that reported case {number} can confirm it.", number=case.number
@@ -60,7 +60,7 @@ def confirm(
     session: Session,
     *,
     actor: Actor,
-    case_id: int,
+    case_id: int | str,
     satisfaction: Satisfaction,
     note: str = "",
     calendar: WorkCalendar,

@@ -39,7 +39,7 @@ def dispatch_options(
     session: Session,
     *,
     actor: Actor,
-    case_id: int,
+    case_id: int | str,
     calendar: WorkCalendar,
     sla: Callable[[str], SlaPolicy],
     now: datetime | None = None,
@@ -61,7 +61,7 @@ def dispatch_options(
     )
 
 
-def _dispatchable(session: Session, actor: Actor, case_id: int) -> Case:
+def _dispatchable(session: Session, actor: Actor, case_id: int | str) -> Case:
     case = access.managed_case(session, actor, case_id)
     if case.status not in DISPATCHABLE:
         raise InvalidState(
@@ -86,7 +86,7 @@ def dispatch_case(
     session: Session,
     *,
     actor: Actor,
-    case_id: int,
+    case_id: int | str,
     department_codes: Sequence[str],
     calendar: WorkCalendar,
     sla: Callable[[str], SlaPolicy],

@@ -1,0 +1,175 @@
+"""Liaisons and department heads: /tasks, the assignment card and its commands."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import N_
+from bot.textsplit import escape
+from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.views import task_line
+from models.enums import Role
+from services import assignments, cases, prompts
+from services.errors import InvalidInput
+
+PROMPTS = {
+    "ret": (
+        "return",
+        N_(
+            "Why is assignment {number} not your department's? Name the right "
+            "department if you know it. (/cancel to stop)"
+        ),
+    ),
+    "ask": ("ask_a", N_("Write your question to the enterprise about {number}. (/cancel to stop)")),
+    "prog": ("progress", N_("Write the progress note for {number}. (/cancel to stop)")),
+    "done": (
+        "done",
+        N_(
+            "Describe the result of {number}: what was done for the enterprise. "
+            "Send photos or documents first if you have any. (/cancel to stop)"
+        ),
+    ),
+}
+
+
+@handler
+async def tasks(ctx: Ctx) -> None:
+    """The department's open assignments, nearest deadline first."""
+    items = await ctx.call(assignments.tasks, actor=ctx.actor)
+    if not items:
+        await ctx.reply(ctx.tr("No open assignments for your department."))
+        return
+    lines = [f"<b>{ctx.tr('Open assignments: {count}', count=len(items))}</b>"]
+    lines += [task_line(ctx, a) for a in items]
+    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[:20]]
+    await ctx.reply("\n".join(lines), buttons=buttons)
+
+
+async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
+    text, buttons = await ctx.call(
+        assignments.card,
+        actor=ctx.actor,
+        assignment_id=assignment_id,
+        calendar=ctx.deps.calendar,
+        lang=ctx.lang,
+    )
+    rows = [[(b["text"], b["data"]) for b in row] for row in buttons or []]
+    if edit:
+        await ctx.edit(text, buttons=rows)
+    else:
+        await ctx.reply(text, buttons=rows)
+
+
+@handler
+async def assignment_button(ctx: Ctx) -> None:
+    """a:<card|ack|ret|ask|prog|done>:<assignment> — the assignment card's buttons."""
+    action, raw = callback_parts(ctx, "a", 2)
+    assignment_id = int_part(raw)
+    if action == "card":
+        await ctx.answer()
+        await _card(ctx, assignment_id, edit=False)
+    elif action == "ack":
+        await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=assignment_id)
+        await ctx.answer(ctx.tr("Signed for"))
+        await _card(ctx, assignment_id, edit=True)
+    elif action in PROMPTS:
+        prompt, question = PROMPTS[action]
+        assignment = await ctx.call(
+            prompts.ask, actor=ctx.actor, action=prompt, target=assignment_id, ttl=ctx.ttl
+        )
+        await ctx.answer()
+        await ctx.reply(ctx.tr(question, number=f"<b>{escape(assignment.number)}</b>"))
+    else:
+        raise InvalidInput("This button is not valid any more.")
+
+
+def _number_and_text(ctx: Ctx, usage: str, *, need_text: bool) -> tuple[str, str]:
+    parts = ctx.text.split(maxsplit=2)
+    if len(parts) < 2 or (need_text and len(parts) < 3):
+        raise InvalidInput(usage)
+    return parts[1], parts[2] if len(parts) > 2 else ""
+
+
+@handler
+async def ack_command(ctx: Ctx) -> None:
+    """/ack <assignment>."""
+    number, _ = _number_and_text(ctx, N_("Usage: /ack <assignment number>"), need_text=False)
+    assignment = await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=number)
+    await ctx.reply(
+        "✍️ "
+        + ctx.tr("Assignment {number} signed for.", number=f"<b>{escape(assignment.number)}</b>")
+    )
+
+
+@handler
+async def return_command(ctx: Ctx) -> None:
+    """/return <assignment> <reason>."""
+    number, reason = _number_and_text(
+        ctx, N_("Usage: /return <assignment number> <reason>"), need_text=True
+    )
+    assignment = await ctx.call(
+        assignments.return_assignment, actor=ctx.actor, assignment_id=number, reason=reason
+    )
+    await ctx.reply(
+        "✅ "
+        + ctx.tr(
+            "Assignment {number} was returned to the dispatcher.",
+            number=f"<b>{escape(assignment.number)}</b>",
+        )
+    )
+
+
+@handler
+async def ask_command(ctx: Ctx) -> None:
+    """/ask <assignment or case> <question> (liaisons: assignments; office: cases)."""
+    number, question = _number_and_text(ctx, N_("Usage: /ask <number> <question>"), need_text=True)
+    if ctx.actor.has(Role.LIAISON) and number.count("-") >= 2:
+        await ctx.call(
+            cases.ask_enterprise, actor=ctx.actor, assignment_id=number, question=question
+        )
+    else:
+        await ctx.call(cases.ask_enterprise, actor=ctx.actor, case_id=number, question=question)
+    await ctx.reply("✅ " + ctx.tr("Your question was sent to the enterprise."))
+
+
+@handler
+async def progress_command(ctx: Ctx) -> None:
+    """/progress <assignment> <note>."""
+    number, note = _number_and_text(
+        ctx, N_("Usage: /progress <assignment number> <note>"), need_text=True
+    )
+    await ctx.call(assignments.add_progress, actor=ctx.actor, assignment_id=number, text=note)
+    await ctx.reply("✅ " + ctx.tr("Progress note saved."))
+
+
+@handler
+async def done_command(ctx: Ctx) -> None:
+    """/done <assignment> <result>."""
+    number, result = _number_and_text(
+        ctx, N_("Usage: /done <assignment number> <result>"), need_text=True
+    )
+    assignment = await ctx.call(
+        assignments.complete,
+        actor=ctx.actor,
+        assignment_id=number,
+        result=result,
+        calendar=ctx.deps.calendar,
+        sla=ctx.sla,
+    )
+    await ctx.reply(
+        "✅ "
+        + ctx.tr(
+            "Assignment {number} is completed. The enterprise and the office have been told.",
+            number=f"<b>{escape(assignment.number)}</b>",
+        )
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("tasks", tasks))
+    app.add_handler(CommandHandler("ack", ack_command))
+    app.add_handler(CommandHandler("return", return_command))
+    app.add_handler(CommandHandler("ask", ask_command))
+    app.add_handler(CommandHandler("progress", progress_command))
+    app.add_handler(CommandHandler("done", done_command))
+    app.add_handler(CallbackQueryHandler(assignment_button, pattern=r"^a:"))

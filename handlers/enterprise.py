@@ -1,0 +1,307 @@
+"""Enterprise contacts: /report, /cases, /case, /confirm, and the confirmation buttons."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.textsplit import escape, shorten
+from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.conversation import flow
+from handlers.views import case_text
+from models import Draft
+from models.enums import Category, Satisfaction
+from services import cases, confirmation, notify, prompts, reporting
+from services.errors import InvalidInput
+
+CATEGORY_ORDER = (
+    Category.PERMIT,
+    Category.UTILITY,
+    Category.LAND,
+    Category.DISPUTE,
+    Category.OTHER,
+)
+
+
+def _category_buttons(ctx: Ctx) -> list[list[tuple[str, str]]]:
+    return [[(notify.category_name(ctx.lang, c), f"r:cat:{c.value}")] for c in CATEGORY_ORDER]
+
+
+@handler
+async def report(ctx: Ctx) -> None:
+    """Start the guided report, or file `/report <category> <description>` at once."""
+    if ctx.args:
+        if len(ctx.args) < 2:
+            raise InvalidInput(
+                "Usage: /report <category> <description>; categories: permit, utility, land, "
+                "dispute, other. Or send /report alone for a guided form."
+            )
+        submitted = await ctx.call(
+            cases.submit_case,
+            actor=ctx.actor,
+            category=ctx.args[0],
+            description=ctx.text.split(maxsplit=2)[2]
+            if len(ctx.text.split(maxsplit=2)) > 2
+            else "",
+            idempotency_key=ctx.message_key,
+        )
+        await _received(ctx, submitted)
+        return
+    await ctx.call(reporting.start, actor=ctx.actor, ttl=ctx.ttl)
+    await ctx.reply(
+        ctx.tr("New report. What kind of problem is it?") + "\n" + ctx.tr("(/cancel to stop)"),
+        buttons=_category_buttons(ctx),
+    )
+
+
+async def _received(ctx: Ctx, submitted: cases.Submitted) -> None:
+    case = submitted.case
+    text = "✅ " + ctx.tr(
+        "Your case {number} has been received. The park's efficiency office will assign it to "
+        "the departments concerned; you will be told at every step.",
+        number=f"<b>{escape(case.number)}</b>",
+    )
+    text += "\n" + ctx.tr("Follow it with /case {number}.", number=escape(case.number))
+    await ctx.reply(text)
+
+
+@handler
+async def report_button(ctx: Ctx) -> None:
+    """The buttons of the report form: category, project, continue, submit, edit, cancel."""
+    query = ctx.update.callback_query
+    data = (query.data or "").split(":") if query else []
+    action = data[1] if len(data) > 1 else ""
+    if action == "cat":
+        [_, code] = callback_parts(ctx, "r", 2)
+        draft, projects = await ctx.call(
+            reporting.choose_category, actor=ctx.actor, category=code, ttl=ctx.ttl
+        )
+        await ctx.answer()
+        if draft.step == "project":
+            buttons = [[(shorten(p.name, 40), f"r:prj:{p.id}")] for p in projects]
+            buttons.append([(ctx.tr("No particular project"), "r:prj:0")])
+            await ctx.edit(ctx.tr("Which project is it about?"), buttons=buttons)
+        else:
+            await _next_question(ctx, draft)
+    elif action == "prj":
+        [_, raw] = callback_parts(ctx, "r", 2)
+        draft = await ctx.call(
+            reporting.choose_project, actor=ctx.actor, project_id=int_part(raw), ttl=ctx.ttl
+        )
+        await ctx.answer()
+        await _next_question(ctx, draft)
+    elif action in ("next", "sum"):
+        callback_parts(ctx, "r", 1)
+        await ctx.call(reporting.to_summary, actor=ctx.actor, ttl=ctx.ttl)
+        await ctx.answer()
+        await _summary(ctx, edit=True)
+    elif action == "sub":
+        callback_parts(ctx, "r", 1)
+        submitted = await ctx.call(reporting.submit, actor=ctx.actor)
+        await ctx.answer(ctx.tr("Submitted"))
+        await ctx.edit(
+            ctx.tr(
+                "Report submitted as case {number}.",
+                number=f"<b>{escape(submitted.case.number)}</b>",
+            )
+        )
+        await _received(ctx, submitted)
+    elif action == "edit":
+        callback_parts(ctx, "r", 1)
+        await ctx.answer()
+        await ctx.edit(
+            ctx.tr("What do you want to change?"),
+            buttons=[
+                [(ctx.tr("Category and project"), "r:ed:cat")],
+                [(ctx.tr("Description"), "r:ed:desc")],
+                [(ctx.tr("Attachments (start over)"), "r:ed:att")],
+            ],
+        )
+    elif action == "ed":
+        [_, part] = callback_parts(ctx, "r", 2)
+        draft = await ctx.call(reporting.edit, actor=ctx.actor, part=part, ttl=ctx.ttl)
+        await ctx.answer()
+        if draft.step == "category":
+            await ctx.edit(ctx.tr("What kind of problem is it?"), buttons=_category_buttons(ctx))
+        else:
+            await _next_question(ctx, draft)
+    elif action == "cancel":
+        callback_parts(ctx, "r", 1)
+        await ctx.call(reporting.cancel, actor=ctx.actor)
+        await ctx.answer()
+        await ctx.edit(ctx.tr("Cancelled. Nothing was submitted."))
+    else:
+        raise InvalidInput("This button is not valid any more.")
+
+
+async def _next_question(ctx: Ctx, draft: Draft) -> None:
+    if draft.step == "description":
+        await ctx.edit(
+            ctx.tr(
+                "Describe the problem in your own words: what is needed, by when, "
+                "and what is blocking it."
+            )
+        )
+    elif draft.step == "attachments":
+        await ctx.reply(
+            ctx.tr("Add photos or documents if they help (send them now), or continue."),
+            buttons=[[(ctx.tr("Continue"), "r:next")]],
+        )
+    else:
+        await _summary(ctx, edit=ctx.update.callback_query is not None)
+
+
+async def _summary(ctx: Ctx, *, edit: bool) -> None:
+    data = await ctx.call(reporting.current_summary, actor=ctx.actor)
+    lines = [
+        f"<b>{ctx.tr('Please check your report')}</b>",
+        ctx.tr("Category: {category}", category=notify.category_name(ctx.lang, data["category"])),
+    ]
+    if data.get("project_name"):
+        lines.append(ctx.tr("Project: {name}", name=escape(data["project_name"])))
+    lines.append(ctx.tr("Description:") + "\n" + escape(shorten(data["description"], 3000)))
+    lines.append(ctx.tr("Attachments: {count}", count=len(data.get("attachments", []))))
+    buttons = [
+        [(ctx.tr("Submit"), "r:sub")],
+        [(ctx.tr("Edit"), "r:edit"), (ctx.tr("Cancel"), "r:cancel")],
+    ]
+    if edit:
+        await ctx.edit("\n".join(lines), buttons=buttons)
+    else:
+        await ctx.reply("\n".join(lines), buttons=buttons)
+
+
+@flow(reporting.KIND)
+async def report_flow(ctx: Ctx, draft: Draft) -> None:
+    """Text and files typed while the report form is open."""
+    item = ctx.attachment()
+    if item is not None:
+        updated = await ctx.call(reporting.add_attachment, actor=ctx.actor, item=item, ttl=ctx.ttl)
+        count = len(updated.data.get("attachments", []))
+        await ctx.reply(
+            ctx.tr("Attached ({count}). Send more, or continue.", count=count),
+            buttons=[[(ctx.tr("Continue"), "r:next")]],
+        )
+        return
+    if draft.step == "description":
+        updated = await ctx.call(
+            reporting.set_description, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl
+        )
+        await _next_question(ctx, updated)
+    elif draft.step == "category":
+        await ctx.reply(
+            ctx.tr("Please choose a category with the buttons."), buttons=_category_buttons(ctx)
+        )
+    elif draft.step == "project":
+        await ctx.reply(ctx.tr("Please choose the project with the buttons above."))
+    else:
+        await ctx.reply(
+            ctx.tr("Use the buttons: Continue, Submit, Edit or Cancel."),
+            buttons=[[(ctx.tr("Continue"), "r:sum")]],
+        )
+
+
+@handler
+async def my_cases(ctx: Ctx) -> None:
+    """The contact's cases with status and deadlines."""
+    views = await ctx.call(cases.my_cases, actor=ctx.actor)
+    if not views:
+        await ctx.reply(ctx.tr("You have no cases yet. Send /report to report a problem."))
+        return
+    blocks = [case_text(ctx, view, timeline=False) for view in views]
+    await ctx.reply(("\n\n").join(blocks))
+
+
+@handler
+async def case(ctx: Ctx) -> None:
+    """One case with its timeline: /case <number>."""
+    if not ctx.args:
+        raise InvalidInput("Usage: /case <number>, for example /case 2026-0001")
+    view = await ctx.call(cases.case_view, actor=ctx.actor, number=ctx.args[0])
+    await ctx.reply(case_text(ctx, view, timeline=True))
+
+
+@handler
+async def confirm_command(ctx: Ctx) -> None:
+    """/confirm <case> satisfied|mostly|unsatisfied [text]."""
+    if len(ctx.args) < 2:
+        raise InvalidInput("Usage: /confirm <case> satisfied|mostly|unsatisfied [what is wrong]")
+    choice = confirmation.parse_satisfaction(ctx.args[1])
+    parts = ctx.text.split(maxsplit=3)
+    note = parts[3] if len(parts) > 3 else ""
+    case_obj = await ctx.call(
+        confirmation.confirm,
+        actor=ctx.actor,
+        case_id=ctx.args[0],
+        satisfaction=choice,
+        note=note,
+        calendar=ctx.deps.calendar,
+        sla=ctx.sla,
+    )
+    await ctx.reply(_confirmed_text(ctx, case_obj.number, choice))
+
+
+def _confirmed_text(ctx: Ctx, number: str, choice: Satisfaction) -> str:
+    if choice == Satisfaction.UNSATISFIED:
+        return ctx.tr(
+            "Thank you. Case {number} has been reopened and sent back to the departments.",
+            number=f"<b>{escape(number)}</b>",
+        )
+    label = ctx.tr(confirmation.SATISFACTION_NAMES[choice])
+    return ctx.tr(
+        "Thank you. Case {number} is closed ({satisfaction}).",
+        number=f"<b>{escape(number)}</b>",
+        satisfaction=label,
+    )
+
+
+@handler
+async def confirm_button(ctx: Ctx) -> None:
+    """f:<case>:s|m|u — the confirmation buttons."""
+    raw_case, raw_choice = callback_parts(ctx, "f", 2)
+    case_id = int_part(raw_case)
+    choice = confirmation.parse_satisfaction(raw_choice)
+    if choice == Satisfaction.UNSATISFIED:
+        checked = await ctx.call(
+            prompts.ask, actor=ctx.actor, action="unsat", target=case_id, ttl=ctx.ttl
+        )
+        await ctx.answer()
+        await ctx.reply(
+            ctx.tr(
+                "What is still wrong with case {number}? Your answer goes to the departments.",
+                number=f"<b>{escape(checked.number)}</b>",
+            )
+        )
+        return
+    case_obj = await ctx.call(
+        confirmation.confirm,
+        actor=ctx.actor,
+        case_id=case_id,
+        satisfaction=choice,
+        calendar=ctx.deps.calendar,
+        sla=ctx.sla,
+    )
+    await ctx.answer(ctx.tr("Thank you"))
+    await ctx.edit(_confirmed_text(ctx, case_obj.number, choice))
+
+
+@handler
+async def reply_button(ctx: Ctx) -> None:
+    """q:rep:<question> — answer a question from a liaison or the office."""
+    [_, raw] = callback_parts(ctx, "q", 2)
+    question = await ctx.call(
+        prompts.ask, actor=ctx.actor, action="answer", target=int_part(raw), ttl=ctx.ttl
+    )
+    await ctx.answer()
+    await ctx.reply(
+        ctx.tr("Your answer to: {question}", question=escape(shorten(question.text, 300)))
+    )
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("report", report))
+    app.add_handler(CommandHandler("cases", my_cases))
+    app.add_handler(CommandHandler("case", case))
+    app.add_handler(CommandHandler("confirm", confirm_command))
+    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^r:"))
+    app.add_handler(CallbackQueryHandler(confirm_button, pattern=r"^f:"))
+    app.add_handler(CallbackQueryHandler(reply_button, pattern=r"^q:"))

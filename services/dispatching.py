@@ -1,0 +1,218 @@
+"""The dispatch form: choose departments and a deadline, then issue (a database draft)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.settings import SlaPolicy
+from models import Assignment, Department, Draft
+from models.types import utcnow
+from scheduler.calendar import WorkCalendar
+from services import dispatch, drafts
+from services.errors import InvalidInput, InvalidState
+from services.users import Actor
+
+KIND = "dispatch"
+drafts.name_draft(KIND, "dispatch")
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the dispatch keyboard shows."""
+
+    options: dispatch.DispatchOptions
+    selected: list[str]
+    due_at: datetime  # the chosen deadline, or the category's default
+    custom_due: bool
+    step: str  # "choose" or "deadline" (waiting for a typed deadline)
+
+
+def _form(
+    session: Session,
+    actor: Actor,
+    draft: Draft,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime,
+) -> Form:
+    options = dispatch.dispatch_options(
+        session, actor=actor, case_id=draft.data["case_id"], calendar=calendar, sla=sla, now=now
+    )
+    due = draft.data.get("due_at")
+    return Form(
+        options=options,
+        selected=list(draft.data.get("selected", [])),
+        due_at=datetime.fromisoformat(due) if due else options.default_due,
+        custom_due=bool(due),
+        step=draft.step,
+    )
+
+
+def _draft(session: Session, actor: Actor, case_id: int, now: datetime) -> Draft:
+    draft = drafts.current(session, user_id=actor.id, now=now)
+    if draft is None or draft.kind != KIND or draft.data.get("case_id") != case_id:
+        raise InvalidState(
+            "This dispatch form is no longer open. Press Dispatch on the case again."
+        )
+    return draft
+
+
+def open_form(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int | str,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> Form:
+    """Start dispatching a case with the category's default departments pre-selected."""
+    now = now or utcnow()
+    options = dispatch.dispatch_options(
+        session, actor=actor, case_id=case_id, calendar=calendar, sla=sla, now=now
+    )
+    draft = drafts.start(
+        session,
+        user_id=actor.id,
+        kind=KIND,
+        step="choose",
+        data={"case_id": options.case.id, "selected": options.preselected},
+        ttl=ttl,
+        now=now,
+    )
+    return _form(session, actor, draft, calendar, sla, now)
+
+
+def toggle(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    department_id: int,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> Form:
+    now = now or utcnow()
+    draft = _draft(session, actor, case_id, now)
+    dept = session.get(Department, department_id)
+    if dept is None or not dept.active:
+        raise InvalidInput("Unknown choice.")
+    selected = list(draft.data.get("selected", []))
+    if dept.code in selected:
+        selected.remove(dept.code)
+    else:
+        selected.append(dept.code)
+    draft = drafts.advance(session, draft, step="choose", ttl=ttl, now=now, selected=selected)
+    return _form(session, actor, draft, calendar, sla, now)
+
+
+def ask_deadline(
+    session: Session, *, actor: Actor, case_id: int, ttl: timedelta, now: datetime | None = None
+) -> None:
+    """The next text from this user is the deadline."""
+    now = now or utcnow()
+    drafts.advance(session, _draft(session, actor, case_id, now), step="deadline", ttl=ttl, now=now)
+
+
+def set_deadline(
+    session: Session,
+    *,
+    actor: Actor,
+    text: str | None,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> Form:
+    """A typed deadline (5wd, 3天, 12-15 ...), or None for the category's default."""
+    now = now or utcnow()
+    draft = drafts.current(session, user_id=actor.id, now=now)
+    if draft is None or draft.kind != KIND:
+        raise InvalidState(
+            "This dispatch form is no longer open. Press Dispatch on the case again."
+        )
+    due = None
+    if text is not None:
+        try:
+            due = calendar.parse_deadline(text, now=now).isoformat()
+        except ValueError:
+            raise InvalidInput(
+                "I could not read that deadline. Write a number of working days (5wd or "
+                "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
+            ) from None
+    draft = drafts.advance(session, draft, step="choose", ttl=ttl, now=now, due_at=due)
+    return _form(session, actor, draft, calendar, sla, now)
+
+
+def issue(
+    session: Session,
+    *,
+    actor: Actor,
+    case_id: int,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime | None = None,
+) -> list[Assignment]:
+    """Issue the assignments chosen on the form and close it."""
+    now = now or utcnow()
+    draft = _draft(session, actor, case_id, now)
+    form = _form(session, actor, draft, calendar, sla, now)
+    issued = dispatch.dispatch_case(
+        session,
+        actor=actor,
+        case_id=case_id,
+        department_codes=form.selected,
+        calendar=calendar,
+        sla=sla,
+        due_at=form.due_at if form.custom_due else None,
+        now=now,
+    )
+    drafts.finish(session, user_id=actor.id)
+    return issued
+
+
+def close(session: Session, *, actor: Actor, case_id: int, now: datetime | None = None) -> None:
+    """Cancel the open dispatch form; nothing is issued."""
+    _draft(session, actor, case_id, now or utcnow())
+    drafts.finish(session, user_id=actor.id)
+
+
+def dispatch_now(
+    session: Session,
+    *,
+    actor: Actor,
+    case_number: str,
+    department_codes: list[str],
+    deadline: str | None,
+    calendar: WorkCalendar,
+    sla: Callable[[str], SlaPolicy],
+    now: datetime | None = None,
+) -> list[Assignment]:
+    """The one-line /dispatch: departments and an optional typed deadline."""
+    now = now or utcnow()
+    due = None
+    if deadline:
+        try:
+            due = calendar.parse_deadline(deadline, now=now)
+        except ValueError:
+            raise InvalidInput(
+                "I could not read that deadline. Write a number of working days (5wd or "
+                "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
+            ) from None
+    return dispatch.dispatch_case(
+        session,
+        actor=actor,
+        case_id=case_number,
+        department_codes=department_codes,
+        calendar=calendar,
+        sla=sla,
+        due_at=due,
+        now=now,
+    )
