@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeDefault
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.db import Database
 from bot.deps import Deps, make_calendar
-from bot.i18n import LANGUAGES, set_default_language, t
+from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from handlers import register_all
 from handlers.menu import COMMANDS
 from scheduler.sweeps import sweep_job
+from services import notify
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def build_application(
     builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
     set_default_language(settings.i18n.default_language)
+    notify.set_zone(settings.time.zone)
     db = db or Database(settings.database.url, echo=settings.database.echo)
     app.bot_data["deps"] = Deps(
         settings=settings,
@@ -94,5 +97,22 @@ async def publish_commands(app: Application) -> None:
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 
 
-async def _log_error(update: object, context) -> None:  # type: ignore[no-untyped-def]
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure and tell the user their last action did not go through."""
     log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    user = update.effective_user
+    lang = normalize_language(user.language_code if user else None)
+    text = t(
+        lang,
+        "Sorry, something went wrong on our side and your last action was not "
+        "completed. Please try again in a moment.",
+    )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)
