@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 
 from telegram.ext import Application
@@ -41,11 +41,13 @@ async def running_bot(
     sla_profile: str = "standard",
     rate_limits: bool = False,
     fault_rate: float = 0.0,
+    server: SandboxServer | None = None,
 ) -> AsyncIterator[Running]:
     """The migrated database, the emulator in a thread, and the application polling it.
 
     Starts the application the way ``run_polling`` does (initialize, post_init, start),
-    so the outbox worker and the sweep job run exactly as in production.
+    so the outbox worker and the sweep job run exactly as in production. Pass a running
+    ``server`` to restart only the bot while "Telegram" keeps running.
     """
     settings = settings or load_settings(database={"url": db_url})
     upgrade(db_url)
@@ -54,7 +56,12 @@ async def running_bot(
     db.call(sync_organisation, parks=org.parks, departments=org.departments)
     if demo:
         db.call(seed_demo)
-    with running_in_thread(port=0, rate_limits=rate_limits, fault_rate=fault_rate) as server:
+    emulator: AbstractContextManager[SandboxServer] = (
+        nullcontext(server)
+        if server is not None
+        else running_in_thread(port=0, rate_limits=rate_limits, fault_rate=fault_rate)
+    )
+    with emulator as server:
         app = build_application(
             settings,
             token=TOKEN,
