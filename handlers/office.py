@@ -130,7 +130,9 @@ async def dispatch_button(ctx: Ctx) -> None:
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due" and value == 0:
-        form = await ctx.call(dispatching.set_deadline, text=None, ttl=ctx.ttl, **common)
+        form = await ctx.call(
+            dispatching.set_deadline, text=None, ttl=ctx.ttl, case_id=case_id, **common
+        )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due":

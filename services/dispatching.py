@@ -129,12 +129,14 @@ def set_deadline(
     calendar: WorkCalendar,
     sla: Callable[[str], SlaPolicy],
     ttl: timedelta,
+    case_id: int | None = None,
     now: datetime | None = None,
 ) -> Form:
     """A typed deadline (5wd, 3天, 12-15 ...), or None for the category's default."""
     now = now or utcnow()
     draft = drafts.current(session, user_id=actor.id, now=now)
-    if draft is None or draft.kind != KIND:
+    stale = case_id is not None and draft is not None and draft.data.get("case_id") != case_id
+    if draft is None or draft.kind != KIND or stale:
         raise InvalidState(
             "This dispatch form is no longer open. Press Dispatch on the case again."
         )
