@@ -1,0 +1,247 @@
+"""/enterprise: registering an enterprise and its projects, guided or in one command.
+
+Callback data (untrusted; the service re-checks step and permission on every press):
+``e:p:<park id>`` park, ``e:k:1|0`` key project, ``e:h:<user id>|0`` efficiency head or skip,
+``e:a`` add another project, ``e:f`` finish, ``e:x`` cancel, ``e:i:<enterprise id>`` invite
+the enterprise's contact person.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import N_
+from bot.textsplit import escape
+from handlers.common import Buttons, Ctx, handler
+from handlers.conversation import flow
+from handlers.invitations import STALE, invitation_text
+from models import Draft
+from models.enums import Role
+from services import enterprises as ent
+from services import onboarding
+from services.errors import InvalidInput, InvalidState, NotFound
+
+ACTIONS = {"p": "park", "k": "key", "h": "head", "a": "add", "f": "finish", "x": "cancel"}
+KEY_PROJECT = N_("key project")
+MAJOR_PROJECT = N_("major project")
+
+
+def _ttl(ctx: Ctx) -> timedelta:
+    return ctx.deps.settings.conversation.timeout.as_timedelta()
+
+
+def format_yuan(amount: int, lang: str) -> str:
+    """An amount the way people write it: 1.2亿元 / 8000万元, or 120,000,000 yuan."""
+    if lang != "zh":
+        return f"{amount:,} yuan"
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if amount >= size:
+            value = (Decimal(amount) / size).normalize()
+            return f"{value:f}{unit}元"
+    return f"{amount}元"
+
+
+def _label(ctx: Ctx, choice: ent.Choice) -> str:
+    return choice.label_zh if ctx.lang == "zh" else choice.label_en
+
+
+def project_line(ctx: Ctx, project: ent.ProjectInfo) -> str:
+    """One project in a summary, as HTML."""
+    parts = [escape(project.name)]
+    if project.investment_yuan is not None:
+        parts.append(escape(format_yuan(project.investment_yuan, ctx.lang)))
+    if project.is_major:
+        parts.append(escape(ctx.tr(MAJOR_PROJECT)))
+    if project.is_key:
+        parts.append(escape(ctx.tr(KEY_PROJECT)))
+    if project.head:
+        parts.append(escape(ctx.tr("efficiency head: {name}", name=project.head)))
+    return "• " + parts[0] + (" — " + ", ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def summary(ctx: Ctx, registered: ent.Registered) -> tuple[str, Buttons]:
+    """The registered enterprise, with the offer to invite its contact person."""
+    lines = [
+        f"<b>{escape(ctx.tr('Enterprise registered'))}</b>",
+        escape(ctx.tr("Name: {name}", name=registered.name)),
+        escape(ctx.tr("Credit code: {code}", code=registered.credit_code)),
+        escape(ctx.tr("Park: {park}", park=_label(ctx, registered.park))),
+    ]
+    if registered.projects:
+        lines.append(escape(ctx.tr("Projects:")))
+        lines.extend(project_line(ctx, p) for p in registered.projects)
+    else:
+        lines.append(escape(ctx.tr("No projects registered yet.")))
+    buttons = [[(ctx.tr("Invite the enterprise contact"), f"e:i:{registered.id}")]]
+    return "\n".join(lines), buttons
+
+
+def render(ctx: Ctx, prompt: ent.Prompt) -> tuple[str, Buttons | None]:
+    """The question of the current step, and its buttons."""
+    cancel = (ctx.tr("Cancel"), "e:x")
+    finish = (ctx.tr("Finish"), "e:f")
+    current = prompt.current.name if prompt.current else ""
+    step = prompt.step
+
+    def say(msgid: str, **params: object) -> str:
+        return escape(ctx.tr(msgid, **params))
+
+    if step == ent.NAME:
+        return say("Registering a new enterprise. Send its full registered name."), [[cancel]]
+    if step == ent.CREDIT:
+        text = say(
+            "Send the unified social credit code (18 characters) of {name}.", name=prompt.name
+        )
+        return text, [[cancel]]
+    if step == ent.PARK:
+        rows = [[(_label(ctx, p), f"e:p:{p.id}")] for p in prompt.parks]
+        return say("In which park is {name}?", name=prompt.name), [*rows, [cancel]]
+    if step == ent.PROJECT:
+        lines = []
+        if prompt.auto_park and prompt.park and not prompt.projects:
+            lines.append(say("Park: {park}", park=_label(ctx, prompt.park)))
+        if prompt.projects:
+            lines.append(say("Send the name of the next project, or press Finish."))
+        else:
+            lines.append(
+                say(
+                    "Send the name of a project of {name}, or press Finish to register the "
+                    "enterprise without projects.",
+                    name=prompt.name,
+                )
+            )
+        return "\n".join(lines), [[finish], [cancel]]
+    if step == ent.INVESTMENT:
+        text = say(
+            "How much does {project} invest, in yuan? For example 8000万, 1.2亿 or 120000000.",
+            project=current,
+        )
+        return text, [[cancel]]
+    if step == ent.KEY:
+        lines = []
+        if prompt.current and prompt.current.is_major:
+            lines.append(
+                say(
+                    "{project} is a major project (investment of 100 million yuan or more): "
+                    "a named efficiency head follows it end to end.",
+                    project=current,
+                )
+            )
+        lines.append(say("Is {project} on the county's key-project list?", project=current))
+        return "\n".join(lines), [[(ctx.tr("Yes"), "e:k:1"), (ctx.tr("No"), "e:k:0")], [cancel]]
+    if step == ent.HEAD:
+        park = _label(ctx, prompt.park) if prompt.park else ""
+        rows = [[(_label(ctx, person), f"e:h:{person.id}")] for person in prompt.heads]
+        text = say(
+            "Who is the efficiency head of {project}? Choose an officer of {park}, or skip.",
+            project=current,
+            park=park,
+        )
+        return text, [*rows, [(ctx.tr("Skip"), "e:h:0")], [cancel]]
+    if step == ent.MORE:
+        added = prompt.projects[-1] if prompt.projects else None
+        lines = [say("Project added:")]
+        if added:
+            lines.append(project_line(ctx, added))
+        lines.append(say("Send the name of another project, or press Finish."))
+        return "\n".join(lines), [[(ctx.tr("Add another project"), "e:a"), finish], [cancel]]
+    if step == ent.DONE and prompt.registered:
+        return summary(ctx, prompt.registered)
+    if step == ent.CANCELLED:
+        return say("Cancelled. Nothing was submitted."), None
+    raise InvalidState(STALE)
+
+
+async def show(
+    ctx: Ctx, prompt: ent.Prompt, *, edit: bool = False, error: str | None = None
+) -> None:
+    text, buttons = render(ctx, prompt)
+    if error:
+        text = "⚠️ " + escape(error) + "\n\n" + text
+    if edit:
+        await ctx.edit(text, buttons=buttons)
+    else:
+        await ctx.reply(text, buttons=buttons)
+
+
+def _looks_like_code(text: str) -> bool:
+    return len(text.strip()) == 18 and text.strip().isalnum()
+
+
+@handler
+async def enterprise_command(ctx: Ctx) -> None:
+    """/enterprise starts the guided form; /enterprise <name> <credit code> [park] is one go."""
+    args = ctx.args
+    if not args:
+        prompt = await ctx.call(ent.begin_registration, actor=ctx.actor, ttl=_ttl(ctx))
+        await show(ctx, prompt)
+        return
+    park = None
+    if len(args) >= 3 and _looks_like_code(args[-2]) and not _looks_like_code(args[-1]):
+        park = args.pop()
+    if len(args) < 2:
+        raise InvalidInput(
+            "Usage: /enterprise <name> <credit code> [park code], or /enterprise alone for a "
+            "guided form that also takes the projects."
+        )
+    registered = await ctx.call(
+        ent.register_enterprise,
+        actor=ctx.actor,
+        name=" ".join(args[:-1]),
+        credit_code=args[-1],
+        park=park,
+    )
+    text, buttons = summary(ctx, registered)
+    await ctx.reply(text, buttons=buttons)
+
+
+@flow(ent.DRAFT_KIND)
+async def on_text(ctx: Ctx, draft: Draft) -> None:
+    """The next answer of the guided registration; bad input asks the same question again."""
+    try:
+        prompt = await ctx.call(
+            ent.registration_text, actor=ctx.actor, text=ctx.text, ttl=_ttl(ctx)
+        )
+    except (InvalidInput, NotFound) as exc:
+        again = await ctx.call(ent.registration_prompt, actor=ctx.actor)
+        await show(ctx, again, error=ctx.tr(exc.msgid, **exc.params))
+        return
+    await show(ctx, prompt)
+
+
+@handler
+async def on_button(ctx: Ctx) -> None:
+    """A button of the registration form, or the offer to invite the contact person."""
+    query = ctx.update.callback_query
+    parts = (query.data or "").split(":") if query else []
+    if len(parts) not in (2, 3) or parts[0] != "e":
+        raise InvalidState(STALE)
+    if parts[1] == "i" and len(parts) == 3:
+        if not parts[2].isdigit() or len(parts[2]) > 12:
+            raise InvalidState(STALE)
+        issued = await ctx.call(
+            onboarding.invite, actor=ctx.actor, role=Role.ENTERPRISE, enterprise_id=int(parts[2])
+        )
+        await ctx.answer()
+        await ctx.reply(invitation_text(ctx, issued))
+        return
+    action = ACTIONS.get(parts[1])
+    if action is None:
+        raise InvalidState(STALE)
+    prompt = await ctx.call(
+        ent.registration_button,
+        actor=ctx.actor,
+        action=action,
+        value=parts[2] if len(parts) == 3 else "",
+        ttl=_ttl(ctx),
+    )
+    await ctx.answer()
+    await show(ctx, prompt, edit=True)
+
+
+def register(app: Application) -> None:
+    app.add_handler(CommandHandler("enterprise", enterprise_command))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^e:"))
