@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,7 +15,9 @@ app = typer.Typer(help="督办 duban — assign, supervise, finish on time.", no
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 org_app = typer.Typer(help="The organisation (parks and departments) from settings.toml.")
 app.add_typer(db_app, name="db")
+enterprise_app = typer.Typer(help="Enterprises and their projects.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+app.add_typer(enterprise_app, name="enterprise")
 
 log = logging.getLogger("duban")
 
@@ -205,6 +208,61 @@ def invite(
     typer.echo(f"code:    {created.code}")
     typer.echo(f"link:    {created.deep_link(settings.telegram.bot_username)}")
     typer.echo(f"expires: {created.invitation.expires_at:%Y-%m-%d %H:%M} UTC (single use)")
+
+
+IMPORT_HELP = (
+    "CSV, UTF-8 (a BOM is fine), header row in English or Chinese: name/企业名称, "
+    "credit_code/统一社会信用代码, park/园区 (code or name; optional with --park), "
+    "project/项目名称, investment_yuan/投资额 (8000万, 1.2亿, 120000000), "
+    "key_project/重点项目 (是/否, yes/no, 1/0). One row per project."
+)
+
+
+@enterprise_app.command("import")
+def enterprise_import(
+    file: Annotated[Path, typer.Argument(help=IMPORT_HELP)],
+    park: Annotated[
+        str | None, typer.Option(help="Park code for every row (rows may then omit the park).")
+    ] = None,
+) -> None:
+    """Import enterprises and projects from a CSV file: all rows, or none if any row is bad."""
+    from bot.db import Database
+    from services.enterprises import ImportRejected, import_enterprises, read_csv
+    from services.errors import DomainError
+
+    settings = settings_or_exit()
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        typer.echo(f"duban: cannot read {file}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    except UnicodeDecodeError as exc:
+        typer.echo(
+            f"duban: {file} is not UTF-8 text (byte {exc.start}); save it as UTF-8", err=True
+        )
+        raise typer.Exit(1) from None
+    prepare_database(settings)
+    db = Database(settings.database.url)
+    try:
+        rows = read_csv(text)
+        result = db.call(import_enterprises, rows=rows, default_park=park)
+    except ImportRejected as exc:
+        for line, reason in exc.problems:
+            typer.echo(f"{file}:{line}: {reason}", err=True)
+        typer.echo(
+            f"duban: {len(exc.problems)} problem(s) in {file}; nothing was imported", err=True
+        )
+        raise typer.Exit(1) from None
+    except DomainError as exc:
+        typer.echo(f"duban: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    typer.echo(
+        f"imported {file}: {result.enterprises_created} enterprises and "
+        f"{result.projects_created} projects created; {result.enterprises_existing} enterprises "
+        f"and {result.projects_existing} projects already registered (skipped)"
+    )
 
 
 def main() -> None:  # pragma: no cover
