@@ -667,11 +667,13 @@ def read_csv(text: str) -> list[CsvRow]:
     if problems:
         raise ImportRejected(problems)
     rows: list[CsvRow] = []
+    end = reader.line_num
     try:
         for cells in reader:
+            # A quoted cell may span lines: name the line the row starts on.
+            line, end = end + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
-            line = reader.line_num
             if len(cells) > len(keys):
                 problems.append((line, f"{len(cells)} cells but the header has {len(keys)}"))
                 continue
