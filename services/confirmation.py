@@ -88,7 +88,7 @@ def confirm(
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         session.add(case)
-        _tell_office_closed(session, case, satisfaction.value, note)
+        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note)
         return case
     _reopen(session, actor, case, note, calendar, sla, now)
     return case
