@@ -325,7 +325,7 @@ def _maybe_complete_case(
         session,
         notify.contacts_for(session, case),
         template="case.confirm",
-        key=f"case:{case.id}:confirm:{now.timestamp():.0f}",
+        key=f"case:{case.id}:confirm:{now.timestamp():.6f}",
         render=render,
     )
 
