@@ -16,7 +16,7 @@ from handlers.common import Ctx, handler
 from handlers.menu import commands_for
 from models.enums import Role
 from services import onboarding
-from services.errors import DomainError, InvalidState
+from services.errors import DomainError, InvalidState, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +187,9 @@ async def invite_command(ctx: Ctx) -> None:
     """/invite <role> [department, park or enterprise]: a single-use code and its link."""
     allowed = onboarding.invitable_roles(ctx.actor)
     if not allowed:
-        await ctx.reply(
-            escape(
-                ctx.tr("Only park officers, dispatchers and administrators can create invitations.")
-            )
+        raise NotAllowed(
+            "Only park officers, dispatchers and administrators can create invitations."
         )
-        return
     role: Role | None = None
     if ctx.args:
         try:
