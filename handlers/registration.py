@@ -8,7 +8,6 @@ the enterprise's contact person.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
@@ -22,15 +21,11 @@ from models import Draft
 from models.enums import Role
 from services import enterprises as ent
 from services import onboarding
-from services.errors import InvalidInput, InvalidState, NotFound
+from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 
 ACTIONS = {"p": "park", "k": "key", "h": "head", "a": "add", "f": "finish", "x": "cancel"}
 KEY_PROJECT = N_("key project")
 MAJOR_PROJECT = N_("major project")
-
-
-def _ttl(ctx: Ctx) -> timedelta:
-    return ctx.deps.settings.conversation.timeout.as_timedelta()
 
 
 def format_yuan(amount: int, lang: str) -> str:
@@ -176,7 +171,7 @@ async def enterprise_command(ctx: Ctx) -> None:
     """/enterprise starts the guided form; /enterprise <name> <credit code> [park] is one go."""
     args = ctx.args
     if not args:
-        prompt = await ctx.call(ent.begin_registration, actor=ctx.actor, ttl=_ttl(ctx))
+        prompt = await ctx.call(ent.begin_registration, actor=ctx.actor, ttl=ctx.ttl)
         await show(ctx, prompt)
         return
     park = None
@@ -202,10 +197,9 @@ async def enterprise_command(ctx: Ctx) -> None:
 async def on_text(ctx: Ctx, draft: Draft) -> None:
     """The next answer of the guided registration; bad input asks the same question again."""
     try:
-        prompt = await ctx.call(
-            ent.registration_text, actor=ctx.actor, text=ctx.text, ttl=_ttl(ctx)
-        )
-    except (InvalidInput, NotFound) as exc:
+        prompt = await ctx.call(ent.registration_text, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl)
+    except (InvalidInput, NotFound, NotAllowed) as exc:
+        # Bad input (or a park not theirs): say why, then ask the same question again.
         again = await ctx.call(ent.registration_prompt, actor=ctx.actor)
         await show(ctx, again, error=ctx.tr(exc.msgid, **exc.params))
         return
@@ -236,7 +230,7 @@ async def on_button(ctx: Ctx) -> None:
         actor=ctx.actor,
         action=action,
         value=parts[2] if len(parts) == 3 else "",
-        ttl=_ttl(ctx),
+        ttl=ctx.ttl,
     )
     await ctx.answer()
     await show(ctx, prompt, edit=True)

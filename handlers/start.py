@@ -36,6 +36,8 @@ async def start(ctx: Ctx) -> None:
     else:
         text += "\n\n" + ctx.tr("Send /help to see what you can do.")
     await ctx.reply(text)
+    # People given roles outside the chat (CLI, demo) get their menu on their first /start.
+    await publish_own_menu(ctx)
 
 
 @handler
