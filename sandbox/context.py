@@ -1,0 +1,32 @@
+"""Shared runtime of one sandbox server, reachable from every request handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from sandbox.limits import FaultInjector, RateLimiter
+from sandbox.state import World
+from sandbox.webhook import WebhookDispatcher
+
+
+@dataclass
+class SandboxContext:
+    """World state plus the machinery around it (limits, faults, webhooks)."""
+
+    world: World
+    limiter: RateLimiter | None = None
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    webhooks: WebhookDispatcher = field(default_factory=WebhookDispatcher)
+    closing: bool = False
+
+    def wake_all(self) -> None:
+        """Release every long poll, e.g. when the server stops."""
+        self.world.event_signal.fire()
+        self.world.primary.update_signal.fire()
+        for bot in self.world.bots.values():
+            bot.update_signal.fire()
+
+
+CONTEXT = web.AppKey("sandbox_context", SandboxContext)
