@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -45,8 +46,10 @@ class OutboxWorker:
         batch_size: int = 50,
         max_attempts: int = 8,
         idle_poll: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
+        self.clock = clock  # injectable, so tests can move time instead of waiting
         self.bot = bot
         self.batch_size = batch_size
         self.max_attempts = max_attempts
@@ -82,7 +85,7 @@ class OutboxWorker:
 
     async def deliver_due(self, now: datetime | None = None) -> int:
         """Send one batch of due rows; returns how many rows were attempted."""
-        rows = await self.db.run(self._claim, now or utcnow())
+        rows = await self.db.run(self._claim, now or self.clock())
         if not rows:
             return 0
         by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
@@ -113,8 +116,10 @@ class OutboxWorker:
         for index, row in enumerate(rows):
             retry_at = await self._send_one(row)
             if retry_at is not None:
-                # Keep order within a chat: later rows wait until this one is retried.
-                await self.db.run(_postpone, [r.id for r in rows[index + 1 :]], retry_at)
+                # Keep order within a chat: every later row of the chat, in this batch or
+                # not, waits until this one is retried.
+                leased = {r.id for r in rows[index + 1 :]}
+                await self.db.run(_postpone, row.chat_id, row.id, retry_at, leased)
                 return
 
     async def _send_one(self, row: OutboxMessage) -> datetime | None:
@@ -124,7 +129,9 @@ class OutboxWorker:
         except RetryAfter as exc:
             delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-            return await self.db.run(_retry, row.id, f"retry after {seconds}s", seconds, False)
+            return await self.db.run(
+                _retry, row.id, f"retry after {seconds}s", seconds, False, self.clock()
+            )
         except Forbidden as exc:  # blocked the bot or never started it: retrying cannot help
             await self.db.run(_fail, row.id, str(exc))
             log.warning("outbox %s to %s refused: %s", row.id, row.chat_id, exc)
@@ -136,8 +143,8 @@ class OutboxWorker:
                 log.error("outbox %s gave up after %d attempts: %s", row.id, attempts, exc)
                 return None
             backoff = min(2**attempts, MAX_BACKOFF.total_seconds())
-            return await self.db.run(_retry, row.id, str(exc), backoff, True)
-        await self.db.run(_mark_sent, row.id, message_id)
+            return await self.db.run(_retry, row.id, str(exc), backoff, True, self.clock())
+        await self.db.run(_mark_sent, row.id, message_id, self.clock())
         self.sent += 1
         return None
 
@@ -172,19 +179,21 @@ class OutboxWorker:
         return first_id
 
 
-def _mark_sent(session: Session, row_id: int, message_id: int) -> None:
+def _mark_sent(session: Session, row_id: int, message_id: int, now: datetime) -> None:
     row = session.get(OutboxMessage, row_id)
     if row:
         row.status = OutboxStatus.SENT
-        row.sent_at = utcnow()
+        row.sent_at = now
         row.attempts += 1
         row.telegram_message_id = message_id
         row.last_error = None
         session.add(row)
 
 
-def _retry(session: Session, row_id: int, error: str, delay: float, count: bool) -> datetime:
-    retry_at = utcnow() + timedelta(seconds=delay)
+def _retry(
+    session: Session, row_id: int, error: str, delay: float, count: bool, now: datetime
+) -> datetime:
+    retry_at = now + timedelta(seconds=delay)
     row = session.get(OutboxMessage, row_id)
     if row:
         row.attempts += 1 if count else 0
@@ -203,9 +212,18 @@ def _fail(session: Session, row_id: int, error: str) -> None:
         session.add(row)
 
 
-def _postpone(session: Session, row_ids: list[int], until: datetime) -> None:
-    for row_id in row_ids:
-        row = session.get(OutboxMessage, row_id)
-        if row and row.status == OutboxStatus.PENDING:
+def _postpone(
+    session: Session, chat_id: int, after_id: int, until: datetime, leased: set[int | None]
+) -> None:
+    later = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.id > after_id,  # type: ignore[operator]
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    ).all()
+    for row in later:
+        # Rows leased by this round are released to ``until``; others only ever move later.
+        if row.id in leased or row.next_attempt_at < until:
             row.next_attempt_at = until
             session.add(row)

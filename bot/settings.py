@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -36,7 +37,9 @@ def _parse_duration(value: Any) -> _Duration:
     return _Duration.parse(value)
 
 
-Duration = Annotated[_Duration, BeforeValidator(_parse_duration), PlainSerializer(str)]
+# NoDecode: Duration is a dataclass, so pydantic-settings would otherwise read
+# DUBAN_TIME__SWEEP_INTERVAL=20s as JSON and fail.
+Duration = Annotated[_Duration, NoDecode, BeforeValidator(_parse_duration), PlainSerializer(str)]
 
 
 class _Section(BaseModel):

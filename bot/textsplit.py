@@ -48,24 +48,36 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
         if len(rest) <= budget:
             pieces.append(reopen + rest)
             break
-        # Leave room for the closing tags this piece may need.
-        cut = _safe_cut(rest, budget - 40)
-        piece = reopen + rest[:cut]
-        open_tags: list[tuple[str, str]] = []
-        for match in _TAG.finditer(piece):
-            closing, name = match.group(1), match.group(2).lower()
-            if closing:
-                for i in range(len(open_tags) - 1, -1, -1):
-                    if open_tags[i][0] == name:
-                        del open_tags[i]
-                        break
-            else:
-                open_tags.append((name, match.group(0)))
-        closers = "".join(f"</{name}>" for name, _ in reversed(open_tags))
+        # Leave room for the closing tags this piece may need; deep nesting needs more.
+        reserve = 40
+        while True:
+            cut = _safe_cut(rest, max(budget - reserve, 1))
+            piece = reopen + rest[:cut]
+            open_tags = _open_tags(piece)
+            closers = "".join(f"</{name}>" for name, _ in reversed(open_tags))
+            overflow = len(piece.rstrip("\n")) + len(closers) - limit
+            if overflow <= 0 or reserve >= budget:
+                break
+            reserve += overflow
         pieces.append(piece.rstrip("\n") + closers)
         reopen = "".join(tag for _, tag in open_tags)
         rest = rest[cut:]
     return [p for p in pieces if p.strip()] or [text[:limit]]
+
+
+def _open_tags(piece: str) -> list[tuple[str, str]]:
+    """Tags still open at the end of ``piece``: (name, the opening tag as written)."""
+    open_tags: list[tuple[str, str]] = []
+    for match in _TAG.finditer(piece):
+        closing, name = match.group(1), match.group(2).lower()
+        if closing:
+            for i in range(len(open_tags) - 1, -1, -1):
+                if open_tags[i][0] == name:
+                    del open_tags[i]
+                    break
+        else:
+            open_tags.append((name, match.group(0)))
+    return open_tags
 
 
 def strip_tags(text: str) -> str:

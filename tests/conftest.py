@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlmodel import Session
 
+from bot.db import Database, upgrade
+from bot.settings import Settings
+from services.org import sync_organisation
 from tests.pgserver import PgServer, require_pg_bin
 
 # ======================================================================================
@@ -57,4 +63,59 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 # ======================================================================================
 # end of the PostgreSQL section
+# ======================================================================================
+
+
+# ======================================================================================
+# Settings and database (tests/test_settings.py and most database tests):
+# settings_factory, db, session
+#
+# settings_factory  Settings from the repository's settings.toml plus init kwargs
+#                   (nested dicts merge into their section); no .env, no stray DUBAN_*.
+# db                a bot.db.Database on db_url, migrated to head, organisation synced.
+# session           a plain SQLModel Session on that database, for arranging and asserting.
+# ======================================================================================
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_SETTINGS = REPO_ROOT / "settings.toml"
+
+
+@pytest.fixture
+def settings_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Settings]:
+    """Build Settings from the repo's settings.toml, isolated from the developer's environment."""
+    # A developer's DUBAN_TELEGRAM__TOKEN or DUBAN_DATABASE__URL must not leak into tests.
+    for name in list(os.environ):
+        if name.upper().startswith("DUBAN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DUBAN_SETTINGS", str(REPO_SETTINGS))
+
+    def build(**overrides: Any) -> Settings:
+        overrides.setdefault("database", {"url": f"sqlite:///{tmp_path}/settings.db"})
+        # _env_file=None: a .env in the working directory is the developer's, not the test's.
+        return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+
+    return build
+
+
+@pytest.fixture
+def db(db_url: str, settings_factory: Callable[..., Settings]) -> Iterator[Database]:
+    """A migrated database (SQLite and PostgreSQL) with the organisation from settings.toml."""
+    settings = settings_factory(database={"url": db_url})
+    upgrade(db_url)
+    database = Database(db_url)
+    org = settings.organisation
+    database.call(sync_organisation, parks=org.parks, departments=org.departments)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A plain Session on ``db``; ``session.rollback()`` refreshes it after others commit."""
+    with Session(db.engine) as plain:
+        yield plain
+
+
+# ======================================================================================
+# end of the settings and database section
 # ======================================================================================
