@@ -19,7 +19,15 @@ class SandboxContext:
     limiter: RateLimiter | None = None
     faults: FaultInjector = field(default_factory=FaultInjector)
     webhooks: WebhookDispatcher = field(default_factory=WebhookDispatcher)
-    closing: bool = False
+
+    @property
+    def closing(self) -> bool:
+        """Whether the server is shutting down (long polls should return now)."""
+        return self.world.closing
+
+    @closing.setter
+    def closing(self, value: bool) -> None:
+        self.world.closing = value
 
     def wake_all(self) -> None:
         """Release every long poll, e.g. when the server stops."""

@@ -282,6 +282,8 @@ class World:
         self.events: list[dict] = []
         self.seq = 0
         self.event_signal = Signal()
+        # Set while the server shuts down so long polls return at once.
+        self.closing = False
         self._file_counter = itertools.count(1)
         self._query_counter = itertools.count(int(time.time()) * 1000)
 
@@ -396,7 +398,7 @@ class World:
         while True:
             found = self.events_after(after, chat_id)
             remaining = deadline - time.monotonic()
-            if found or remaining <= 0:
+            if found or remaining <= 0 or self.closing:
                 return found
             await self.event_signal.wait(remaining)
 

@@ -377,7 +377,7 @@ async def events(request: web.Request) -> web.Response:
     timeout = min(float(request.query.get("timeout", "0") or 0), MAX_LONG_POLL)
     chat_id = request.query.get("chat_id")
     chat = _int(chat_id, "chat_id") if chat_id else None
-    found = [] if ctx.closing else await ctx.world.wait_events(after, timeout, chat)
+    found = await ctx.world.wait_events(after, timeout, chat)
     return ok(events=found, last_seq=ctx.world.seq)
 
 

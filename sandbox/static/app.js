@@ -338,7 +338,10 @@ function buildMessage(view) {
   if (view.edit_count > 0) node.dataset.edited = "true";
   node.appendChild(buildBubble(view));
   const keyboard = buildKeyboard(view);
-  if (keyboard) node.appendChild(keyboard);
+  if (keyboard) {
+    node.classList.add("has-keyboard");
+    node.appendChild(keyboard);
+  }
   return node;
 }
 
