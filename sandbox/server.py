@@ -87,9 +87,8 @@ class SandboxServer:
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
         self._runner = runner
-        server = site._server
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        if runner.addresses:
+            self.port = runner.addresses[0][1]
         log.info("sandbox listening on %s", self.url)
 
     async def stop(self) -> None:

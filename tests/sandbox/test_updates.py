@@ -184,7 +184,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = runner.addresses[0][1]
     hook.url = f"http://127.0.0.1:{port}/hook"
     yield hook
     await runner.cleanup()
