@@ -152,3 +152,15 @@ async def test_create_persona_and_alert(
             await expect(page.locator("#alert-dialog")).to_be_hidden()
         finally:
             await browser.close()
+
+
+def test_missing_chromium_fails_on_ci_and_skips_elsewhere(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(f"{__name__}.CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"ensure-chromium\.sh"):
+        require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match=r"ensure-chromium\.sh"):
+        require_chromium()
