@@ -185,7 +185,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         question="Which villages are involved?",
         now=MONDAY,
     )
-    reply = [m for m in outbox_for(db, 1002) if m.template == "note.question"][0]
+    [reply] = [m for m in outbox_for(db, 1002) if m.template == "note.question"]
     assert reply.buttons[0][0]["data"] == f"q:rep:{question.id}"
     db.call(
         cases.answer_question,
