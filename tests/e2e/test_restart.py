@@ -17,21 +17,25 @@ from tests.e2e.harness import running_bot
 async def test_report_continues_after_a_restart(db_url: str) -> None:
     with running_in_thread(port=0) as telegram:
         async with running_bot(db_url, server=telegram) as bot:
-            wang = await bot.client.persona(1001, "王经理", language_code="en")
+            wang = await bot.client.persona(1001, "王经理", language_code="zh")
             sent = await wang.send("/report")
             form = await wang.wait_for_bot_message(after=sent)
             pressed = await wang.press(form, data="r:cat:utility")
             await wang.wait_for_bot_message(lambda m: m.edited, after=pressed)
         # The bot restarts (new process state, same database); Telegram keeps running.
         async with running_bot(db_url, server=telegram) as bot:
-            wang = await bot.client.persona(1001, "王经理", language_code="en")
+            wang = await bot.client.persona(1001, "王经理", language_code="zh")
             # The project question is still open: the old buttons still work.
             pressed = await wang.press(form, data="r:prj:0")
             reply = await wang.wait_for_bot_message(after=pressed)
-            assert t("en", "Describe the problem") in reply.text
+            assert reply.text == t(
+                "zh",
+                "Describe the problem in your own words: what is needed, by when, "
+                "and what is blocking it.",
+            )
             sent = await wang.send("Water pressure too low for the second production line")
             reply = await wang.wait_for_bot_message(after=sent)
-            assert reply.buttons == [(t("en", "Continue"), "r:next")]
+            assert reply.buttons == [(t("zh", "Continue"), "r:next")]
             drafts = bot.db.call(lambda s: s.exec(select(Draft)).all())
             assert [(d.kind, d.step, d.data["category"]) for d in drafts] == [
                 ("report", "attachments", "utility")
@@ -40,17 +44,24 @@ async def test_report_continues_after_a_restart(db_url: str) -> None:
 
 async def test_abandoned_report_expires_with_a_note(db_url: str) -> None:
     async with running_bot(db_url) as bot:
-        wang = await bot.client.persona(1001, "王经理", language_code="en")
+        wang = await bot.client.persona(1001, "王经理", language_code="zh")
         sent = await wang.send("/report")
         await wang.wait_for_bot_message(after=sent)
         later = utcnow() + bot.deps.settings.conversation.timeout.as_timedelta()
         counts = run_sweeps(bot.deps, now=later + timedelta(seconds=1))
         assert counts["expire_drafts"] == 1
         bot.deps.kick_outbox()
-        note = await wang.wait_for_bot_message(lambda m: "discarded" in m.text, after=sent)
-        assert "Nothing was submitted" in note.text
+        note = await wang.wait_for_bot_message()  # the next one after the form
+        assert note.text == t(
+            "zh",
+            "Your unfinished {what} was discarded after a period of inactivity. "
+            "Nothing was submitted; start again whenever you are ready.",
+            what=t("zh", "problem report"),
+        )
         # The next text is not taken as a description of a report that no longer exists.
         sent = await wang.send("Power line relocation")
         reply = await wang.wait_for_bot_message(after=sent)
-        assert reply.text.startswith(t("en", "I did not understand that.").split(".")[0])
+        assert reply.text == t(
+            "zh", "I did not understand that. Send /help to see what you can do."
+        )
         assert bot.db.call(lambda s: s.exec(select(Case)).all()) == []
