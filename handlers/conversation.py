@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers.common import Ctx, handler
 from models import Draft
 from services import drafts
+from services.errors import InvalidInput
 
 Flow = Callable[[Ctx, Draft], Awaitable[None]]
 FLOWS: dict[str, Flow] = {}
@@ -48,8 +55,15 @@ async def cancel(ctx: Ctx) -> None:
         await ctx.reply(ctx.tr("There is nothing to cancel."))
 
 
+@handler
+async def unknown_button(ctx: Ctx) -> None:
+    """A button no handler knows (forged, or left from an older version): a polite refusal."""
+    raise InvalidInput("This button is not valid any more.")
+
+
 def register(app: Application) -> None:
     """Registered last in group 0, so commands and buttons are matched first."""
     app.add_handler(CommandHandler("cancel", cancel))
     content = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & content, route))
+    app.add_handler(CallbackQueryHandler(unknown_button))
