@@ -66,8 +66,8 @@ async def assignment_button(ctx: Ctx) -> None:
     action, raw = callback_parts(ctx, "a", 2)
     assignment_id = int_part(raw)
     if action == "card":
+        await _card(ctx, assignment_id, edit=False)  # refused (as an alert) before answering
         await ctx.answer()
-        await _card(ctx, assignment_id, edit=False)
     elif action == "ack":
         await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=assignment_id)
         await ctx.answer(ctx.tr("Signed for"))
