@@ -220,19 +220,33 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None
     )
 
 
+def declinable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+    """A case the office may still decline (checked before the reason is typed)."""
+    case = access.managed_case(session, actor, case_id)
+    if case.status not in (CaseStatus.NEW, CaseStatus.INFO_REQUESTED):
+        raise InvalidState(
+            "Case {number} is already being handled; it cannot be declined now.", number=case.number
+        )
+    return case
+
+
+def askable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+    """A case the office may still ask the enterprise about (checked before typing)."""
+    case = access.managed_case(session, actor, case_id)
+    if case.status not in OPEN_FOR_QUESTIONS:
+        raise InvalidState("Case {number} is no longer open for questions.", number=case.number)
+    return case
+
+
 def decline_case(
     session: Session, *, actor: Actor, case_id: int | str, reason: str, now: datetime | None = None
 ) -> Case:
     """The office declines a case it cannot take up; the enterprise is told why."""
     now = now or utcnow()
-    case = access.managed_case(session, actor, case_id)
+    case = declinable_case(session, actor=actor, case_id=case_id)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Please give the enterprise a reason for declining.")
-    if case.status not in (CaseStatus.NEW, CaseStatus.INFO_REQUESTED):
-        raise InvalidState(
-            "Case {number} is already being handled; it cannot be declined now.", number=case.number
-        )
     case.status = CaseStatus.DECLINED
     case.decline_reason = reason
     case.closed_at = now

@@ -38,8 +38,8 @@ CHECKS: dict[str, Callable[..., Any]] = {
     "ask_a": lambda s, actor, target: assignments.check_action(
         s, actor=actor, assignment_id=target, action="ask"
     ),
-    "ask_c": lambda s, actor, target: cases.access.managed_case(s, actor, target),
-    "decline": lambda s, actor, target: cases.access.managed_case(s, actor, target),
+    "ask_c": lambda s, actor, target: cases.askable_case(s, actor=actor, case_id=target),
+    "decline": lambda s, actor, target: cases.declinable_case(s, actor=actor, case_id=target),
     "answer": lambda s, actor, target: cases.question_for_reply(s, actor=actor, note_id=target),
     "unsat": lambda s, actor, target: confirmation.confirmable_case(s, actor=actor, case_id=target),
 }
