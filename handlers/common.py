@@ -188,7 +188,7 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         try:
             await fn(ctx)
         except DomainError as exc:
-            message = ctx.tr(exc.msgid, **exc.params)
+            message = exc.translated(ctx.tr)
             if update.callback_query is not None:
                 await ctx.answer(message, alert=True)
             else:

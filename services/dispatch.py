@@ -17,7 +17,7 @@ from models.types import utcnow
 from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
 from services.cases import case_attachments
-from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
 from services.users import Actor
 
 ACTIVE = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.COMPLETED)
@@ -67,7 +67,7 @@ def _dispatchable(session: Session, actor: Actor, case_id: int | str) -> Case:
         raise InvalidState(
             "Case {number} cannot be dispatched now (it is {status}).",
             number=case.number,
-            status=case.status,
+            status=Phrase(notify.CASE_STATUS_NAMES.get(case.status, case.status)),
         )
     return case
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+
+class Phrase(str):
+    """A parameter that is itself an English message id, translated along with the message."""
 
 
 class DomainError(Exception):
@@ -12,6 +17,11 @@ class DomainError(Exception):
         super().__init__(msgid.format(**params) if params else msgid)
         self.msgid = msgid
         self.params = params
+
+    def translated(self, tr: Callable[..., str]) -> str:
+        """The message in the reader's language, with any Phrase parameters translated too."""
+        params = {k: tr(v) if isinstance(v, Phrase) else v for k, v in self.params.items()}
+        return tr(self.msgid, **params)
 
 
 class NotFound(DomainError):
