@@ -15,8 +15,13 @@ from services.users import language_of
 
 
 def current(session: Session, *, user_id: int, now: datetime | None = None) -> Draft | None:
-    """The user's live draft, if any (an expired one counts as none)."""
-    draft = session.exec(select(Draft).where(Draft.user_id == user_id)).first()
+    """The user's live draft, if any (an expired one counts as none).
+
+    The row is locked for the rest of the transaction: updates are handled concurrently, so
+    two quick taps (Submit twice, two toggles on the dispatch form) would otherwise both act
+    on the same draft; the second now waits for the first and sees what it left.
+    """
+    draft = session.exec(select(Draft).where(Draft.user_id == user_id).with_for_update()).first()
     if draft is None or draft.expires_at <= (now or utcnow()):
         return None
     return draft
