@@ -5,11 +5,13 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bot.db import Database, upgrade
@@ -73,6 +75,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 # settings_factory  Settings from the repository's settings.toml plus init kwargs
 #                   (nested dicts merge into their section); no .env, no stray DUBAN_*.
 # db                a bot.db.Database on db_url, migrated to head, organisation synced.
+#                   SQLite is migrated once per run and copied for each test.
 # session           a plain SQLModel Session on that database, for arranging and asserting.
 # ======================================================================================
 
@@ -97,11 +100,37 @@ def settings_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callabl
     return build
 
 
+@pytest.fixture(scope="session")
+def _migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head, copied for each test that asks for ``db``."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _copy_migrated_sqlite(request: pytest.FixtureRequest, url: str) -> None:
+    """Make the SQLite file at ``url`` a copy of the migrated one (faster than migrating)."""
+    target = make_url(url).database
+    assert target
+    template = request.getfixturevalue("_migrated_sqlite")
+    source, copy = sqlite3.connect(template), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+
+
 @pytest.fixture
-def db(db_url: str, settings_factory: Callable[..., Settings]) -> Iterator[Database]:
+def db(
+    db_url: str, settings_factory: Callable[..., Settings], request: pytest.FixtureRequest
+) -> Iterator[Database]:
     """A migrated database (SQLite and PostgreSQL) with the organisation from settings.toml."""
     settings = settings_factory(database={"url": db_url})
-    upgrade(db_url)
+    # On PostgreSQL, CREATE DATABASE ... TEMPLATE costs as much as migrating, so it migrates.
+    if db_url.startswith("sqlite"):
+        _copy_migrated_sqlite(request, db_url)
+    upgrade(db_url)  # a copy is at head already: then this only checks
     database = Database(db_url)
     org = settings.organisation
     database.call(sync_organisation, parks=org.parks, departments=org.departments)
