@@ -1,0 +1,78 @@
+"""benchmarks/intake.py runs end to end with tiny numbers and reports every figure.
+
+No timing is asserted: only that every case went through, every user message got its
+answer, and the report names each figure for both bots.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ENTERPRISES, CASES, DEPARTMENTS = 3, 2, 2
+# Per case: /report, /dispatch, then /ack and /done for each department.
+MESSAGES = ENTERPRISES * CASES * (2 + 2 * DEPARTMENTS)
+
+FIGURES = (
+    "updates handled per second",
+    "latency p50 (ms)",
+    "latency p95 (ms)",
+    "latency p99 (ms)",
+    "bot peak RSS (MiB)",
+    "bot CPU per update (ms)",
+    "user messages sent",
+    "answered",
+    "other bot messages (notifications)",
+    "target: duban throughput >= 1/2 of the echo bot's:",
+)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("bench") / "intake.json"
+    command = [sys.executable, "-m", "benchmarks.intake"]
+    command += ["--enterprises", str(ENTERPRISES), "--cases", str(CASES)]
+    command += ["--departments", str(DEPARTMENTS), "--concurrency", "4"]
+    command += ["--max-seconds", "120", "--answer-timeout", "60", "--json", str(out)]
+    # The timeout only guards against a hang; nothing here depends on how fast it runs.
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, json.loads(out.read_text())
+
+
+def test_prints_every_figure_for_both_bots(report: tuple[str, dict]) -> None:
+    stdout, _ = report
+    for figure in FIGURES:
+        assert figure in stdout, figure
+    header = next(line for line in stdout.splitlines() if line.startswith("metric"))
+    assert header.split() == ["metric", "duban", "echo", "ratio"]
+
+
+@pytest.mark.parametrize("bot", ["duban", "echo"])
+def test_every_case_completed_and_every_message_answered(
+    report: tuple[str, dict], bot: str
+) -> None:
+    _, data = report
+    figures = data["results"][bot]
+    assert figures["complete"]
+    assert figures["refusals"] == []
+    assert figures["timeouts"] == 0
+    assert figures["cases_filed"] == figures["cases_completed"] == ENTERPRISES * CASES
+    assert figures["user_messages"] == figures["answered"] == MESSAGES
+    assert set(figures["latency_ms"]) == {"p50", "p95", "p99"}
+    assert figures["bot_peak_rss_mib"] > 0
+
+
+def test_duban_sent_its_notifications_too(report: tuple[str, dict]) -> None:
+    _, data = report
+    # Announcements, assignment cards and progress notices go out through the outbox.
+    assert data["results"]["duban"]["other_bot_messages"] > 0
+    assert data["results"]["echo"]["other_bot_messages"] == 0
