@@ -28,7 +28,10 @@ def _mine(
     assignment = access.liaison_assignment(
         session, actor, access.assignment_by_id(session, actor, assignment_id)
     )
-    case = session.get(Case, assignment.case_id)
+    # Updates are handled concurrently: lock the case, then re-read the assignment, so a
+    # double tap (or two departments completing at once) acts on what the other one left.
+    case = session.get(Case, assignment.case_id, with_for_update=True, populate_existing=True)
+    session.refresh(assignment)
     dept = session.get(Department, assignment.department_id)
     assert case is not None and dept is not None
     return assignment, case, dept

@@ -45,6 +45,8 @@ def parse_satisfaction(text: str) -> Satisfaction:
 def confirmable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """The case this contact is asked to confirm (checked before they type a reason)."""
     case = access.case_ref(session, actor, case_id)
+    # A double tap on Satisfied is handled concurrently: the second waits and is refused.
+    session.refresh(case, with_for_update=True)
     if case.enterprise_id not in actor.enterprise_ids():
         raise NotAllowed(
             "Only the enterprise that reported case {number} can confirm it.", number=case.number
