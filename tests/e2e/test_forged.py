@@ -552,3 +552,66 @@ async def test_redelivered_updates_create_nothing_twice(db_url: str, lang: str) 
         }
         assert {a.text for a in answers} <= allowed, answers
         assert_translated(lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_double_taps_on_sign_for_and_satisfied_act_once(db_url: str, lang: str) -> None:
+    """Two taps arrive together and are handled concurrently: the second one is refused."""
+    async with running_bot(db_url) as bot:
+        people = await cast(bot, lang, 1001, 2001, 2002, 3002)
+        wang, officer, dispatcher, drc = people[1001], people[2001], people[2002], people[3002]
+        number = await report(bot, wang, lang)
+        orders = await dispatch(bot, dispatcher, lang, number, "drc")
+        mine = orders["drc"].number
+        card = await wait_text(drc, lang, "Assignment order {number}", number=mine, after=0)
+        step = await mark(bot)
+        sign = find_button(card, tr(lang, "Sign for"))
+        taps = await asyncio.gather(drc.press(card, data=sign), drc.press(card, data=sign))
+        answers = sorted([(await answer_to(drc, tap)).text for tap in taps])
+        assert answers == sorted(
+            [
+                tr(lang, "Signed for"),
+                tr(lang, "Assignment {number} is already signed for.", number=mine),
+            ]
+        )
+        await settle(bot, *taps)
+        signed = [
+            m
+            for m in await bot_messages_since(wang, step)
+            if m.body.startswith("✍️")  # "{department} has signed for your case {number}."
+        ]
+        assert len(signed) == 1, [m.body for m in signed]
+
+        sent = await drc.send(f"/done {mine} 核准文件已出具 / approval issued")
+        closing = await wait_text(
+            wang, lang, "Every department has completed your case {number}.", number=number
+        )
+        await settle(bot, sent)
+        step = await mark(bot)
+        satisfied = find_button(closing, tr(lang, "Satisfied"))
+        taps = await asyncio.gather(
+            wang.press(closing, data=satisfied), wang.press(closing, data=satisfied)
+        )
+        answers = sorted([(await answer_to(wang, tap)).text for tap in taps])
+        assert answers == sorted(
+            [
+                tr(lang, "Thank you"),
+                tr(lang, "Case {number} is not waiting for your confirmation.", number=number),
+            ]
+        )
+        await settle(bot, *taps)
+        for person in (officer, dispatcher):
+            closed = [
+                m
+                for m in await bot_messages_since(person, step)
+                if has(
+                    m,
+                    lang,
+                    "Case {number} closed: the enterprise is {satisfaction}.",
+                    number=number,
+                    satisfaction=tr(lang, "satisfied"),
+                )
+            ]
+            assert len(closed) == 1
+        assert (await case_by_number(bot, number)).status == CaseStatus.CLOSED
+        assert_translated(lang)
