@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.db import Database
 from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
@@ -127,7 +129,9 @@ class OutboxWorker:
         try:
             message_id = await self._transmit(row)
         except RetryAfter as exc:
-            delay = exc.retry_after
+            with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
             return await self.db.run(
                 _retry, row.id, f"retry after {seconds}s", seconds, False, self.clock()
@@ -151,8 +155,11 @@ class OutboxWorker:
     async def _transmit(self, row: OutboxMessage) -> int:
         pieces = split_html(row.text) if row.parse_mode == "HTML" else [row.text]
         markup = keyboard(row.buttons)
-        first_id = 0
+        first_id = row.telegram_message_id or 0
+        done = row.parts_sent
         for i, piece in enumerate(pieces):
+            if i < done:
+                continue
             last = i == len(pieces) - 1
             try:
                 sent = await self.bot.send_message(
@@ -170,13 +177,34 @@ class OutboxWorker:
                     row.chat_id, strip_tags(piece), reply_markup=markup if last else None
                 )
             first_id = first_id or sent.message_id
-        for item in row.attachments or []:
+            await self._progress(row, i + 1, first_id, several=len(pieces) > 1)
+        for j, item in enumerate(row.attachments or [], start=len(pieces)):
+            if j < done:
+                continue
             caption = shorten(item.get("caption") or "", CAPTION_LIMIT) or None
             if item["kind"] == "photo":
                 await self.bot.send_photo(row.chat_id, item["file_id"], caption=caption)
             else:
                 await self.bot.send_document(row.chat_id, item["file_id"], caption=caption)
+            await self._progress(row, j + 1, first_id, several=True)
         return first_id
+
+    async def _progress(
+        self, row: OutboxMessage, parts: int, first_id: int, *, several: bool
+    ) -> None:
+        """Remember delivered pieces of a multi-part message (single pieces need no record)."""
+        row.parts_sent = parts
+        row.telegram_message_id = first_id
+        if several:
+            await self.db.run(_record_parts, row.id, parts, first_id)
+
+
+def _record_parts(session: Session, row_id: int, parts: int, first_id: int) -> None:
+    row = session.get(OutboxMessage, row_id)
+    if row:
+        row.parts_sent = parts
+        row.telegram_message_id = first_id
+        session.add(row)
 
 
 def _mark_sent(session: Session, row_id: int, message_id: int, now: datetime) -> None:

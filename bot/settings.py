@@ -269,9 +269,10 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+            key = ".".join(str(part) for part in error["loc"])
             message = error["msg"].removeprefix("Value error, ")
-            problems.append(f"  {key}: {message}")
+            # Cross-section checks name their keys in the message itself.
+            problems.append(f"  {key}: {message}" if key else f"  {message}")
         raise SettingsError(f"invalid settings in {path}:\n" + "\n".join(problems)) from None
     except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
         raise SettingsError(f"cannot read settings file {path}: {exc}") from None

@@ -51,6 +51,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = utc_field()
     last_error: str | None = text_field(default=None, nullable=True)
     telegram_message_id: int | None = None
+    # Pieces (text parts, then attachments) already delivered: a retry resumes after them
+    # instead of sending the start of a long message twice.
+    parts_sent: int = 0
 
 
 class Draft(SQLModel, table=True):

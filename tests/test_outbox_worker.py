@@ -347,6 +347,27 @@ async def test_a_long_text_is_split_with_the_keyboard_on_the_last_piece(
     assert row.telegram_message_id == 1  # the first piece's id
 
 
+async def test_a_retry_resumes_a_long_message_where_it_stopped(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    text = "<b>" + "园区企业反映：二期电力增容需县级审批。" * 500 + "</b>"  # three pieces
+    attachments = [{"kind": "photo", "file_id": "photo-1", "caption": ""}]
+    queue(db, users[ALICE], text, key="long", attachments=attachments)
+    calls = iter([None, NetworkError("reset"), None, None, None])
+    bot.failures = lambda call: next(calls)
+    worker = make_worker(db, bot, clock)
+    await worker.deliver_due()  # piece 1 delivered, piece 2 fails
+    row = rows(session)["long"]
+    assert (row.status, row.parts_sent) == (OutboxStatus.PENDING, 1)
+    clock.now = row.next_attempt_at
+    await worker.deliver_due()
+    # The reader sees each piece once, in order, then the photo.
+    assert [s.method for s in bot.sent] == ["message", "message", "message", "photo"]
+    assert len(set(bot.texts(ALICE))) == 3
+    row = rows(session)["long"]
+    assert (row.status, row.parts_sent, row.telegram_message_id) == (OutboxStatus.SENT, 4, 1)
+
+
 async def test_attachments_follow_the_text(
     db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
 ) -> None:

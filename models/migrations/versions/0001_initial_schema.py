@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:05:40.229954
+Create Date: 2026-11-27 12:02:24.843907
 """
 
 from collections.abc import Sequence
@@ -128,6 +128,7 @@ def upgrade() -> None:
     sa.Column('sent_at', models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('telegram_message_id', sa.Integer(), nullable=True),
+    sa.Column('parts_sent', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('dedupe_key')
