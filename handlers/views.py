@@ -8,6 +8,7 @@ from models import Assignment
 from models.types import utcnow
 from services import notify
 from services.cases import CaseView
+from services.confirmation import SATISFACTION_NAMES
 from services.dispatch import QueueItem, returns_summary
 
 
@@ -50,13 +51,8 @@ def case_text(ctx: Ctx, view: CaseView, *, timeline: bool) -> str:
             if "dept_zh" in params:
                 values["dept"] = escape(params["dept_zh"] if lang == "zh" else params["dept_en"])
             if params.get("satisfaction"):
-                values["satisfaction"] = ctx.tr(
-                    {
-                        "satisfied": "satisfied",
-                        "mostly": "mostly satisfied",
-                        "unsatisfied": "not satisfied",
-                    }.get(params["satisfaction"], "satisfied")
-                )
+                label = SATISFACTION_NAMES.get(params["satisfaction"], params["satisfaction"])
+                values["satisfaction"] = ctx.tr(label)
             lines.append(f"{notify.local_time(when)}  {ctx.tr(msgid, **values)}")
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.textsplit import escape, shorten
 from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
@@ -531,7 +531,7 @@ def _timeline(
     session: Session, case: Case, view: CaseView
 ) -> list[tuple[datetime, str, dict[str, str]]]:
     """(when, English message id, params) entries, oldest first."""
-    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, "Reported", {})]
+    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, N_("Reported"), {})]
     for a in view.assignments:
         dept = view.departments.get(a.department_id)
         params = {
@@ -539,14 +539,14 @@ def _timeline(
             "dept_zh": dept.name_zh if dept else "?",
             "dept_en": dept.name_en if dept else "?",
         }
-        entries.append((a.issued_at, "Assigned to {dept} ({number})", params))
+        entries.append((a.issued_at, N_("Assigned to {dept} ({number})"), params))
         if a.acknowledged_at:
-            entries.append((a.acknowledged_at, "Signed for by {dept}", params))
+            entries.append((a.acknowledged_at, N_("Signed for by {dept}"), params))
         if a.returned_at:
             entries.append(
                 (
                     a.returned_at,
-                    "Returned by {dept}: {reason}",
+                    N_("Returned by {dept}: {reason}"),
                     {**params, "reason": a.return_reason or ""},
                 )
             )
@@ -554,35 +554,37 @@ def _timeline(
             entries.append(
                 (
                     a.completed_at,
-                    "Completed by {dept}: {result}",
+                    N_("Completed by {dept}: {result}"),
                     {**params, "result": a.result or ""},
                 )
             )
     notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(col(Note.id))).all()
     labels = {
-        NoteKind.QUESTION: "Question: {text}",
-        NoteKind.ANSWER: "Answer: {text}",
-        NoteKind.PROGRESS: "Progress: {text}",
-        NoteKind.RETURN: "Note: {text}",
-        NoteKind.RESULT: "Result: {text}",
-        NoteKind.SYSTEM: "Note: {text}",
+        NoteKind.QUESTION: N_("Question: {text}"),
+        NoteKind.ANSWER: N_("Answer: {text}"),
+        NoteKind.PROGRESS: N_("Progress: {text}"),
+        NoteKind.RETURN: N_("Note: {text}"),
+        NoteKind.RESULT: N_("Result: {text}"),
+        NoteKind.SYSTEM: N_("Note: {text}"),
     }
     for note in notes:
         entries.append((note.created_at, labels[NoteKind(note.kind)], {"text": note.text}))
     if case.closed_at and case.status == CaseStatus.CLOSED:
         if case.confirmed_by_default:
-            entries.append((case.closed_at, "Closed: confirmed by default (no answer in time)", {}))
+            entries.append(
+                (case.closed_at, N_("Closed: confirmed by default (no answer in time)"), {})
+            )
         else:
             entries.append(
                 (
                     case.closed_at,
-                    "Closed: {satisfaction}",
+                    N_("Closed: {satisfaction}"),
                     {"satisfaction": case.satisfaction or ""},
                 )
             )
     if case.status == CaseStatus.DECLINED and case.closed_at:
         entries.append(
-            (case.closed_at, "Declined: {reason}", {"reason": case.decline_reason or ""})
+            (case.closed_at, N_("Declined: {reason}"), {"reason": case.decline_reason or ""})
         )
     entries.sort(key=lambda e: e[0])
     return entries

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.settings import SlaPolicy
 from bot.textsplit import escape
 from models import Assignment, Case, Department, Note
@@ -20,9 +20,9 @@ from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.users import Actor
 
 SATISFACTION_NAMES = {
-    Satisfaction.SATISFIED: "satisfied",
-    Satisfaction.MOSTLY: "mostly satisfied",
-    Satisfaction.UNSATISFIED: "not satisfied",
+    Satisfaction.SATISFIED: N_("satisfied"),
+    Satisfaction.MOSTLY: N_("mostly satisfied"),
+    Satisfaction.UNSATISFIED: N_("not satisfied"),
 }
 ALIASES = {
     "s": "satisfied",

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from models import Draft, User
 from models.types import utcnow
 from services import outbox
@@ -103,7 +103,7 @@ def expire(session: Session, *, now: datetime, default_language: str) -> int:
                     lang,
                     "Your unfinished {what} was discarded after a period of inactivity. "
                     "Nothing was submitted; start again whenever you are ready.",
-                    what=t(lang, DRAFT_NAMES.get(draft.kind, "conversation")),
+                    what=t(lang, DRAFT_NAMES.get(draft.kind, N_("conversation"))),
                 ),
                 dedupe_key=f"draft:{draft.id}:expired:{draft.created_at.timestamp():.0f}",
             )

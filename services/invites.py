@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from bot.i18n import N_
 from models import Department, Enterprise, Invitation, Park, RoleGrant, User
 from models.enums import Role
 from models.types import utcnow
@@ -27,6 +28,20 @@ SCOPE_NEEDED: dict[Role, str | None] = {
     Role.DISPATCHER: None,
     Role.SUPERVISOR: None,
     Role.ADMIN: None,
+}
+
+
+SCOPE_MISSING = {
+    "enterprise": N_("This role needs an enterprise (--enterprise ID)."),
+    "park": N_("This role needs a park (--park CODE)."),
+    "department": N_("This role needs a department (--department CODE)."),
+}
+
+
+SCOPE_EXTRA = {
+    "enterprise": N_("This role takes no enterprise."),
+    "park": N_("This role takes no park."),
+    "department": N_("This role takes no department."),
 }
 
 
@@ -63,10 +78,10 @@ def create_invitation(
         "enterprise": enterprise_id,
     }
     if needed and given[needed] is None:
-        raise InvalidInput("Role {role} needs a {scope}.", role=role.value, scope=needed)
+        raise InvalidInput(SCOPE_MISSING[needed])
     extra = [name for name, value in given.items() if value is not None and name != needed]
     if extra:
-        raise InvalidInput("Role {role} takes no {scope}.", role=role.value, scope=", ".join(extra))
+        raise InvalidInput(SCOPE_EXTRA[extra[0]])
     invitation = Invitation(
         code_hash="",
         role=role,

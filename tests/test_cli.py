@@ -207,10 +207,10 @@ def test_invite_with_an_unknown_role_is_refused(cli_env: str, runner: CliRunner)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["invite", "liaison"], "Role liaison needs a department."),
+        (["invite", "liaison"], "This role needs a department (--department CODE)."),
         (["invite", "liaison", "--department", "nope"], "There is no department with code nope."),
         (["invite", "park_officer", "--park", "XX"], "There is no park with code XX."),
-        (["invite", "dispatcher", "--park", "JH"], "Role dispatcher takes no park."),
+        (["invite", "dispatcher", "--park", "JH"], "This role takes no park."),
         (["invite", "enterprise", "--enterprise", "999"], "There is no enterprise with id 999."),
     ],
 )

@@ -198,19 +198,19 @@ def test_the_refusal_messages_differ(db: Database) -> None:
 @pytest.mark.parametrize(
     ("role", "scope", "message"),
     [
-        (Role.LIAISON, {}, "Role liaison needs a department."),
-        (Role.HEAD, {}, "Role head needs a department."),
-        (Role.PARK_OFFICER, {}, "Role park_officer needs a park."),
-        (Role.ENTERPRISE, {}, "Role enterprise needs a enterprise."),
-        (Role.LIAISON, {"park_code": "JH"}, "Role liaison needs a department."),
+        (Role.LIAISON, {}, "This role needs a department (--department CODE)."),
+        (Role.HEAD, {}, "This role needs a department (--department CODE)."),
+        (Role.PARK_OFFICER, {}, "This role needs a park (--park CODE)."),
+        (Role.ENTERPRISE, {}, "This role needs an enterprise (--enterprise ID)."),
+        (Role.LIAISON, {"park_code": "JH"}, "This role needs a department (--department CODE)."),
         (
             Role.LIAISON,
             {"department_code": "drc", "park_code": "JH"},
-            "Role liaison takes no park.",
+            "This role takes no park.",
         ),
-        (Role.DISPATCHER, {"department_code": "drc"}, "Role dispatcher takes no department."),
-        (Role.SUPERVISOR, {"park_code": "JH"}, "Role supervisor takes no park."),
-        (Role.ADMIN, {"enterprise_id": 1}, "Role admin takes no enterprise."),
+        (Role.DISPATCHER, {"department_code": "drc"}, "This role takes no department."),
+        (Role.SUPERVISOR, {"park_code": "JH"}, "This role takes no park."),
+        (Role.ADMIN, {"enterprise_id": 1}, "This role takes no enterprise."),
     ],
 )
 def test_scope_rules(
