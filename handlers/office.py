@@ -71,7 +71,7 @@ def _form_buttons(ctx: Ctx, form: dispatching.Form) -> list[list[tuple[str, str]
     rows.append(
         [
             (
-                ctx.tr("Issue {count} assignment orders", count=len(form.selected)),
+                ctx.tr("Issue assignment orders ({count})", count=len(form.selected)),
                 f"d:{case_id}:go:0",
             ),
             (ctx.tr("Cancel"), f"d:{case_id}:x:0"),

@@ -94,6 +94,7 @@ class NoteKind(StrEnum):
     ANSWER = "answer"  # the enterprise answers
     RESULT = "result"
     RETURN = "return"
+    REOPEN = "reopen"  # the enterprise was not satisfied; the text is its reason
     SYSTEM = "system"
 
 

@@ -564,6 +564,7 @@ def _timeline(
         NoteKind.ANSWER: N_("Answer: {text}"),
         NoteKind.PROGRESS: N_("Progress: {text}"),
         NoteKind.RETURN: N_("Note: {text}"),
+        NoteKind.REOPEN: N_("Reopened, the enterprise is not satisfied: {text}"),
         NoteKind.RESULT: N_("Result: {text}"),
         NoteKind.SYSTEM: N_("Note: {text}"),
     }

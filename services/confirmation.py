@@ -133,14 +133,20 @@ def _reopen(
         .order_by(col(Assignment.id))
     ).all()
     for assignment in reopened:
+        # The timeline keeps the earlier result (the assignment's own fields move on).
+        thread = {"case_id": case.id, "assignment_id": assignment.id}
         session.add(
             Note(
-                case_id=case.id,
-                assignment_id=assignment.id,
-                author_user_id=actor.id,  # type: ignore[arg-type]
-                kind=NoteKind.SYSTEM,
-                created_at=now,
-                text=f"Reopened: {reason} / previous result: {assignment.result or ''}",
+                **thread,
+                author_user_id=assignment.completed_by_user_id,
+                kind=NoteKind.RESULT,
+                text=assignment.result or "",
+                created_at=assignment.completed_at or now,
+            )
+        )
+        session.add(
+            Note(
+                **thread, author_user_id=actor.id, kind=NoteKind.REOPEN, text=reason, created_at=now
             )
         )
         assignment.status = AssignmentStatus.ACKNOWLEDGED

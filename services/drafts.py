@@ -105,7 +105,7 @@ def expire(session: Session, *, now: datetime, default_language: str) -> int:
                     "Nothing was submitted; start again whenever you are ready.",
                     what=t(lang, DRAFT_NAMES.get(draft.kind, N_("conversation"))),
                 ),
-                dedupe_key=f"draft:{draft.id}:expired:{draft.created_at.timestamp():.0f}",
+                dedupe_key=f"draft:{draft.id}:expired:{draft.created_at.timestamp():.6f}",
             )
         session.delete(draft)
     return len(expired)

@@ -219,7 +219,7 @@ async def test_conch_dispute_return_question_and_reopen(db_url: str, lang: str) 
         )
         assert tr(lang, "(the category's default)") not in form.body
         pressed = await press_label(
-            dispatcher, form, tr(lang, "Issue {count} assignment orders", count=1)
+            dispatcher, form, tr(lang, "Issue assignment orders ({count})", count=1)
         )
         assert (await answer_to(dispatcher, pressed)).text == tr(lang, "Issued")
         orders = await assignments_of(bot, number)

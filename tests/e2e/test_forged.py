@@ -334,7 +334,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
         await dispatch(bot, officer, lang, number, "drc")
         step = await mark(bot)
         pressed = await press_label(
-            dispatcher, form, tr(lang, "Issue {count} assignment orders", count=2)
+            dispatcher, form, tr(lang, "Issue assignment orders ({count})", count=2)
         )
         await refused(
             dispatcher,
@@ -539,7 +539,7 @@ async def test_redelivered_updates_create_nothing_twice(db_url: str, lang: str) 
         taps = await asyncio.gather(*(dispatcher.press(form, data=d) for d in toggles))
         await settle(bot, *taps)
         form = await dispatcher.message(form.message_id)
-        issue = find_button(form, tr(lang, "Issue {count} assignment orders", count=2))
+        issue = find_button(form, tr(lang, "Issue assignment orders ({count})", count=2))
         taps = await asyncio.gather(
             dispatcher.press(form, data=issue), dispatcher.press(form, data=issue)
         )

@@ -184,9 +184,9 @@ async def test_kunhao_permits_four_departments_same_day(db_url: str, lang: str) 
             pressed = await press_label(officer, form, "▫️ " + name(code))
             form = await officer.wait_for_edit(form, after=pressed)
         assert selected(form) == {name(c) for c in ORDER}
-        assert tr(lang, "Issue {count} assignment orders", count=4) in labels(form)
+        assert tr(lang, "Issue assignment orders ({count})", count=4) in labels(form)
         pressed = await press_label(
-            officer, form, tr(lang, "Issue {count} assignment orders", count=4)
+            officer, form, tr(lang, "Issue assignment orders ({count})", count=4)
         )
         assert (await answer_to(officer, pressed)).text == tr(lang, "Issued")
         issued_form = await officer.wait_for_edit(form, after=pressed)

@@ -229,6 +229,14 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
     assert reopened.status == AssignmentStatus.ACKNOWLEDGED and reopened.reopened_count == 1
     assert db.call(lambda s: s.get(Case, case.id)).status == CaseStatus.DISPATCHED
     assert any(m.template == "assignment.reopened" for m in outbox_for(db, 3001))
+    # The timeline keeps the first result and the enterprise's reason, as translatable entries.
+    timeline = db.call(cases.case_view, actor=contact, number=case.number).timeline
+    entries = [(msgid, params.get("text")) for _, msgid, params in timeline]
+    assert ("Result: {text}", "Mediated") in entries
+    assert (
+        "Reopened, the enterprise is not satisfied: {text}",
+        "Works still blocked on Friday",
+    ) in entries
 
 
 def test_refusals_change_nothing(world) -> None:
