@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
 
 from models import Counter
 
 
 def next_value(session: Session, name: str) -> int:
-    """Increment and return counter ``name`` inside the current transaction."""
-    row = session.exec(select(Counter).where(Counter.name == name).with_for_update()).first()
-    if row is None:
-        row = Counter(name=name, value=0)
-        session.add(row)
-        session.flush()
-    session.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + 1))
-    session.refresh(row)
-    return row.value
+    """Increment and return counter ``name`` inside the current transaction.
+
+    The row is created with ON CONFLICT DO NOTHING and incremented with one UPDATE ...
+    RETURNING, so two first-of-the-year cases filed at the same moment cannot collide.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"])
+    )
+    statement = (
+        update(Counter)
+        .where(Counter.name == name)  # type: ignore[arg-type]
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    return int(session.execute(statement).scalar_one())
 
 
 def case_number(session: Session, year: int) -> str:
