@@ -94,7 +94,13 @@ class OutboxWorker:
         for row in rows:
             by_chat[row.chat_id].append(row)
         # Chats in parallel, each chat's messages in order; the rate limiter paces them.
-        await asyncio.gather(*(self._send_chat(chat_rows) for chat_rows in by_chat.values()))
+        delivered: list[tuple[int, int]] = []
+        await asyncio.gather(*(self._send_chat(chat, delivered) for chat in by_chat.values()))
+        if delivered:
+            # One transaction for the round: per-row commits were a fifth of the bot's CPU.
+            # A crash before this line re-sends the round after the lease (at least once).
+            await self.db.run(_mark_sent, delivered, self.clock())
+            self.sent += len(delivered)
         return len(rows)
 
     def _claim(self, session: Session, now: datetime) -> list[OutboxMessage]:
@@ -114,9 +120,9 @@ class OutboxWorker:
             session.add(row)
         return rows
 
-    async def _send_chat(self, rows: list[OutboxMessage]) -> None:
+    async def _send_chat(self, rows: list[OutboxMessage], delivered: list[tuple[int, int]]) -> None:
         for index, row in enumerate(rows):
-            retry_at = await self._send_one(row)
+            retry_at = await self._send_one(row, delivered)
             if retry_at is not None:
                 # Keep order within a chat: every later row of the chat, in this batch or
                 # not, waits until this one is retried.
@@ -124,7 +130,9 @@ class OutboxWorker:
                 await self.db.run(_postpone, row.chat_id, row.id, retry_at, leased)
                 return
 
-    async def _send_one(self, row: OutboxMessage) -> datetime | None:
+    async def _send_one(
+        self, row: OutboxMessage, delivered: list[tuple[int, int]]
+    ) -> datetime | None:
         """Send one row; the time of its retry if it must be retried, else None."""
         try:
             message_id = await self._transmit(row)
@@ -148,8 +156,7 @@ class OutboxWorker:
                 return None
             backoff = min(2**attempts, MAX_BACKOFF.total_seconds())
             return await self.db.run(_retry, row.id, str(exc), backoff, True, self.clock())
-        await self.db.run(_mark_sent, row.id, message_id, self.clock())
-        self.sent += 1
+        delivered.append((row.id, message_id))  # type: ignore[arg-type]
         return None
 
     async def _transmit(self, row: OutboxMessage) -> int:
@@ -207,13 +214,16 @@ def _record_parts(session: Session, row_id: int, parts: int, first_id: int) -> N
         session.add(row)
 
 
-def _mark_sent(session: Session, row_id: int, message_id: int, now: datetime) -> None:
-    row = session.get(OutboxMessage, row_id)
-    if row:
+def _mark_sent(session: Session, delivered: list[tuple[int, int]], now: datetime) -> None:
+    message_ids = dict(delivered)
+    rows = session.exec(
+        select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))  # type: ignore[union-attr]
+    ).all()
+    for row in rows:
         row.status = OutboxStatus.SENT
         row.sent_at = now
         row.attempts += 1
-        row.telegram_message_id = message_id
+        row.telegram_message_id = message_ids[row.id]  # type: ignore[index]
         row.last_error = None
         session.add(row)
 
