@@ -52,6 +52,22 @@ def _form(
     )
 
 
+def _parse_deadline(calendar: WorkCalendar, text: str, now: datetime) -> datetime:
+    """What a dispatcher typed as a deadline, or a refusal that shows the accepted forms."""
+    try:
+        return calendar.parse_deadline(text, now=now)
+    except ValueError as exc:
+        # The calendar explains in English; the user gets the same distinction, translated.
+        if "in the past" in str(exc):
+            raise InvalidInput("The deadline must be in the future.") from None
+        if "more than a year ahead" in str(exc):
+            raise InvalidInput("A deadline can be at most a year ahead.") from None
+        raise InvalidInput(
+            "I could not read that deadline. Write a number of working days (5wd or "
+            "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
+        ) from None
+
+
 def _draft(session: Session, actor: Actor, case_id: int, now: datetime) -> Draft:
     draft = drafts.current(session, user_id=actor.id, now=now)
     if draft is None or draft.kind != KIND or draft.data.get("case_id") != case_id:
@@ -140,15 +156,7 @@ def set_deadline(
         raise InvalidState(
             "This dispatch form is no longer open. Press Dispatch on the case again."
         )
-    due = None
-    if text is not None:
-        try:
-            due = calendar.parse_deadline(text, now=now).isoformat()
-        except ValueError:
-            raise InvalidInput(
-                "I could not read that deadline. Write a number of working days (5wd or "
-                "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
-            ) from None
+    due = _parse_deadline(calendar, text, now).isoformat() if text is not None else None
     draft = drafts.advance(session, draft, step="choose", ttl=ttl, now=now, due_at=due)
     return _form(session, actor, draft, calendar, sla, now)
 
@@ -199,15 +207,7 @@ def dispatch_now(
 ) -> list[Assignment]:
     """The one-line /dispatch: departments and an optional typed deadline."""
     now = now or utcnow()
-    due = None
-    if deadline:
-        try:
-            due = calendar.parse_deadline(deadline, now=now)
-        except ValueError:
-            raise InvalidInput(
-                "I could not read that deadline. Write a number of working days (5wd or "
-                "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
-            ) from None
+    due = _parse_deadline(calendar, deadline, now) if deadline else None
     return dispatch.dispatch_case(
         session,
         actor=actor,

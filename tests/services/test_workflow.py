@@ -12,7 +12,7 @@ from bot.settings import load_settings
 from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
 from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
 from scheduler.calendar import WorkCalendar
-from services import assignments, cases, confirmation, dispatch
+from services import assignments, cases, confirmation, dispatch, dispatching
 from services.demo import seed_demo
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.org import sync_organisation
@@ -270,6 +270,23 @@ def test_refusals_change_nothing(world) -> None:
         sla=sla,
         now=MONDAY,
     )[0]
+    for typed, refusal in (
+        ("2020-01-01", "The deadline must be in the future."),
+        ("400wd", "A deadline can be at most a year ahead."),
+        ("soon", "I could not read that deadline."),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            db.call(
+                dispatching.dispatch_now,
+                actor=officer,
+                case_number=case.number,
+                department_codes=["power"],
+                deadline=typed,
+                calendar=calendar,
+                sla=sla,
+                now=MONDAY,
+            )
+        assert refused.value.msgid.startswith(refusal)
     with pytest.raises(InvalidState):  # the same department twice
         db.call(
             dispatch.dispatch_case,
