@@ -18,6 +18,7 @@ from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
 from services.cases import case_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
+from services.org import department_by_code
 from services.users import Actor
 
 ACTIVE = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.COMPLETED)
@@ -101,7 +102,7 @@ def dispatch_case(
         raise InvalidInput("Choose at least one department.")
     departments = []
     for code in codes:
-        dept = session.exec(select(Department).where(Department.code == code)).first()
+        dept = department_by_code(session, code)
         if dept is None or not dept.active:
             raise InvalidInput("There is no department with code {code}.", code=code)
         if not notify.liaisons_of(session, dept.id):  # type: ignore[arg-type]

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from bot.i18n import N_
-from models import Department, Enterprise, Invitation, Park, RoleGrant, User
+from models import Enterprise, Invitation, RoleGrant, User
 from models.enums import Role
 from models.types import utcnow
 from services import audit
 from services.errors import InvalidInput, InvalidState, NotFound
+from services.org import department_by_code, park_by_code
 
 DEFAULT_VALIDITY = timedelta(days=7)
 # 24 random bytes = 192 bits, URL-safe: fits Telegram's 64-character /start payload.
@@ -90,12 +91,12 @@ def create_invitation(
         expires_at=now + validity,
     )
     if department_code is not None:
-        dept = session.exec(select(Department).where(Department.code == department_code)).first()
+        dept = department_by_code(session, department_code)
         if dept is None or not dept.active:
             raise NotFound("There is no department with code {code}.", code=department_code)
         invitation.department_id = dept.id
     if park_code is not None:
-        park = session.exec(select(Park).where(Park.code == park_code)).first()
+        park = park_by_code(session, park_code)
         if park is None or not park.active:
             raise NotFound("There is no park with code {code}.", code=park_code)
         invitation.park_id = park.id
