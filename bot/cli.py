@@ -228,8 +228,8 @@ def enterprise_import(
 ) -> None:
     """Import enterprises and projects from a CSV file: all rows, or none if any row is bad."""
     from bot.db import Database
-    from services.enterprises import ImportRejected, import_enterprises, read_csv
     from services.errors import DomainError
+    from services.registry.importer import ImportRejected, import_enterprises, read_csv
 
     settings = settings_or_exit()
     try:

@@ -10,11 +10,11 @@ def register_all(app: Application) -> None:
     from handlers import (
         conversation,
         department,
-        enterprise,
+        dispatch,
         invitations,
-        office,
         prompts,
-        registration,
+        registry,
+        report,
         start,
         updates,
     )
@@ -22,9 +22,9 @@ def register_all(app: Application) -> None:
     updates.register(app)
     start.register(app)
     invitations.register(app)
-    registration.register(app)
-    enterprise.register(app)
-    office.register(app)
+    registry.register(app)
+    report.register(app)
+    dispatch.register(app)
     department.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).

@@ -9,7 +9,7 @@ from models.types import utcnow
 from services import notify
 from services.cases import CaseView
 from services.confirmation import SATISFACTION_NAMES
-from services.dispatch import QueueItem, returns_summary
+from services.dispatch.orders import QueueItem, returns_summary
 
 
 def case_text(ctx: Ctx, view: CaseView, *, timeline: bool) -> str:

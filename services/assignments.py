@@ -361,7 +361,7 @@ def card(
     now: datetime | None = None,
 ) -> tuple[str, list[list[dict[str, str]]] | None]:
     """The assignment card and, for the department's liaison only, its buttons."""
-    from services.dispatch import assignment_card, liaison_buttons
+    from services.dispatch.orders import assignment_card, liaison_buttons
 
     assignment = access.assignment_by_id(session, actor, assignment_id)
     text = assignment_card(session, lang, assignment, calendar, now or utcnow())

@@ -15,7 +15,7 @@ from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
-from services.dispatch import assignment_card, liaison_buttons
+from services.dispatch.orders import assignment_card, liaison_buttons
 from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.users import Actor
 

@@ -12,8 +12,10 @@ from bot.settings import load_settings
 from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
 from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
 from scheduler.calendar import WorkCalendar
-from services import assignments, cases, confirmation, dispatch, dispatching
+from services import assignments, cases, confirmation
 from services.demo import seed_demo
+from services.dispatch import form as dispatch_form
+from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.org import sync_organisation
 from services.users import Actor, load_actor
@@ -80,7 +82,7 @@ def test_kunhao_story(world) -> None:
     assert not again.created and again.case.id == case.id
 
     issued = db.call(
-        dispatch.dispatch_case,
+        orders.dispatch_case,
         actor=officer,
         case_id=case.id,
         department_codes=["gov", "drc", "epb", "egov"],
@@ -144,7 +146,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         now=MONDAY,
     ).case
     first = db.call(
-        dispatch.dispatch_case,
+        orders.dispatch_case,
         actor=dispatcher,
         case_id=case.id,
         department_codes=["water"],
@@ -162,10 +164,10 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         reason="阻工属矛盾协调，应由县政府办牵头",
         now=MONDAY,
     )
-    items = db.call(dispatch.queue, actor=dispatcher)
+    items = db.call(orders.queue, actor=dispatcher)
     assert [i.case.id for i in items] == [case.id] and items[0].returns
     second = db.call(
-        dispatch.dispatch_case,
+        orders.dispatch_case,
         actor=dispatcher,
         case_id=case.id,
         department_codes=["gov"],
@@ -174,7 +176,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         now=MONDAY,
     )[0]
     assert second.number.endswith("-2")
-    assert db.call(dispatch.queue, actor=dispatcher) == []
+    assert db.call(orders.queue, actor=dispatcher) == []
 
     gov = actor(db, 3001)
     db.call(assignments.acknowledge, actor=gov, assignment_id=second.id, now=MONDAY)
@@ -251,7 +253,7 @@ def test_refusals_change_nothing(world) -> None:
     ).case
     with pytest.raises(NotAllowed):  # an enterprise cannot dispatch
         db.call(
-            dispatch.dispatch_case,
+            orders.dispatch_case,
             actor=contact,
             case_id=case.id,
             department_codes=["power"],
@@ -262,7 +264,7 @@ def test_refusals_change_nothing(world) -> None:
     with pytest.raises(NotFound):  # another enterprise's contact cannot even see it
         db.call(cases.case_view, actor=actor(db, 1002), number=case.number)
     issued = db.call(
-        dispatch.dispatch_case,
+        orders.dispatch_case,
         actor=officer,
         case_id=case.id,
         department_codes=["power"],
@@ -277,7 +279,7 @@ def test_refusals_change_nothing(world) -> None:
     ):
         with pytest.raises(InvalidInput) as refused:
             db.call(
-                dispatching.dispatch_now,
+                dispatch_form.dispatch_now,
                 actor=officer,
                 case_number=case.number,
                 department_codes=["power"],
@@ -289,7 +291,7 @@ def test_refusals_change_nothing(world) -> None:
         assert refused.value.msgid.startswith(refusal)
     with pytest.raises(InvalidState):  # the same department twice
         db.call(
-            dispatch.dispatch_case,
+            orders.dispatch_case,
             actor=officer,
             case_id=case.id,
             department_codes=["power"],

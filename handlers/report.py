@@ -10,7 +10,7 @@ from handlers.conversation import flow
 from handlers.views import case_text
 from models import Draft
 from models.enums import Category, Satisfaction
-from services import cases, confirmation, notify, prompts, reporting
+from services import cases, confirmation, notify, prompts, report
 from services.errors import InvalidInput
 
 CATEGORY_ORDER = (
@@ -27,7 +27,7 @@ def _category_buttons(ctx: Ctx) -> list[list[tuple[str, str]]]:
 
 
 @handler
-async def report(ctx: Ctx) -> None:
+async def report_command(ctx: Ctx) -> None:
     """Start the guided report, or file `/report <category> <description>` at once."""
     if ctx.args:
         if len(ctx.args) < 2:
@@ -46,7 +46,7 @@ async def report(ctx: Ctx) -> None:
         )
         await _received(ctx, submitted)
         return
-    await ctx.call(reporting.start, actor=ctx.actor, ttl=ctx.ttl)
+    await ctx.call(report.start, actor=ctx.actor, ttl=ctx.ttl)
     await ctx.reply(
         ctx.tr("New report. What kind of problem is it?") + "\n" + ctx.tr("(/cancel to stop)"),
         buttons=_category_buttons(ctx),
@@ -73,7 +73,7 @@ async def report_button(ctx: Ctx) -> None:
     if action == "cat":
         [_, code] = callback_parts(ctx, "r", 2)
         draft, projects = await ctx.call(
-            reporting.choose_category, actor=ctx.actor, category=code, ttl=ctx.ttl
+            report.choose_category, actor=ctx.actor, category=code, ttl=ctx.ttl
         )
         await ctx.answer()
         if draft.step == "project":
@@ -85,18 +85,18 @@ async def report_button(ctx: Ctx) -> None:
     elif action == "prj":
         [_, raw] = callback_parts(ctx, "r", 2)
         draft = await ctx.call(
-            reporting.choose_project, actor=ctx.actor, project_id=int_part(raw), ttl=ctx.ttl
+            report.choose_project, actor=ctx.actor, project_id=int_part(raw), ttl=ctx.ttl
         )
         await ctx.answer()
         await _next_question(ctx, draft)
     elif action in ("next", "sum"):
         callback_parts(ctx, "r", 1)
-        await ctx.call(reporting.to_summary, actor=ctx.actor, ttl=ctx.ttl)
+        await ctx.call(report.to_summary, actor=ctx.actor, ttl=ctx.ttl)
         await ctx.answer()
         await _summary(ctx, edit=True)
     elif action == "sub":
         callback_parts(ctx, "r", 1)
-        submitted = await ctx.call(reporting.submit, actor=ctx.actor)
+        submitted = await ctx.call(report.submit, actor=ctx.actor)
         await ctx.answer(ctx.tr("Submitted"))
         await ctx.edit(
             ctx.tr(
@@ -118,7 +118,7 @@ async def report_button(ctx: Ctx) -> None:
         )
     elif action == "ed":
         [_, part] = callback_parts(ctx, "r", 2)
-        draft = await ctx.call(reporting.edit, actor=ctx.actor, part=part, ttl=ctx.ttl)
+        draft = await ctx.call(report.edit, actor=ctx.actor, part=part, ttl=ctx.ttl)
         await ctx.answer()
         if draft.step == "category":
             await ctx.edit(ctx.tr("What kind of problem is it?"), buttons=_category_buttons(ctx))
@@ -126,7 +126,7 @@ async def report_button(ctx: Ctx) -> None:
             await _next_question(ctx, draft)
     elif action == "cancel":
         callback_parts(ctx, "r", 1)
-        await ctx.call(reporting.cancel, actor=ctx.actor)
+        await ctx.call(report.cancel, actor=ctx.actor)
         await ctx.answer()
         await ctx.edit(ctx.tr("Cancelled. Nothing was submitted."))
     else:
@@ -151,7 +151,7 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
 
 
 async def _summary(ctx: Ctx, *, edit: bool) -> None:
-    data = await ctx.call(reporting.current_summary, actor=ctx.actor)
+    data = await ctx.call(report.current_summary, actor=ctx.actor)
     lines = [
         f"<b>{ctx.tr('Please check your report')}</b>",
         ctx.tr("Category: {category}", category=notify.category_name(ctx.lang, data["category"])),
@@ -170,12 +170,12 @@ async def _summary(ctx: Ctx, *, edit: bool) -> None:
         await ctx.reply("\n".join(lines), buttons=buttons)
 
 
-@flow(reporting.KIND)
+@flow(report.KIND)
 async def report_flow(ctx: Ctx, draft: Draft) -> None:
     """Text and files typed while the report form is open."""
     item = ctx.attachment()
     if item is not None:
-        updated = await ctx.call(reporting.add_attachment, actor=ctx.actor, item=item, ttl=ctx.ttl)
+        updated = await ctx.call(report.add_attachment, actor=ctx.actor, item=item, ttl=ctx.ttl)
         count = len(updated.data.get("attachments", []))
         await ctx.reply(
             ctx.tr("Attached ({count}). Send more, or continue.", count=count),
@@ -184,7 +184,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
         return
     if draft.step == "description":
         updated = await ctx.call(
-            reporting.set_description, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl
+            report.set_description, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl
         )
         await _next_question(ctx, updated)
     elif draft.step == "category":
@@ -298,7 +298,7 @@ async def reply_button(ctx: Ctx) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("report", report))
+    app.add_handler(CommandHandler("report", report_command))
     app.add_handler(CommandHandler("cases", my_cases))
     app.add_handler(CommandHandler("case", case))
     app.add_handler(CommandHandler("confirm", confirm_command))

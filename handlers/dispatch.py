@@ -9,14 +9,16 @@ from handlers.common import Ctx, callback_parts, handler, int_part
 from handlers.conversation import flow
 from handlers.views import queue_text
 from models import Assignment, Draft
-from services import dispatch, dispatching, notify, prompts
+from services import notify, prompts
+from services.dispatch import form as dispatch_form
+from services.dispatch import orders
 from services.errors import InvalidInput
 
 
 @handler
 async def queue(ctx: Ctx) -> None:
     """Cases waiting for dispatch, and returned assignments waiting for re-dispatch."""
-    items = await ctx.call(dispatch.queue, actor=ctx.actor)
+    items = await ctx.call(orders.queue, actor=ctx.actor)
     if not items:
         await ctx.reply(ctx.tr("Nothing is waiting for dispatch."))
         return
@@ -35,7 +37,7 @@ async def queue(ctx: Ctx) -> None:
         )
 
 
-def _form_text(ctx: Ctx, form: dispatching.Form) -> str:
+def _form_text(ctx: Ctx, form: dispatch_form.Form) -> str:
     case = form.options.case
     lines = [
         ctx.tr("Dispatch case {number}", number=f"<b>{escape(case.number)}</b>"),
@@ -51,7 +53,7 @@ def _form_text(ctx: Ctx, form: dispatching.Form) -> str:
     return "\n".join(lines)
 
 
-def _form_buttons(ctx: Ctx, form: dispatching.Form) -> list[list[tuple[str, str]]]:
+def _form_buttons(ctx: Ctx, form: dispatch_form.Form) -> list[list[tuple[str, str]]]:
     case_id = form.options.case.id
     selectable = [d for d in form.options.departments if d.code not in form.options.already]
     cells = [
@@ -87,7 +89,7 @@ async def case_button(ctx: Ctx) -> None:
     case_id = int_part(raw)
     if action == "dsp":
         form = await ctx.call(
-            dispatching.open_form,
+            dispatch_form.open_form,
             actor=ctx.actor,
             case_id=case_id,
             calendar=ctx.deps.calendar,
@@ -125,18 +127,18 @@ async def dispatch_button(ctx: Ctx) -> None:
     common = {"actor": ctx.actor, "calendar": ctx.deps.calendar, "sla": ctx.sla}
     if action == "t":
         form = await ctx.call(
-            dispatching.toggle, case_id=case_id, department_id=value, ttl=ctx.ttl, **common
+            dispatch_form.toggle, case_id=case_id, department_id=value, ttl=ctx.ttl, **common
         )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due" and value == 0:
         form = await ctx.call(
-            dispatching.set_deadline, text=None, ttl=ctx.ttl, case_id=case_id, **common
+            dispatch_form.set_deadline, text=None, ttl=ctx.ttl, case_id=case_id, **common
         )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due":
-        await ctx.call(dispatching.ask_deadline, actor=ctx.actor, case_id=case_id, ttl=ctx.ttl)
+        await ctx.call(dispatch_form.ask_deadline, actor=ctx.actor, case_id=case_id, ttl=ctx.ttl)
         await ctx.answer()
         await ctx.reply(
             ctx.tr(
@@ -145,11 +147,11 @@ async def dispatch_button(ctx: Ctx) -> None:
             )
         )
     elif action == "go":
-        issued = await ctx.call(dispatching.issue, case_id=case_id, **common)
+        issued = await ctx.call(dispatch_form.issue, case_id=case_id, **common)
         await ctx.answer(ctx.tr("Issued"))
         await ctx.edit(_issued_text(ctx, issued))
     elif action == "x":
-        await ctx.call(dispatching.close, actor=ctx.actor, case_id=case_id)
+        await ctx.call(dispatch_form.close, actor=ctx.actor, case_id=case_id)
         await ctx.answer()
         await ctx.edit(ctx.tr("Dispatch cancelled. Nothing was issued."))
     else:
@@ -163,14 +165,14 @@ def _issued_text(ctx: Ctx, issued: list[Assignment]) -> str:
     return "\n".join(lines)
 
 
-@flow(dispatching.KIND)
+@flow(dispatch_form.KIND)
 async def dispatch_flow(ctx: Ctx, draft: Draft) -> None:
     """A deadline typed for the open dispatch form."""
     if draft.step != "deadline":
         await ctx.reply(ctx.tr("Use the buttons of the dispatch form, or /cancel."))
         return
     form = await ctx.call(
-        dispatching.set_deadline,
+        dispatch_form.set_deadline,
         actor=ctx.actor,
         text=ctx.text,
         calendar=ctx.deps.calendar,
@@ -191,7 +193,7 @@ async def dispatch_command(ctx: Ctx) -> None:
     codes = [c for c in ctx.args[1].replace("，", ",").split(",") if c]
     deadline = " ".join(ctx.args[2:]) or None
     issued = await ctx.call(
-        dispatching.dispatch_now,
+        dispatch_form.dispatch_now,
         actor=ctx.actor,
         case_number=ctx.args[0],
         department_codes=codes,

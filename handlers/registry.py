@@ -19,9 +19,9 @@ from handlers.conversation import flow
 from handlers.invitations import STALE, invitation_text
 from models import Draft
 from models.enums import Role
-from services import enterprises as ent
 from services import onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.registry import form, records
 
 ACTIONS = {"p": "park", "k": "key", "h": "head", "a": "add", "f": "finish", "x": "cancel"}
 KEY_PROJECT = N_("key project")
@@ -39,11 +39,11 @@ def format_yuan(amount: int, lang: str) -> str:
     return f"{amount}元"
 
 
-def _label(ctx: Ctx, choice: ent.Choice) -> str:
+def _label(ctx: Ctx, choice: records.Choice) -> str:
     return choice.label_zh if ctx.lang == "zh" else choice.label_en
 
 
-def project_line(ctx: Ctx, project: ent.ProjectInfo) -> str:
+def project_line(ctx: Ctx, project: records.ProjectInfo) -> str:
     """One project in a summary, as HTML."""
     parts = [escape(project.name)]
     if project.investment_yuan is not None:
@@ -57,7 +57,7 @@ def project_line(ctx: Ctx, project: ent.ProjectInfo) -> str:
     return "• " + parts[0] + (" — " + ", ".join(parts[1:]) if len(parts) > 1 else "")
 
 
-def summary(ctx: Ctx, registered: ent.Registered) -> tuple[str, Buttons]:
+def summary(ctx: Ctx, registered: records.Registered) -> tuple[str, Buttons]:
     """The registered enterprise, with the offer to invite its contact person."""
     lines = [
         f"<b>{escape(ctx.tr('Enterprise registered'))}</b>",
@@ -74,7 +74,7 @@ def summary(ctx: Ctx, registered: ent.Registered) -> tuple[str, Buttons]:
     return "\n".join(lines), buttons
 
 
-def render(ctx: Ctx, prompt: ent.Prompt) -> tuple[str, Buttons | None]:
+def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
     """The question of the current step, and its buttons."""
     cancel = (ctx.tr("Cancel"), "e:x")
     finish = (ctx.tr("Finish"), "e:f")
@@ -84,17 +84,17 @@ def render(ctx: Ctx, prompt: ent.Prompt) -> tuple[str, Buttons | None]:
     def say(msgid: str, **params: object) -> str:
         return escape(ctx.tr(msgid, **params))
 
-    if step == ent.NAME:
+    if step == form.NAME:
         return say("Registering a new enterprise. Send its full registered name."), [[cancel]]
-    if step == ent.CREDIT:
+    if step == form.CREDIT:
         text = say(
             "Send the unified social credit code (18 characters) of {name}.", name=prompt.name
         )
         return text, [[cancel]]
-    if step == ent.PARK:
+    if step == form.PARK:
         rows = [[(_label(ctx, p), f"e:p:{p.id}")] for p in prompt.parks]
         return say("In which park is {name}?", name=prompt.name), [*rows, [cancel]]
-    if step == ent.PROJECT:
+    if step == form.PROJECT:
         lines = []
         if prompt.auto_park and prompt.park and not prompt.projects:
             lines.append(say("Park: {park}", park=_label(ctx, prompt.park)))
@@ -109,13 +109,13 @@ def render(ctx: Ctx, prompt: ent.Prompt) -> tuple[str, Buttons | None]:
                 )
             )
         return "\n".join(lines), [[finish], [cancel]]
-    if step == ent.INVESTMENT:
+    if step == form.INVESTMENT:
         text = say(
             "How much does {project} invest, in yuan? For example 8000万, 1.2亿 or 120000000.",
             project=current,
         )
         return text, [[cancel]]
-    if step == ent.KEY:
+    if step == form.KEY:
         lines = []
         if prompt.current and prompt.current.is_major:
             lines.append(
@@ -127,7 +127,7 @@ def render(ctx: Ctx, prompt: ent.Prompt) -> tuple[str, Buttons | None]:
             )
         lines.append(say("Is {project} on the county's key-project list?", project=current))
         return "\n".join(lines), [[(ctx.tr("Yes"), "e:k:1"), (ctx.tr("No"), "e:k:0")], [cancel]]
-    if step == ent.HEAD:
+    if step == form.HEAD:
         park = _label(ctx, prompt.park) if prompt.park else ""
         rows = [[(_label(ctx, person), f"e:h:{person.id}")] for person in prompt.heads]
         text = say(
@@ -136,22 +136,22 @@ def render(ctx: Ctx, prompt: ent.Prompt) -> tuple[str, Buttons | None]:
             park=park,
         )
         return text, [*rows, [(ctx.tr("Skip"), "e:h:0")], [cancel]]
-    if step == ent.MORE:
+    if step == form.MORE:
         added = prompt.projects[-1] if prompt.projects else None
         lines = [say("Project added:")]
         if added:
             lines.append(project_line(ctx, added))
         lines.append(say("Send the name of another project, or press Finish."))
         return "\n".join(lines), [[(ctx.tr("Add another project"), "e:a"), finish], [cancel]]
-    if step == ent.DONE and prompt.registered:
+    if step == form.DONE and prompt.registered:
         return summary(ctx, prompt.registered)
-    if step == ent.CANCELLED:
+    if step == form.CANCELLED:
         return say("Cancelled. Nothing was submitted."), None
     raise InvalidState(STALE)
 
 
 async def show(
-    ctx: Ctx, prompt: ent.Prompt, *, edit: bool = False, error: str | None = None
+    ctx: Ctx, prompt: form.Prompt, *, edit: bool = False, error: str | None = None
 ) -> None:
     text, buttons = render(ctx, prompt)
     if error:
@@ -171,7 +171,7 @@ async def enterprise_command(ctx: Ctx) -> None:
     """/enterprise starts the guided form; /enterprise <name> <credit code> [park] is one go."""
     args = ctx.args
     if not args:
-        prompt = await ctx.call(ent.begin_registration, actor=ctx.actor, ttl=ctx.ttl)
+        prompt = await ctx.call(form.begin_registration, actor=ctx.actor, ttl=ctx.ttl)
         await show(ctx, prompt)
         return
     park = None
@@ -183,7 +183,7 @@ async def enterprise_command(ctx: Ctx) -> None:
             "guided form that also takes the projects."
         )
     registered = await ctx.call(
-        ent.register_enterprise,
+        records.register_enterprise,
         actor=ctx.actor,
         name=" ".join(args[:-1]),
         credit_code=args[-1],
@@ -193,14 +193,14 @@ async def enterprise_command(ctx: Ctx) -> None:
     await ctx.reply(text, buttons=buttons)
 
 
-@flow(ent.DRAFT_KIND)
+@flow(form.DRAFT_KIND)
 async def on_text(ctx: Ctx, draft: Draft) -> None:
     """The next answer of the guided registration; bad input asks the same question again."""
     try:
-        prompt = await ctx.call(ent.registration_text, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl)
+        prompt = await ctx.call(form.registration_text, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl)
     except (InvalidInput, NotFound, NotAllowed) as exc:
         # Bad input (or a park not theirs): say why, then ask the same question again.
-        again = await ctx.call(ent.registration_prompt, actor=ctx.actor)
+        again = await ctx.call(form.registration_prompt, actor=ctx.actor)
         await show(ctx, again, error=ctx.tr(exc.msgid, **exc.params))
         return
     await show(ctx, prompt)
@@ -226,7 +226,7 @@ async def on_button(ctx: Ctx) -> None:
     if action is None:
         raise InvalidState(STALE)
     prompt = await ctx.call(
-        ent.registration_button,
+        form.registration_button,
         actor=ctx.actor,
         action=action,
         value=parts[2] if len(parts) == 3 else "",

@@ -12,7 +12,8 @@ from bot.settings import SlaPolicy
 from models import Assignment, Department, Draft
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
-from services import dispatch, drafts
+from services import drafts
+from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState
 from services.users import Actor
 
@@ -24,7 +25,7 @@ drafts.name_draft(KIND, "dispatch")
 class Form:
     """What the dispatch keyboard shows."""
 
-    options: dispatch.DispatchOptions
+    options: orders.DispatchOptions
     selected: list[str]
     due_at: datetime  # the chosen deadline, or the category's default
     custom_due: bool
@@ -39,7 +40,7 @@ def _form(
     sla: Callable[[str], SlaPolicy],
     now: datetime,
 ) -> Form:
-    options = dispatch.dispatch_options(
+    options = orders.dispatch_options(
         session, actor=actor, case_id=draft.data["case_id"], calendar=calendar, sla=sla, now=now
     )
     due = draft.data.get("due_at")
@@ -89,7 +90,7 @@ def open_form(
 ) -> Form:
     """Start dispatching a case with the category's default departments pre-selected."""
     now = now or utcnow()
-    options = dispatch.dispatch_options(
+    options = orders.dispatch_options(
         session, actor=actor, case_id=case_id, calendar=calendar, sla=sla, now=now
     )
     draft = drafts.start(
@@ -174,7 +175,7 @@ def issue(
     now = now or utcnow()
     draft = _draft(session, actor, case_id, now)
     form = _form(session, actor, draft, calendar, sla, now)
-    issued = dispatch.dispatch_case(
+    issued = orders.dispatch_case(
         session,
         actor=actor,
         case_id=case_id,
@@ -208,7 +209,7 @@ def dispatch_now(
     """The one-line /dispatch: departments and an optional typed deadline."""
     now = now or utcnow()
     due = _parse_deadline(calendar, deadline, now) if deadline else None
-    return dispatch.dispatch_case(
+    return orders.dispatch_case(
         session,
         actor=actor,
         case_id=case_number,

@@ -17,9 +17,9 @@ from bot.db import Database
 from bot.settings import Settings
 from models import AuditEvent, Draft, Enterprise, Park, Project, User
 from models.enums import Role
-from services import enterprises as ent
 from services import invites, onboarding
 from services.errors import DomainError, InvalidInput, InvalidState, NotAllowed, NotFound
+from services.registry import form, importer, records, values
 from services.users import Actor, load_actor
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -54,7 +54,7 @@ def credit_code(n: int) -> str:
     ],
 )
 def test_investment_amounts_as_people_write_them(text: str, yuan: int) -> None:
-    assert ent.parse_investment(text) == yuan
+    assert values.parse_investment(text) == yuan
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_investment_amounts_as_people_write_them(text: str, yuan: int) -> None:
 )
 def test_unreadable_amounts_are_refused(text: str) -> None:
     with pytest.raises(InvalidInput):
-        ent.parse_investment(text)
+        values.parse_investment(text)
 
 
 @pytest.mark.parametrize(
@@ -70,12 +70,12 @@ def test_unreadable_amounts_are_refused(text: str) -> None:
     [("是", True), ("否", False), ("yes", True), ("No", False), ("1", True), ("0", False)],
 )
 def test_key_project_flags(text: str, flag: bool) -> None:
-    assert ent.parse_flag(text) is flag
+    assert values.parse_flag(text) is flag
 
 
 def test_an_unclear_flag_is_refused() -> None:
     with pytest.raises(InvalidInput):
-        ent.parse_flag("maybe")
+        values.parse_flag("maybe")
 
 
 # -- people ---------------------------------------------------------------------------------
@@ -136,7 +136,7 @@ def test_a_dispatcher_registers_in_any_park(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     registered = db.call(
-        ent.register_enterprise,
+        records.register_enterprise,
         actor=people["dispatcher"],
         name="  坤昊实业   有限公司 ",
         credit_code=KUNHAO.lower(),
@@ -160,7 +160,9 @@ def test_a_dispatcher_registers_in_any_park(
 
 def test_a_dispatcher_must_name_the_park(db: Database, people: dict[str, Actor]) -> None:
     with pytest.raises(InvalidInput, match="Which park") as refused:
-        db.call(ent.register_enterprise, actor=people["dispatcher"], name="X", credit_code=KUNHAO)
+        db.call(
+            records.register_enterprise, actor=people["dispatcher"], name="X", credit_code=KUNHAO
+        )
     assert refused.value.params["codes"] == "JH, HLK, MS"
 
 
@@ -168,12 +170,14 @@ def test_a_park_officer_registers_in_their_own_park_only(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    registered = db.call(ent.register_enterprise, actor=officer, name="坤昊", credit_code=KUNHAO)
+    registered = db.call(
+        records.register_enterprise, actor=officer, name="坤昊", credit_code=KUNHAO
+    )
     assert registered.park.id == park_id(session, "JH")
-    db.call(ent.register_enterprise, actor=officer, name="海螺", credit_code=CONCH, park="jh")
+    db.call(records.register_enterprise, actor=officer, name="海螺", credit_code=CONCH, park="jh")
     with pytest.raises(NotAllowed, match="own park"):
         db.call(
-            ent.register_enterprise,
+            records.register_enterprise,
             actor=officer,
             name="别处",
             credit_code=credit_code(1),
@@ -185,9 +189,11 @@ def test_a_park_officer_registers_in_their_own_park_only(
 @pytest.mark.parametrize("who", ["liaison", "nobody"])
 def test_others_may_not_register(db: Database, people: dict[str, Actor], who: str) -> None:
     with pytest.raises(NotAllowed):
-        db.call(ent.register_enterprise, actor=people[who], name="X", credit_code=KUNHAO, park="JH")
+        db.call(
+            records.register_enterprise, actor=people[who], name="X", credit_code=KUNHAO, park="JH"
+        )
     with pytest.raises(NotAllowed):
-        db.call(ent.begin_registration, actor=people[who], ttl=TTL)
+        db.call(form.begin_registration, actor=people[who], ttl=TTL)
 
 
 def test_a_bad_check_character_or_a_duplicate_code_is_refused(
@@ -195,13 +201,15 @@ def test_a_bad_check_character_or_a_duplicate_code_is_refused(
 ) -> None:
     officer = people["officer"]
     with pytest.raises(InvalidInput, match="check character"):
-        db.call(ent.register_enterprise, actor=officer, name="X", credit_code="91431129MA4L0KH01X")
+        db.call(
+            records.register_enterprise, actor=officer, name="X", credit_code="91431129MA4L0KH01X"
+        )
     with pytest.raises(InvalidInput, match="18 characters"):
-        db.call(ent.register_enterprise, actor=officer, name="X", credit_code="123")
-    db.call(ent.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO)
+        db.call(records.register_enterprise, actor=officer, name="X", credit_code="123")
+    db.call(records.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO)
     with pytest.raises(InvalidInput, match="already registered") as refused:
         db.call(
-            ent.register_enterprise,
+            records.register_enterprise,
             actor=people["dispatcher"],
             name="Another",
             credit_code=KUNHAO,
@@ -217,13 +225,13 @@ def test_a_bad_check_character_or_a_duplicate_code_is_refused(
 # -- guided ---------------------------------------------------------------------------------
 
 
-def text(db: Database, actor: Actor, value: str) -> ent.Prompt:
-    return db.call(ent.registration_text, actor=actor, text=value, ttl=TTL, now=NOW)
+def text(db: Database, actor: Actor, value: str) -> form.Prompt:
+    return db.call(form.registration_text, actor=actor, text=value, ttl=TTL, now=NOW)
 
 
-def press(db: Database, actor: Actor, action: str, value: str = "") -> ent.Prompt:
+def press(db: Database, actor: Actor, action: str, value: str = "") -> form.Prompt:
     return db.call(
-        ent.registration_button, actor=actor, action=action, value=value, ttl=TTL, now=NOW
+        form.registration_button, actor=actor, action=action, value=value, ttl=TTL, now=NOW
     )
 
 
@@ -231,10 +239,10 @@ def test_the_guided_registration_of_a_dispatcher_with_two_projects(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     dispatcher = people["dispatcher"]
-    assert db.call(ent.begin_registration, actor=dispatcher, ttl=TTL, now=NOW).step == ent.NAME
-    assert text(db, dispatcher, "海螺水泥有限责任公司").step == ent.CREDIT
+    assert db.call(form.begin_registration, actor=dispatcher, ttl=TTL, now=NOW).step == form.NAME
+    assert text(db, dispatcher, "海螺水泥有限责任公司").step == form.CREDIT
     prompt = text(db, dispatcher, CONCH)
-    assert prompt.step == ent.PARK
+    assert prompt.step == form.PARK
     assert [p.label_zh for p in prompt.parks] == [
         "江华经济技术开发区",
         "河路口工业园区",
@@ -243,11 +251,11 @@ def test_the_guided_registration_of_a_dispatcher_with_two_projects(
     jh = park_id(session, "JH")
     prompt = press(db, dispatcher, "park", str(jh))
     assert (prompt.step, prompt.park and prompt.park.id, prompt.auto_park) == (
-        ent.PROJECT,
+        form.PROJECT,
         jh,
         False,
     )
-    assert text(db, dispatcher, "生产取水管线工程").step == ent.INVESTMENT
+    assert text(db, dispatcher, "生产取水管线工程").step == form.INVESTMENT
 
     # Bad input: refused, and the draft is exactly as it was.
     before = draft_of(session, dispatcher)
@@ -258,28 +266,28 @@ def test_the_guided_registration_of_a_dispatcher_with_two_projects(
     assert (after.step, after.data) == (before.step, before.data)
 
     prompt = text(db, dispatcher, "12亿")
-    assert prompt.step == ent.KEY
+    assert prompt.step == form.KEY
     assert prompt.current is not None and prompt.current.is_major
     prompt = press(db, dispatcher, "key", "1")
-    assert prompt.step == ent.HEAD  # a major project may get its efficiency head
+    assert prompt.step == form.HEAD  # a major project may get its efficiency head
     assert {c.id for c in prompt.heads} == {people["officer"].id, people["officer2"].id}
     with pytest.raises(InvalidState):  # not a park officer of this park
         press(db, dispatcher, "head", str(people["ms_officer"].id))
     prompt = press(db, dispatcher, "head", str(people["officer2"].id))
-    assert prompt.step == ent.MORE
+    assert prompt.step == form.MORE
     assert prompt.projects[-1].head == "user 4"
 
     # Another project: typed straight away at the "more" step.
-    assert text(db, dispatcher, "二期项目").step == ent.INVESTMENT
+    assert text(db, dispatcher, "二期项目").step == form.INVESTMENT
     with pytest.raises(InvalidState):
         press(db, dispatcher, "finish")  # not at this step: a stale button
-    assert text(db, dispatcher, "8000万").step == ent.KEY
+    assert text(db, dispatcher, "8000万").step == form.KEY
     prompt = text(db, dispatcher, "否")
-    assert prompt.step == ent.MORE  # not major: no efficiency head asked
+    assert prompt.step == form.MORE  # not major: no efficiency head asked
     assert [p.name for p in prompt.projects] == ["生产取水管线工程", "二期项目"]
 
     done = press(db, dispatcher, "finish")
-    assert done.step == ent.DONE and done.registered is not None
+    assert done.step == form.DONE and done.registered is not None
     assert [
         (p.name, p.investment_yuan, p.is_key, p.is_major) for p in done.registered.projects
     ] == [
@@ -312,10 +320,10 @@ def test_a_park_officers_park_is_chosen_automatically(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    db.call(ent.begin_registration, actor=officer, ttl=TTL)
+    db.call(form.begin_registration, actor=officer, ttl=TTL)
     text(db, officer, "坤昊实业")
     prompt = text(db, officer, KUNHAO)
-    assert (prompt.step, prompt.auto_park) == (ent.PROJECT, True)
+    assert (prompt.step, prompt.auto_park) == (form.PROJECT, True)
     assert prompt.park is not None and prompt.park.label_zh == "江华经济技术开发区"
     # Typed park answers and park buttons are stale now.
     with pytest.raises(InvalidState):
@@ -329,22 +337,22 @@ def test_a_major_project_in_a_park_without_officers_skips_the_head(
     db: Database, people: dict[str, Actor], session: Session
 ) -> None:
     dispatcher = people["dispatcher"]
-    db.call(ent.begin_registration, actor=dispatcher, ttl=TTL)
+    db.call(form.begin_registration, actor=dispatcher, ttl=TTL)
     text(db, dispatcher, "河路口企业")
     text(db, dispatcher, credit_code(2))
     press(db, dispatcher, "park", str(park_id(session, "HLK")))
     text(db, dispatcher, "风电一期")
     text(db, dispatcher, "1.2亿")
     prompt = press(db, dispatcher, "key", "0")
-    assert prompt.step == ent.MORE and prompt.projects[0].is_major
+    assert prompt.step == form.MORE and prompt.projects[0].is_major
 
 
 def test_bad_input_at_each_step_keeps_the_step_and_what_was_typed(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    db.call(ent.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO)
-    db.call(ent.begin_registration, actor=officer, ttl=TTL)
+    db.call(records.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO)
+    db.call(form.begin_registration, actor=officer, ttl=TTL)
     with pytest.raises(InvalidInput):
         text(db, officer, "x" * 201)
     with pytest.raises(InvalidInput):
@@ -355,7 +363,7 @@ def test_bad_input_at_each_step_keeps_the_step_and_what_was_typed(
     with pytest.raises(InvalidInput, match="already registered"):
         text(db, officer, KUNHAO)
     draft = draft_of(session, officer)
-    assert draft is not None and (draft.step, draft.data["name"]) == (ent.CREDIT, "新企业")
+    assert draft is not None and (draft.step, draft.data["name"]) == (form.CREDIT, "新企业")
     text(db, officer, CONCH)
     text(db, officer, "一期")
     text(db, officer, "100")
@@ -364,8 +372,8 @@ def test_bad_input_at_each_step_keeps_the_step_and_what_was_typed(
     press(db, officer, "key", "0")
     with pytest.raises(InvalidInput, match="already on the list"):
         text(db, officer, "一期")
-    prompt = db.call(ent.registration_prompt, actor=officer, now=NOW)
-    assert prompt.step == ent.MORE and [p.name for p in prompt.projects] == ["一期"]
+    prompt = db.call(form.registration_prompt, actor=officer, now=NOW)
+    assert prompt.step == form.MORE and [p.name for p in prompt.projects] == ["一期"]
 
 
 @pytest.mark.parametrize(
@@ -386,7 +394,7 @@ def test_forged_or_stale_buttons_change_nothing(
     db: Database, session: Session, people: dict[str, Actor], action: str, value: str
 ) -> None:
     dispatcher = people["dispatcher"]
-    db.call(ent.begin_registration, actor=dispatcher, ttl=TTL)
+    db.call(form.begin_registration, actor=dispatcher, ttl=TTL)
     text(db, dispatcher, "坤昊实业")
     before = draft_of(session, dispatcher)
     with pytest.raises(DomainError):
@@ -410,10 +418,10 @@ def test_a_park_officer_cannot_pick_another_park_by_button_or_text(
     )
     db.call(onboarding.join, user=both.user, code=code.code)
     both = db.call(load_actor, both.user)
-    db.call(ent.begin_registration, actor=both, ttl=TTL)
+    db.call(form.begin_registration, actor=both, ttl=TTL)
     text(db, both, "两园区企业")
     prompt = text(db, both, KUNHAO)
-    assert prompt.step == ent.PARK  # two parks of their own: asked
+    assert prompt.step == form.PARK  # two parks of their own: asked
     assert {p.label_zh for p in prompt.parks} == {"江华经济技术开发区", "河路口工业园区"}
     with pytest.raises(NotAllowed):
         press(db, both, "park", str(park_id(session, "MS")))
@@ -421,7 +429,7 @@ def test_a_park_officer_cannot_pick_another_park_by_button_or_text(
         text(db, both, "MS")
     with pytest.raises(NotFound):
         text(db, both, "Atlantis")
-    assert text(db, both, "河路口工业园区").step == ent.PROJECT
+    assert text(db, both, "河路口工业园区").step == form.PROJECT
 
 
 def test_buttons_without_a_registration_in_progress_are_refused(
@@ -437,11 +445,11 @@ def test_a_code_registered_meanwhile_stops_the_finish_and_keeps_the_draft(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    db.call(ent.begin_registration, actor=officer, ttl=TTL)
+    db.call(form.begin_registration, actor=officer, ttl=TTL)
     text(db, officer, "坤昊实业")
     text(db, officer, KUNHAO)
     db.call(
-        ent.register_enterprise,
+        records.register_enterprise,
         actor=people["dispatcher"],
         name="坤昊",
         credit_code=KUNHAO,
@@ -455,20 +463,20 @@ def test_a_code_registered_meanwhile_stops_the_finish_and_keeps_the_draft(
 
 def test_cancel_submits_nothing(db: Database, session: Session, people: dict[str, Actor]) -> None:
     officer = people["officer"]
-    db.call(ent.begin_registration, actor=officer, ttl=TTL)
+    db.call(form.begin_registration, actor=officer, ttl=TTL)
     text(db, officer, "坤昊实业")
     text(db, officer, KUNHAO)
-    assert press(db, officer, "cancel").step == ent.CANCELLED
+    assert press(db, officer, "cancel").step == form.CANCELLED
     assert draft_of(session, officer) is None
     assert enterprises_in(session) == []
 
 
 def test_an_expired_draft_is_no_registration(db: Database, people: dict[str, Actor]) -> None:
     officer = people["officer"]
-    db.call(ent.begin_registration, actor=officer, ttl=TTL, now=NOW)
+    db.call(form.begin_registration, actor=officer, ttl=TTL, now=NOW)
     with pytest.raises(InvalidState):
         db.call(
-            ent.registration_text,
+            form.registration_text,
             actor=officer,
             text="坤昊",
             ttl=TTL,
@@ -480,7 +488,7 @@ def test_inviting_the_contact_of_a_registered_enterprise(
     db: Database, people: dict[str, Actor]
 ) -> None:
     registered = db.call(
-        ent.register_enterprise, actor=people["officer"], name="坤昊实业", credit_code=KUNHAO
+        records.register_enterprise, actor=people["officer"], name="坤昊实业", credit_code=KUNHAO
     )
     issued = db.call(
         onboarding.invite,
@@ -513,8 +521,10 @@ GOOD = (
 )
 
 
-def import_text(db: Database, text: str, park: str | None = None) -> ent.ImportResult:
-    return db.call(ent.import_enterprises, rows=ent.read_csv(text), default_park=park, now=NOW)
+def import_text(db: Database, text: str, park: str | None = None) -> importer.ImportResult:
+    return db.call(
+        importer.import_enterprises, rows=importer.read_csv(text), default_park=park, now=NOW
+    )
 
 
 def test_import_creates_enterprises_and_projects_and_is_idempotent(
@@ -553,7 +563,7 @@ def test_english_headers_and_the_park_option(db: Database, session: Session) -> 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, session: Session) -> None:
     db.call(
-        ent.register_enterprise,
+        records.register_enterprise,
         actor=person(db, 70, Role.DISPATCHER),
         name="Existing Co",
         credit_code=CONCH,
@@ -574,7 +584,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, session
         f",{credit_code(9)},MS,,,\n"  # 12: no name
         "Empty code,,MS,,,\n"  # 13
     )
-    with pytest.raises(ent.ImportRejected) as rejected:
+    with pytest.raises(importer.ImportRejected) as rejected:
         import_text(db, bad)
     lines = [line for line, _reason in rejected.value.problems]
     assert lines == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
@@ -590,7 +600,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, session
 
 def test_park_option_conflicting_with_the_row(db: Database) -> None:
     csv_text = "name,credit_code,park\n" + f"X,{KUNHAO},JH\n"
-    with pytest.raises(ent.ImportRejected) as rejected:
+    with pytest.raises(importer.ImportRejected) as rejected:
         import_text(db, csv_text, park="MS")
     assert rejected.value.problems[0][0] == 2
     with pytest.raises(NotFound):
@@ -607,18 +617,18 @@ def test_park_option_conflicting_with_the_row(db: Database) -> None:
     ],
 )
 def test_header_problems(header: str, problem: str) -> None:
-    with pytest.raises(ent.ImportRejected) as rejected:
-        ent.read_csv(header)
+    with pytest.raises(importer.ImportRejected) as rejected:
+        importer.read_csv(header)
     assert problem in rejected.value.problems[0][1]
     assert rejected.value.problems[0][0] == 1
 
 
 def test_too_many_cells_and_quoted_newlines_keep_line_numbers() -> None:
     csv_text = f'name,credit_code,park\n"Two\nLines",{KUNHAO},JH\nX,{CONCH},JH,extra\n'
-    with pytest.raises(ent.ImportRejected) as rejected:
-        ent.read_csv(csv_text)
+    with pytest.raises(importer.ImportRejected) as rejected:
+        importer.read_csv(csv_text)
     assert rejected.value.problems == [(4, "4 cells but the header has 3")]
-    rows = ent.read_csv(csv_text.replace(",extra", ""))
+    rows = importer.read_csv(csv_text.replace(",extra", ""))
     assert [(r.line, r.values["name"]) for r in rows] == [(2, "Two\nLines"), (4, "X")]
 
 

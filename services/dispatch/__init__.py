@@ -1,0 +1,1 @@
+"""The office dispatches a case: the dispatch form and the assignment orders it issues."""

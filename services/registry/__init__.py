@@ -1,0 +1,1 @@
+"""The enterprise registry: values, records, the chat form and the CSV import."""

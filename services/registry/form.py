@@ -1,0 +1,333 @@
+"""The guided registration of an enterprise and its projects in chat (a Draft)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.i18n import N_
+from models import MAJOR_PROJECT_YUAN, Draft, Park, User
+from models.enums import Role
+from models.types import utcnow
+from services import drafts
+from services.errors import InvalidInput, InvalidState
+from services.onboarding import find_park
+from services.registry.records import (
+    Choice,
+    ProjectInfo,
+    Registered,
+    allowed_park,
+    allowed_parks,
+    check_new_credit_code,
+    create_enterprise,
+    create_project,
+    head_candidates,
+    park_choice,
+    person_choice,
+    require_office,
+)
+from services.registry.values import clean_name, parse_flag, parse_investment
+from services.users import Actor
+
+DRAFT_KIND = "enterprise"
+MAX_PROJECTS = 30
+drafts.name_draft(DRAFT_KIND, N_("enterprise registration"))
+
+# Steps of the guided registration, in order; "more" asks for another project or finish.
+NAME, CREDIT, PARK, PROJECT, INVESTMENT, KEY, HEAD, MORE = (
+    "name",
+    "credit",
+    "park",
+    "project",
+    "investment",
+    "key",
+    "head",
+    "more",
+)
+DONE, CANCELLED = "done", "cancelled"
+STALE = N_("This button is no longer valid.")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Where the guided registration stands, with what the next question needs."""
+
+    step: str
+    name: str | None = None
+    credit_code: str | None = None
+    park: Choice | None = None
+    auto_park: bool = False  # chosen without asking: the officer's only park
+    projects: tuple[ProjectInfo, ...] = ()
+    current: ProjectInfo | None = None  # the project being entered
+    parks: tuple[Choice, ...] = ()  # for the park step
+    heads: tuple[Choice, ...] = ()  # for the efficiency-head step
+    registered: Registered | None = None  # when done
+
+
+# -- the guided registration (a Draft of kind "enterprise") --------------------------------
+
+
+def begin_registration(
+    session: Session, *, actor: Actor, ttl: timedelta, now: datetime | None = None
+) -> Prompt:
+    """Start a guided registration (replacing whatever the user had half-done)."""
+    require_office(actor)
+    if not allowed_parks(session, actor):
+        raise InvalidState("No park is assigned to you yet; ask the county optimization office.")
+    drafts.start(session, user_id=actor.id, kind=DRAFT_KIND, step=NAME, ttl=ttl, now=now)
+    return Prompt(step=NAME)
+
+
+def registration_prompt(session: Session, *, actor: Actor, now: datetime | None = None) -> Prompt:
+    """The question the guided registration is waiting on (to ask again after bad input)."""
+    return _prompt(session, actor, _draft(session, actor, now))
+
+
+def registration_text(
+    session: Session, *, actor: Actor, text: str, ttl: timedelta, now: datetime | None = None
+) -> Prompt:
+    """Apply typed ``text`` to the current step; bad input raises and leaves the draft as it was."""
+    require_office(actor)
+    now = now or utcnow()
+    draft = _draft(session, actor, now)
+    data = dict(draft.data)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Please answer with text.")
+    step = draft.step
+    if step == NAME:
+        return _advance(session, actor, draft, CREDIT, ttl, now, name=clean_name(text))
+    if step == CREDIT:
+        code = check_new_credit_code(session, text)
+        return _after_credit(session, actor, draft, ttl, now, code)
+    if step == PARK:
+        park = find_park(session, text)
+        return _choose_park(session, actor, draft, ttl, now, park.id)  # type: ignore[arg-type]
+    if step in (PROJECT, MORE):
+        name = _project_name(data, text)
+        return _advance(session, actor, draft, INVESTMENT, ttl, now, current={"name": name})
+    if step == INVESTMENT:
+        current = {**data["current"], "investment": parse_investment(text)}
+        return _advance(session, actor, draft, KEY, ttl, now, current=current)
+    if step == KEY:
+        return _set_key(session, actor, draft, ttl, now, parse_flag(text))
+    if step == HEAD:
+        raise InvalidInput("Please choose with the buttons.")
+    raise InvalidState(STALE)
+
+
+def registration_button(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    value: str = "",
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> Prompt:
+    """Apply a pressed button; one that does not fit the current step is refused as stale."""
+    require_office(actor)
+    now = now or utcnow()
+    draft = _draft(session, actor, now)
+    step = draft.step
+    if action == "cancel":
+        drafts.finish(session, user_id=actor.id)
+        return Prompt(step=CANCELLED)
+    if action == "park" and step == PARK:
+        return _choose_park(session, actor, draft, ttl, now, _int(value))
+    if action == "key" and step == KEY and value in ("0", "1"):
+        return _set_key(session, actor, draft, ttl, now, value == "1")
+    if action == "head" and step == HEAD:
+        return _set_head(session, actor, draft, ttl, now, _int(value))
+    if action == "add" and step == MORE:
+        return _advance(session, actor, draft, PROJECT, ttl, now)
+    if action == "finish" and step in (PROJECT, MORE):
+        return _finish(session, actor, draft, now)
+    raise InvalidState(STALE)
+
+
+def _int(value: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise InvalidState(STALE)
+    return int(value)
+
+
+def _draft(session: Session, actor: Actor, now: datetime | None) -> Draft:
+    draft = drafts.current(session, user_id=actor.id, now=now)
+    if draft is None or draft.kind != DRAFT_KIND:
+        raise InvalidState("No registration is in progress. Send /enterprise to start one.")
+    return draft
+
+
+def _advance(
+    session: Session,
+    actor: Actor,
+    draft: Draft,
+    step: str,
+    ttl: timedelta,
+    now: datetime,
+    **changes: Any,
+) -> Prompt:
+    draft = drafts.advance(session, draft, step=step, ttl=ttl, now=now, **changes)
+    return _prompt(session, actor, draft)
+
+
+def _after_credit(
+    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, code: str
+) -> Prompt:
+    allowed = allowed_parks(session, actor)
+    if len(allowed) == 1 and not actor.has(Role.DISPATCHER, Role.ADMIN):
+        # A park officer registers in their own park: no need to ask.
+        return _advance(
+            session,
+            actor,
+            draft,
+            PROJECT,
+            ttl,
+            now,
+            credit_code=code,
+            park_id=allowed[0].id,
+            auto_park=True,
+        )
+    return _advance(session, actor, draft, PARK, ttl, now, credit_code=code)
+
+
+def _choose_park(
+    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, park_id: int
+) -> Prompt:
+    park = allowed_park(session, actor, park_id)
+    return _advance(session, actor, draft, PROJECT, ttl, now, park_id=park.id, auto_park=False)
+
+
+def _project_name(data: dict[str, Any], text: str) -> str:
+    name = clean_name(text)
+    projects = data.get("projects", [])
+    if any(p["name"] == name for p in projects):
+        raise InvalidInput("The project {name} is already on the list.", name=name)
+    if len(projects) >= MAX_PROJECTS:
+        raise InvalidInput("That is enough projects for one registration; press Finish.")
+    return name
+
+
+def _set_key(
+    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, is_key: bool
+) -> Prompt:
+    current = {**draft.data["current"], "is_key": is_key}
+    if current["investment"] >= MAJOR_PROJECT_YUAN and head_candidates(
+        session, park_id=draft.data["park_id"]
+    ):
+        return _advance(session, actor, draft, HEAD, ttl, now, current=current)
+    return _add_project(session, actor, draft, ttl, now, current)
+
+
+def _set_head(
+    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, user_id: int
+) -> Prompt:
+    current = dict(draft.data["current"])
+    if user_id:
+        candidates = {u.id for u in head_candidates(session, park_id=draft.data["park_id"])}
+        if user_id not in candidates:
+            raise InvalidState(STALE)
+        current["head_user_id"] = user_id
+    return _add_project(session, actor, draft, ttl, now, current)
+
+
+def _add_project(
+    session: Session,
+    actor: Actor,
+    draft: Draft,
+    ttl: timedelta,
+    now: datetime,
+    current: dict[str, Any],
+) -> Prompt:
+    projects = [*draft.data.get("projects", []), current]
+    draft = drafts.advance(
+        session, draft, step=MORE, ttl=ttl, now=now, projects=projects, current=None
+    )
+    return _prompt(session, actor, draft)
+
+
+def _finish(session: Session, actor: Actor, draft: Draft, now: datetime) -> Prompt:
+    """Create the enterprise and its projects together, re-checking what may have changed."""
+    data = draft.data
+    park = allowed_park(session, actor, data["park_id"])
+    code = check_new_credit_code(session, data["credit_code"])
+    enterprise = create_enterprise(
+        session,
+        actor_id=actor.id,
+        name=data["name"],
+        credit_code=code,
+        park=park,
+        now=now,
+        source="chat",
+    )
+    candidates = {u.id for u in head_candidates(session, park_id=park.id)}  # type: ignore[arg-type]
+    infos: list[ProjectInfo] = []
+    for item in data.get("projects", []):
+        head_id = item.get("head_user_id")
+        if head_id is not None and head_id not in candidates:
+            raise InvalidState(
+                "The chosen efficiency head of {name} is no longer a park officer of this park.",
+                name=item["name"],
+            )
+        create_project(
+            session,
+            actor_id=actor.id,
+            enterprise=enterprise,
+            name=item["name"],
+            investment_yuan=item["investment"],
+            is_key=item["is_key"],
+            head_user_id=head_id,
+            now=now,
+            source="chat",
+        )
+        infos.append(_project_info(session, item))
+    drafts.finish(session, user_id=actor.id)
+    assert enterprise.id is not None
+    registered = Registered(
+        id=enterprise.id,
+        name=enterprise.name,
+        credit_code=code,
+        park=park_choice(park),
+        projects=tuple(infos),
+    )
+    return Prompt(step=DONE, registered=registered)
+
+
+def _project_info(session: Session, item: dict[str, Any] | None) -> ProjectInfo | None:
+    if not item:
+        return None
+    head = session.get(User, item["head_user_id"]) if item.get("head_user_id") else None
+    return ProjectInfo(
+        name=item["name"],
+        investment_yuan=item.get("investment"),
+        is_key=item.get("is_key"),
+        head=(head.display_name or f"#{head.id}") if head else None,
+    )
+
+
+def _prompt(session: Session, actor: Actor, draft: Draft) -> Prompt:
+    data = draft.data
+    park = session.get(Park, data["park_id"]) if data.get("park_id") else None
+    projects = tuple(
+        info for item in data.get("projects", []) if (info := _project_info(session, item))
+    )
+    prompt = Prompt(
+        step=draft.step,
+        name=data.get("name"),
+        credit_code=data.get("credit_code"),
+        park=park_choice(park) if park else None,
+        auto_park=bool(data.get("auto_park")),
+        projects=projects,
+        current=_project_info(session, data.get("current")),
+    )
+    if draft.step == PARK:
+        choices = tuple(park_choice(p) for p in allowed_parks(session, actor))
+        return replace(prompt, parks=choices)
+    if draft.step == HEAD and park is not None:
+        people = head_candidates(session, park_id=park.id)  # type: ignore[arg-type]
+        return replace(prompt, heads=tuple(person_choice(u) for u in people))
+    return prompt
