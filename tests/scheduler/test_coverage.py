@@ -227,3 +227,11 @@ def test_a_date_on_a_day_off_ends_on_the_next_working_day(
 def test_a_past_holiday_does_not_roll_into_the_future() -> None:
     with pytest.raises(DeadlineInPast):
         WorkCalendar().parse_deadline("2026-10-03", now=at(2026, 10, 5))
+
+
+def test_the_repo_settings_do_not_yet_cover_2027(settings_factory) -> None:
+    from bot.deps import make_calendar
+
+    calendar = make_calendar(settings_factory())
+    assert calendar.warn_uncovered(at(2026, 11, 29)) == [2027]
+    assert calendar.coverage(2027).missing[0] == "Spring Festival"
