@@ -115,8 +115,9 @@ class TimeLeft:
     """Time to a deadline as numbers for the renderer; which fields matter depends on kind.
 
     working_days: whole working days after today up to the deadline's day, and ``hours`` left
-    in today's working day; hours: under a day away, ``hours`` and ``minutes`` (rounded up);
-    overdue: ``days``, ``hours`` and ``minutes`` late, and ``working_days`` late.
+    in today's working day; hours: under a day away (or no working day before it), ``hours``
+    and ``minutes`` (rounded up); overdue: ``days``, ``hours`` and ``minutes`` late, and
+    ``working_days`` late.
     """
 
     kind: Kind
@@ -146,7 +147,10 @@ def time_left(
             paused=paused,
             remaining=remaining,
         )
-    if remaining < DAY:
+    working_days = calendar.working_days_left(at, due_at)
+    # A deadline on a day off with no working day before it (a span in calendar days) would
+    # read "0 working days": show the hours instead.
+    if remaining < DAY or working_days < 1:
         # Rounded up, so a deadline still ahead never shows as 0 minutes.
         minutes = -(-remaining // timedelta(minutes=1))
         return TimeLeft(
@@ -154,7 +158,7 @@ def time_left(
         )
     return TimeLeft(
         "working_days",
-        working_days=calendar.working_days_left(at, due_at),
+        working_days=working_days,
         hours=_hours_left_today(calendar, at),
         paused=paused,
         remaining=remaining,

@@ -261,6 +261,17 @@ def test_time_left_over_national_day(cal: WorkCalendar) -> None:
     assert (late.kind, late.working_days, late.days, late.hours) == ("overdue", 2, 2, 16)
 
 
+def test_a_deadline_on_a_day_off_with_no_working_day_before_it_shows_hours(
+    cal: WorkCalendar,
+) -> None:
+    # Friday 19:00 to Saturday 20:00 (a span in calendar days): no working day in between.
+    left = time_left(cal, now=at(2026, 3, 6, 19), due_at=at(2026, 3, 7, 20))
+    assert (left.kind, left.hours, left.minutes) == ("hours", 25, 0)
+    # Over National Day: from the 2nd to a deadline on the 4th.
+    left = time_left(cal, now=at(2026, 10, 2, 9, 15), due_at=at(2026, 10, 4, 10))
+    assert (left.kind, left.hours, left.minutes) == ("hours", 48, 45)
+
+
 def test_a_paused_clock_reads_where_it_stopped(cal: WorkCalendar) -> None:
     left = time_left(cal, now=at(2026, 3, 20), due_at=DUE, paused_since=at(2026, 3, 10))
     assert (left.kind, left.working_days, left.hours, left.paused) == ("working_days", 1, 8, True)
