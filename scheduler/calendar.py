@@ -185,11 +185,6 @@ class WorkCalendar:
         # working day.
         return self.end_of_workday(self._on_or_after(day))
 
-    def is_end_of_workday(self, moment: datetime) -> bool:
-        """Whether ``moment`` is exactly the end of a working day."""
-        local = self.local(moment)
-        return self.is_workday(local.date()) and moment == self.end_of_workday(local.date())
-
     def _windows(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """The parts of [start, end) that fall on working days (whole local days, DST-safe)."""
         day = self.local(start).date()
