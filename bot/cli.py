@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_calendar import calendar_command
 from bot.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="督办 duban — assign, supervise, finish on time.", no_args_is_help=True)
@@ -18,6 +19,7 @@ app.add_typer(db_app, name="db")
 enterprise_app = typer.Typer(help="Enterprises and their projects.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(enterprise_app, name="enterprise")
+app.command("calendar")(calendar_command)
 
 log = logging.getLogger("duban")
 

@@ -5,15 +5,33 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 from scheduler.durations import Duration
+from scheduler.holidays import Coverage, coverage, package_years
 
 log = logging.getLogger(__name__)
+
+
+class DeadlineError(ValueError):
+    """A typed deadline the calendar cannot use; the subclass says why."""
+
+
+class DeadlineUnreadable(DeadlineError):
+    """Not a duration or date the calendar understands."""
+
+
+class DeadlineInPast(DeadlineError):
+    """A deadline at or before now."""
+
+
+class DeadlineTooFar(DeadlineError):
+    """A deadline more than a year ahead."""
+
 
 _DEADLINE_HELP = (
     "write a duration (5wd, 3d, 48h), a date (2026-12-15, 12-15, 12/15) or 5个工作日, 3天, 12月15日"
@@ -100,18 +118,40 @@ class WorkCalendar:
             return True
         if day in self.extra_holidays:
             return False
-        try:
+        if day.year in package_years():
             return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            if day.year not in self._warned_years:
-                self._warned_years.add(day.year)
+        if day.year not in self._warned_years:
+            self._warned_years.add(day.year)
+            cover = self.coverage(day.year)
+            if not cover.covered:
                 log.warning(
-                    "chinese_calendar has no holiday schedule for %d; treating Monday to Friday "
-                    "as working days there (list that year's holidays in extra_holidays and "
-                    "make-up days in extra_workdays)",
+                    "no holiday schedule for %d (chinese_calendar has %d-%d; settings lack %s): "
+                    "counting weekends only as days off there; list that year's holidays in "
+                    "time.extra_holidays and make-up days in time.extra_workdays",
                     day.year,
+                    package_years().start,
+                    package_years().stop - 1,
+                    ", ".join(cover.missing),
                 )
-            return day.weekday() < 5
+        return day.weekday() < 5
+
+    def coverage(self, year: int) -> Coverage:
+        """Whether ``year``'s holidays are known, from the package or from settings."""
+        return coverage(year, self.extra_holidays)
+
+    def warn_uncovered(self, now: datetime) -> list[int]:
+        """Log a warning when this year or next has no holiday schedule; return those years."""
+        this_year = self.local(now).year
+        uncovered = [y for y in (this_year, this_year + 1) if not self.coverage(y).covered]
+        for year in uncovered:
+            log.warning(
+                "the working-day calendar does not cover %d: deadlines there count weekends "
+                "only; add its holidays to time.extra_holidays and its make-up working days "
+                "to time.extra_workdays (see `duban calendar %d`)",
+                year,
+                year,
+            )
+        return uncovered
 
     def _on_or_after(self, day: date) -> date:
         while not self.is_workday(day):
@@ -138,6 +178,50 @@ class WorkCalendar:
         if isinstance(day, datetime):
             raise TypeError("end_of_workday() takes a date, not a datetime")
         return datetime.combine(day, self.workday_end, tzinfo=self.zone).astimezone(UTC)
+
+    def due_on(self, day: date) -> datetime:
+        """A deadline on this date; a day off moves it to the next working day's end."""
+        # As in Chinese administrative law: a period ending on a holiday ends on the next
+        # working day.
+        return self.end_of_workday(self._on_or_after(day))
+
+    def _windows(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The parts of [start, end) that fall on working days (whole local days, DST-safe)."""
+        day = self.local(start).date()
+        while True:
+            day_start = datetime.combine(day, time(0), tzinfo=self.zone).astimezone(UTC)
+            if day_start >= end:
+                return
+            day_end = datetime.combine(
+                day + timedelta(days=1), time(0), tzinfo=self.zone
+            ).astimezone(UTC)
+            if self.is_workday(day):
+                yield max(start, day_start), min(end, day_end)
+            day += timedelta(days=1)
+
+    def working_time(self, start: datetime, end: datetime) -> timedelta:
+        """How much of [start, end) falls on working days; zero when end is not after start."""
+        start = _require_aware(start, "start").astimezone(UTC)
+        end = _require_aware(end, "end").astimezone(UTC)
+        return sum((b - a for a, b in self._windows(start, end) if b > a), timedelta(0))
+
+    def after_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The instant ``amount`` of working-day time after ``start`` (days off do not count)."""
+        moment = _require_aware(start, "start").astimezone(UTC)
+        left = amount
+        if left <= timedelta(0):
+            return moment
+        day = self.local(moment).date()
+        while True:
+            day_end = datetime.combine(
+                day + timedelta(days=1), time(0), tzinfo=self.zone
+            ).astimezone(UTC)
+            if self.is_workday(day):
+                if moment + left <= day_end:
+                    return moment + left
+                left -= day_end - moment
+            day += timedelta(days=1)
+            moment = day_end
 
     def add(self, start: datetime, duration: Duration | str) -> datetime:
         """The deadline ``duration`` after ``start``; working days end at ``workday_end``."""
@@ -183,31 +267,36 @@ class WorkCalendar:
         """Turn ``5wd``, ``3天``, ``12-15`` or ``2026-12-15`` into a deadline (UTC) after now."""
         now = _require_aware(now, "now").astimezone(UTC)
         if not isinstance(text, str) or not text.strip():
-            raise ValueError(f"no deadline given; {_DEADLINE_HELP}")
+            raise DeadlineUnreadable(f"no deadline given; {_DEADLINE_HELP}")
         # Chinese input methods often type full-width digits and slashes.
         cleaned = unicodedata.normalize("NFKC", text).strip()
         today = self.local(now).date()
 
         day = self._parse_date(cleaned, today)
         if day is not None:
+            if day > _one_year_after(today):
+                raise DeadlineTooFar(f"{text!r} is more than a year ahead")
+            # Judged on the day typed: a past holiday must not roll forward into the future.
             deadline = self.end_of_workday(day)
+            if deadline > now:
+                deadline = self.due_on(day)
         else:
             duration = self._parse_span(cleaned)
             if duration is None:
-                raise ValueError(f"{text!r} is not a deadline; {_DEADLINE_HELP}")
+                raise DeadlineUnreadable(f"{text!r} is not a deadline; {_DEADLINE_HELP}")
             # Every working day is at least a calendar day, so this bounds the loop in add().
             if duration.is_working_days and duration.amount > 366:
-                raise ValueError(f"{text!r} is more than a year ahead")
+                raise DeadlineTooFar(f"{text!r} is more than a year ahead")
             try:
                 deadline = self.add(now, duration)
             except OverflowError as exc:
-                raise ValueError(f"{text!r} is more than a year ahead") from exc
+                raise DeadlineTooFar(f"{text!r} is more than a year ahead") from exc
 
         if deadline <= now:
             shown = self.local(deadline).strftime("%Y-%m-%d %H:%M")
-            raise ValueError(f"{text!r} is in the past ({shown})")
-        if self.local(deadline).date() > _one_year_after(today):
-            raise ValueError(f"{text!r} is more than a year ahead")
+            raise DeadlineInPast(f"{text!r} is in the past ({shown})")
+        if day is None and self.local(deadline).date() > _one_year_after(today):
+            raise DeadlineTooFar(f"{text!r} is more than a year ahead")
         return deadline
 
     @staticmethod
@@ -234,11 +323,11 @@ class WorkCalendar:
             try:
                 return date(int(match["y"]), month, day)
             except ValueError:
-                raise ValueError(f"{text!r} is not a calendar date") from None
+                raise DeadlineUnreadable(f"{text!r} is not a calendar date") from None
         try:
             date(2000, month, day)  # a leap year, so 2-29 counts as a real date here
         except ValueError:
-            raise ValueError(f"{text!r} is not a calendar date") from None
+            raise DeadlineUnreadable(f"{text!r} is not a calendar date") from None
         for year in (today.year, today.year + 1):
             try:
                 candidate = date(year, month, day)
@@ -246,4 +335,4 @@ class WorkCalendar:
                 continue
             if candidate >= today:
                 return candidate
-        raise ValueError(f"{text!r} does not occur within the next year")
+        raise DeadlineUnreadable(f"{text!r} does not occur within the next year")

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.settings import SlaPolicy
 from models import Assignment, Department, Draft
 from models.types import utcnow
-from scheduler.calendar import WorkCalendar
+from scheduler.calendar import DeadlineError, DeadlineInPast, DeadlineTooFar, WorkCalendar
 from services import drafts
 from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState
@@ -57,12 +57,11 @@ def _parse_deadline(calendar: WorkCalendar, text: str, now: datetime) -> datetim
     """What a dispatcher typed as a deadline, or a refusal that shows the accepted forms."""
     try:
         return calendar.parse_deadline(text, now=now)
-    except ValueError as exc:
-        # The calendar explains in English; the user gets the same distinction, translated.
-        if "in the past" in str(exc):
-            raise InvalidInput("The deadline must be in the future.") from None
-        if "more than a year ahead" in str(exc):
-            raise InvalidInput("A deadline can be at most a year ahead.") from None
+    except DeadlineInPast:
+        raise InvalidInput("The deadline must be in the future.") from None
+    except DeadlineTooFar:
+        raise InvalidInput("A deadline can be at most a year ahead.") from None
+    except DeadlineError:
         raise InvalidInput(
             "I could not read that deadline. Write a number of working days (5wd or "
             "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
