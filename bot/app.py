@@ -45,7 +45,8 @@ def build_application(
         builder = builder.base_file_url(base_file_url)
     if rate_limiter:
         # Paces every call within Telegram's limits and retries 429s after retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # The builder's bot type becomes ExtBot[int], which one variable cannot express.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
     set_default_language(settings.i18n.default_language)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -19,6 +19,7 @@ from sqlmodel import Session
 import models  # noqa: F401  (registers every table)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
 
@@ -65,22 +66,26 @@ class Database:
                 session.rollback()
                 raise
 
-    def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    def call(
+        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Run ``fn(session, *args, **kwargs)`` as one transaction."""
         with self.session() as session:
             return fn(session, *args, **kwargs)
 
-    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def run(
+        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Like call(), off the event loop so a slow database never stalls the bot."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._executor, functools.partial(self.call, fn, *args, **kwargs)
         )
 
-    async def offload(self, fn: Callable[..., T], /, *args: Any) -> T:
+    async def offload(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args)`` on the database thread(s) without opening a session for it."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
     def dispose(self) -> None:
         self._executor.shutdown(wait=True)

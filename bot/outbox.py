@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -111,7 +111,7 @@ class OutboxWorker:
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at <= now,
                 )
-                .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+                .order_by(col(OutboxMessage.id))
                 .limit(self.batch_size)
             ).all()
         )
@@ -124,6 +124,7 @@ class OutboxWorker:
         for index, row in enumerate(rows):
             retry_at = await self._send_one(row, delivered)
             if retry_at is not None:
+                assert row.id is not None  # claimed rows were read from the table
                 # Keep order within a chat: every later row of the chat, in this batch or
                 # not, waits until this one is retried.
                 leased = {r.id for r in rows[index + 1 :]}
@@ -134,6 +135,7 @@ class OutboxWorker:
         self, row: OutboxMessage, delivered: list[tuple[int, int]]
     ) -> datetime | None:
         """Send one row; the time of its retry if it must be retried, else None."""
+        assert row.id is not None  # claimed rows were read from the table
         try:
             message_id = await self._transmit(row)
         except RetryAfter as exc:
@@ -156,7 +158,7 @@ class OutboxWorker:
                 return None
             backoff = min(2**attempts, MAX_BACKOFF.total_seconds())
             return await self.db.run(_retry, row.id, str(exc), backoff, True, self.clock())
-        delivered.append((row.id, message_id))  # type: ignore[arg-type]
+        delivered.append((row.id, message_id))
         return None
 
     async def _transmit(self, row: OutboxMessage) -> int:
@@ -203,6 +205,7 @@ class OutboxWorker:
         row.parts_sent = parts
         row.telegram_message_id = first_id
         if several:
+            assert row.id is not None  # claimed rows were read from the table
             await self.db.run(_record_parts, row.id, parts, first_id)
 
 
@@ -216,13 +219,12 @@ def _record_parts(session: Session, row_id: int, parts: int, first_id: int) -> N
 
 def _mark_sent(session: Session, delivered: list[tuple[int, int]], now: datetime) -> None:
     message_ids = dict(delivered)
-    rows = session.exec(
-        select(OutboxMessage).where(OutboxMessage.id.in_(message_ids))  # type: ignore[union-attr]
-    ).all()
+    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(message_ids))).all()
     for row in rows:
         row.status = OutboxStatus.SENT
         row.sent_at = now
         row.attempts += 1
+        # Rows read from the table have an id; SQLModel types it int | None.
         row.telegram_message_id = message_ids[row.id]  # type: ignore[index]
         row.last_error = None
         session.add(row)
@@ -256,7 +258,7 @@ def _postpone(
     later = session.exec(
         select(OutboxMessage).where(
             OutboxMessage.chat_id == chat_id,
-            OutboxMessage.id > after_id,  # type: ignore[operator]
+            col(OutboxMessage.id) > after_id,
             OutboxMessage.status == OutboxStatus.PENDING,
         )
     ).all()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -24,6 +24,7 @@ from services.users import Actor, ensure_user, language_of, load_actor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 Buttons = Sequence[Sequence[tuple[str, str]]]  # rows of (label, callback_data)
 
 
@@ -98,9 +99,11 @@ class Ctx:
         message = self.update.effective_message
         return (message.text or message.caption or "") if message else ""
 
-    async def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    async def call(
+        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Run one service function in its own transaction, then wake the outbox."""
-        result = await self.deps.db.run(_call_kw, fn, kwargs)
+        result = await self.deps.db.run(fn, *args, **kwargs)
         self.deps.kick_outbox()
         return result
 
@@ -154,10 +157,6 @@ def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     )
 
 
-def _call_kw(session: Session, fn: Callable[..., T], kwargs: dict[str, Any]) -> T:
-    return fn(session, **kwargs)
-
-
 def _identify(session: Session, *, tg_user: Any, default_language: str) -> tuple[Actor, str]:
     user = ensure_user(
         session,
@@ -170,9 +169,11 @@ def _identify(session: Session, *, tg_user: Any, default_language: str) -> tuple
 
 
 Handler = Callable[[Ctx], Awaitable[None]]
+# What PTB's handler classes accept as a callback.
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def handler(fn: Handler) -> Callback:
     """Resolve the acting user (never the chat), then run ``fn``; refusals become polite text."""
 
     @functools.wraps(fn)

@@ -124,16 +124,28 @@ async def dispatch_button(ctx: Ctx) -> None:
     """d:<case>:<t|due|go|x>:<value> — the dispatch form."""
     raw_case, action, raw_value = callback_parts(ctx, "d", 3)
     case_id, value = int_part(raw_case), int_part(raw_value)
-    common = {"actor": ctx.actor, "calendar": ctx.deps.calendar, "sla": ctx.sla}
+    actor, calendar, sla = ctx.actor, ctx.deps.calendar, ctx.sla
     if action == "t":
         form = await ctx.call(
-            dispatch_form.toggle, case_id=case_id, department_id=value, ttl=ctx.ttl, **common
+            dispatch_form.toggle,
+            case_id=case_id,
+            department_id=value,
+            ttl=ctx.ttl,
+            actor=actor,
+            calendar=calendar,
+            sla=sla,
         )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due" and value == 0:
         form = await ctx.call(
-            dispatch_form.set_deadline, text=None, ttl=ctx.ttl, case_id=case_id, **common
+            dispatch_form.set_deadline,
+            text=None,
+            ttl=ctx.ttl,
+            case_id=case_id,
+            actor=actor,
+            calendar=calendar,
+            sla=sla,
         )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
@@ -147,7 +159,9 @@ async def dispatch_button(ctx: Ctx) -> None:
             )
         )
     elif action == "go":
-        issued = await ctx.call(dispatch_form.issue, case_id=case_id, **common)
+        issued = await ctx.call(
+            dispatch_form.issue, case_id=case_id, actor=actor, calendar=calendar, sla=sla
+        )
         await ctx.answer(ctx.tr("Issued"))
         await ctx.edit(_issued_text(ctx, issued))
     elif action == "x":

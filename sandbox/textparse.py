@@ -151,7 +151,7 @@ class _HtmlParser:
             return
         match = _NAME_RE.match(src, start + 1)
         name = match.group(0).lower() if match else ""
-        if name not in TAG_ENTITY:
+        if match is None or name not in TAG_ENTITY:
             raise self.fail(f'Unsupported start tag "{name}"', start)
         attrs, end = self.attributes(match.end())
         self.pos = end

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from scheduler.durations import Duration
+from scheduler.durations import Duration, Unit
 from scheduler.holidays import Coverage, coverage, package_years
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ _DEADLINE_HELP = (
 
 # Chinese spans; NFKC has already folded full-width digits, so [0-9] is enough.
 _CHINESE_SPAN = re.compile(r"^([0-9]+)\s*(个\s*工作日|工作日|天|个\s*小时|小时|分钟)$")
-_CHINESE_UNITS: dict[str, str] = {"工作日": "wd", "天": "d", "小时": "h", "分钟": "m"}
+_CHINESE_UNITS: dict[str, Unit] = {"工作日": "wd", "天": "d", "小时": "h", "分钟": "m"}
 
 _DATE_FORMS = [
     re.compile(r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})$"),
@@ -304,7 +304,7 @@ class WorkCalendar:
         match = _CHINESE_SPAN.match(text)
         if match:
             unit = re.sub(r"[\s个]", "", match.group(2))
-            return Duration(int(match.group(1)), _CHINESE_UNITS[unit])  # type: ignore[arg-type]
+            return Duration(int(match.group(1)), _CHINESE_UNITS[unit])
         try:
             return Duration.parse(text)
         except ValueError:

@@ -37,6 +37,7 @@ class Duration:
                 f"{text!r} is not a duration; write a whole number and a unit: "
                 "20s, 30m, 4h, 3d or 10wd (working days)"
             )
+        # _PATTERN only matches the units of Unit; mypy cannot see that.
         return cls(int(match.group(1)), match.group(2))  # type: ignore[arg-type]
 
     @property

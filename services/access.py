@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Assignment, Case
 from models.enums import Role
@@ -30,7 +30,7 @@ def can_view(session: Session, actor: Actor, case: Case) -> bool:
     found = session.exec(
         select(Assignment.id).where(
             Assignment.case_id == case.id,
-            Assignment.department_id.in_(departments),  # type: ignore[attr-defined]
+            col(Assignment.department_id).in_(departments),
         )
     ).first()
     return found is not None

@@ -23,7 +23,7 @@ OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
 
 
 def _mine(
-    session: Session, actor: Actor, assignment_id: int
+    session: Session, actor: Actor, assignment_id: int | str
 ) -> tuple[Assignment, Case, Department]:
     assignment = access.liaison_assignment(
         session, actor, access.assignment_by_id(session, actor, assignment_id)
@@ -257,7 +257,7 @@ def complete(
         render=render,
         attachments=files or None,
     )
-    office = notify.office_for(session, case) + notify.heads_of(session, dept.id)  # type: ignore[arg-type]
+    office = notify.office_for(session, case) + notify.heads_of(session, assignment.department_id)
     office += notify.efficiency_head(session, case)
     notify.tell(
         session,

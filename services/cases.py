@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -123,7 +123,7 @@ def submit_case(
         raise InvalidInput("At most {limit} attachments per case.", limit=MAX_ATTACHMENTS)
     case = Case(
         number=case_number(session, now.astimezone(notify.ZONE).year),
-        enterprise_id=enterprise.id,  # type: ignore[arg-type]
+        enterprise_id=enterprise.id,  # type: ignore[arg-type]  # stored rows have an id
         project_id=project.id if project else None,
         park_id=enterprise.park_id,
         reporter_user_id=actor.id,
@@ -155,7 +155,7 @@ def add_attachments(
     case: Case,
     attachments: Sequence[dict[str, str]],
     uploader: int,
-    assignment_id: int | str | None = None,
+    assignment_id: int | None = None,
 ) -> list[dict[str, str]]:
     """Store attachments by Telegram file_id; returns them as outbox attachment items."""
     items = []
@@ -163,7 +163,7 @@ def add_attachments(
         kind = AttachmentKind(item.get("kind", "document"))
         session.add(
             Attachment(
-                case_id=case.id,  # type: ignore[arg-type]
+                case_id=case.id,  # type: ignore[arg-type]  # stored rows have an id
                 assignment_id=assignment_id,
                 kind=kind,
                 file_id=item["file_id"],
@@ -325,9 +325,10 @@ def ask_enterprise(
         raise InvalidInput("Say which case or assignment the question is about.")
     if case.status not in OPEN_FOR_QUESTIONS:
         raise InvalidState("Case {number} is no longer open for questions.", number=case.number)
+    assert case.id is not None
     note = Note(
         case_id=case.id,
-        assignment_id=assignment.id if assignment else None,  # type: ignore[arg-type]
+        assignment_id=assignment.id if assignment else None,
         author_user_id=actor.id,
         kind=NoteKind.QUESTION,
         text=question,
@@ -375,7 +376,9 @@ def ask_enterprise(
     return note
 
 
-def _asker_label(session: Session, actor: Actor, assignment: Assignment | None):  # type: ignore[no-untyped-def]
+def _asker_label(
+    session: Session, actor: Actor, assignment: Assignment | None
+) -> Callable[[str], str]:
     if assignment is not None:
         dept = session.get(Department, assignment.department_id)
         return lambda lang: notify.dept_name(lang, dept) if dept else actor.user.display_name
@@ -417,11 +420,11 @@ def answer_question(
     if not answer:
         raise InvalidInput("Please write your answer.")
     case = session.get(Case, question.case_id)
-    assert case is not None
+    assert case is not None and case.id is not None
     note = Note(
         case_id=case.id,
         assignment_id=question.assignment_id,
-        author_user_id=actor.id,  # type: ignore[arg-type]
+        author_user_id=actor.id,
         kind=NoteKind.ANSWER,
         text=answer,
         reply_to_note_id=question.id,
@@ -442,7 +445,7 @@ def answer_question(
         data={"question": question.id},
         at=now,
     )
-    recipients: list[User] = notify.users_by_ids(session, [question.author_user_id])  # type: ignore[list-item]
+    recipients: list[User] = notify.users_by_ids(session, [question.author_user_id])
     if question.assignment_id is None:
         recipients += notify.office_for(session, case)
     buttons_for = _answer_buttons(question, case)
@@ -468,7 +471,9 @@ def answer_question(
     return note
 
 
-def _answer_buttons(question: Note, case: Case):  # type: ignore[no-untyped-def]
+def _answer_buttons(
+    question: Note, case: Case
+) -> Callable[[str], list[list[dict[str, str]]] | None]:
     def buttons(lang: str) -> list[list[dict[str, str]]] | None:
         if question.assignment_id is None and case.status == CaseStatus.NEW:
             return [[{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}]]

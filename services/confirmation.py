@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import N_, t
 from bot.settings import SlaPolicy
 from bot.textsplit import escape
-from models import Assignment, Case, Department, Note
+from models import Assignment, Case, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
@@ -19,7 +19,7 @@ from services.dispatch.orders import assignment_card, liaison_buttons
 from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.users import Actor
 
-SATISFACTION_NAMES = {
+SATISFACTION_NAMES: dict[str, str] = {  # keyed by Satisfaction, a str
     Satisfaction.SATISFIED: N_("satisfied"),
     Satisfaction.MOSTLY: N_("mostly satisfied"),
     Satisfaction.UNSATISFIED: N_("not satisfied"),
@@ -42,7 +42,7 @@ def parse_satisfaction(text: str) -> Satisfaction:
         raise InvalidInput("Answer satisfied, mostly or unsatisfied.") from None
 
 
-def confirmable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
+def confirmable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
     """The case this contact is asked to confirm (checked before they type a reason)."""
     case = access.case_ref(session, actor, case_id)
     # A double tap on Satisfied is handled concurrently: the second waits and is refused.
@@ -132,12 +132,13 @@ def _reopen(
         .where(Assignment.case_id == case.id, Assignment.status == AssignmentStatus.COMPLETED)
         .order_by(col(Assignment.id))
     ).all()
+    assert case.id is not None
     for assignment in reopened:
         # The timeline keeps the earlier result (the assignment's own fields move on).
-        thread = {"case_id": case.id, "assignment_id": assignment.id}
         session.add(
             Note(
-                **thread,
+                case_id=case.id,
+                assignment_id=assignment.id,
                 author_user_id=assignment.completed_by_user_id,
                 kind=NoteKind.RESULT,
                 text=assignment.result or "",
@@ -146,7 +147,12 @@ def _reopen(
         )
         session.add(
             Note(
-                **thread, author_user_id=actor.id, kind=NoteKind.REOPEN, text=reason, created_at=now
+                case_id=case.id,
+                assignment_id=assignment.id,
+                author_user_id=actor.id,
+                kind=NoteKind.REOPEN,
+                text=reason,
+                created_at=now,
             )
         )
         assignment.status = AssignmentStatus.ACKNOWLEDGED
@@ -171,7 +177,6 @@ def _reopen(
     session.add(case)
     session.flush()
     for assignment in reopened:
-        dept = session.get(Department, assignment.department_id)
 
         def render(
             lang: str, a: Assignment = assignment
@@ -193,22 +198,21 @@ def _reopen(
             key=key,
             render=render,
         )
+
+        def office(lang: str, a: Assignment = assignment) -> tuple[str, None]:
+            head = "🔁 " + t(
+                lang,
+                "The enterprise is not satisfied; assignment {number} is reopened.",
+                number=f"<b>{escape(a.number)}</b>",
+            )
+            return head + "\n" + t(lang, "Reason: {reason}", reason=escape(reason)), None
+
         notify.tell(
             session,
-            notify.office_for(session, case) + notify.heads_of(session, dept.id),  # type: ignore[union-attr,arg-type]
+            notify.office_for(session, case) + notify.heads_of(session, assignment.department_id),
             template="assignment.reopened.office",
             key=key + ".office",
-            render=lambda lang, a=assignment: (
-                "🔁 "
-                + t(
-                    lang,
-                    "The enterprise is not satisfied; assignment {number} is reopened.",
-                    number=f"<b>{escape(a.number)}</b>",
-                )
-                + "\n"
-                + t(lang, "Reason: {reason}", reason=escape(reason)),
-                None,
-            ),
+            render=office,
         )
 
 
@@ -235,19 +239,21 @@ def auto_confirm(session: Session, *, now: datetime) -> int:
             entity_id=case.id,
             at=now,
         )
+
+        def closed(lang: str, c: Case = case) -> tuple[str, None]:
+            text = t(
+                lang,
+                "Case {number} was closed as confirmed: no answer "
+                "came before the confirmation deadline.",
+                number=f"<b>{escape(c.number)}</b>",
+            )
+            return text, None
+
         notify.tell(
             session,
             notify.contacts_for(session, case) + notify.office_for(session, case),
             template="case.closed.default",
             key=f"case:{case.id}:closed.default",
-            render=lambda lang, c=case: (
-                t(
-                    lang,
-                    "Case {number} was closed as confirmed: no answer "
-                    "came before the confirmation deadline.",
-                    number=f"<b>{escape(c.number)}</b>",
-                ),
-                None,
-            ),
+            render=closed,
         )
     return len(due)

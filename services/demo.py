@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Department, Enterprise, Park, Project, RoleGrant, User
 from models.enums import Role
@@ -51,6 +51,7 @@ def seed_demo(session: Session) -> list[Persona]:
     for name, code, _park in (KUNHAO, CONCH):
         ent = session.exec(select(Enterprise).where(Enterprise.credit_code == code)).first()
         if ent is None:
+            # Stored rows have an id; SQLModel types it int | None.
             ent = Enterprise(name=name, credit_code=code, park_id=park.id)  # type: ignore[arg-type]
             session.add(ent)
             session.flush()
@@ -85,6 +86,7 @@ def seed_demo(session: Session) -> list[Persona]:
 def _ensure_grant(
     session: Session, user: User, persona: Persona, enterprises: dict[str, Enterprise]
 ) -> None:
+    # Stored rows have an id; SQLModel types it int | None.
     grant = RoleGrant(user_id=user.id, role=persona.role)  # type: ignore[arg-type]
     if persona.role == Role.ENTERPRISE:
         grant.enterprise_id = enterprises[persona.scope].id
@@ -98,7 +100,7 @@ def _ensure_grant(
         select(RoleGrant).where(
             RoleGrant.user_id == user.id,
             RoleGrant.role == persona.role,
-            RoleGrant.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(RoleGrant.revoked_at).is_(None),
         )
     ).first()
     if existing is None:
@@ -117,7 +119,7 @@ def _ensure_project(
     ).first()
     if found is None:
         project = Project(
-            enterprise_id=ent.id,  # type: ignore[arg-type]
+            enterprise_id=ent.id,  # type: ignore[arg-type]  # stored rows have an id
             name=name,
             investment_yuan=yuan,
             is_key=key,

@@ -148,7 +148,7 @@ def grant_from(
     invitation.used_by_user_id = user.id
     session.add(invitation)
     grant = RoleGrant(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=user.id,  # type: ignore[arg-type]  # stored rows have an id
         role=invitation.role,
         park_id=invitation.park_id,
         department_id=invitation.department_id,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import N_, t
 from bot.textsplit import escape, shorten
@@ -159,8 +159,8 @@ def assignment_line(session: Session, lang: str, assignment: Assignment) -> str:
     )
 
 
-def users_by_ids(session: Session, ids: Iterable[int]) -> list[User]:
+def users_by_ids(session: Session, ids: Iterable[int | None]) -> list[User]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return []
-    return list(session.exec(select(User).where(User.id.in_(wanted))).all())  # type: ignore[union-attr]
+    return list(session.exec(select(User).where(col(User.id).in_(wanted))).all())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import Counter
 
@@ -22,9 +22,9 @@ def next_value(session: Session, name: str) -> int:
     )
     statement = (
         update(Counter)
-        .where(Counter.name == name)  # type: ignore[arg-type]
+        .where(col(Counter.name) == name)
         .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        .returning(col(Counter.value))
     )
     return int(session.execute(statement).scalar_one())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,17 @@ INVITABLE_BY: dict[Role, frozenset[Role]] = {
     Role.DISPATCHER: frozenset({Role.LIAISON, Role.HEAD, Role.PARK_OFFICER, Role.ENTERPRISE}),
     Role.PARK_OFFICER: frozenset({Role.ENTERPRISE}),
 }
+
+
+class ScopeNames(TypedDict):
+    scope_zh: str | None
+    scope_en: str | None
+
+
+class InvitationScope(TypedDict, total=False):
+    department_code: str
+    park_code: str
+    enterprise_id: int | None
 
 
 @dataclass(frozen=True)
@@ -296,7 +308,7 @@ def _unit_name(unit: Department | Park, lang: str) -> str:
     return escape(unit.name_zh if lang == "zh" else unit.name_en)
 
 
-def _scope_names(session: Session, scoped: Invitation | RoleGrant) -> dict[str, str | None]:
+def _scope_names(session: Session, scoped: Invitation | RoleGrant) -> ScopeNames:
     if scoped.department_id:
         dept = session.get(Department, scoped.department_id)
         if dept:
@@ -343,7 +355,7 @@ def invite(
         raise NotAllowed("Your roles do not allow inviting a {role}.", role=role.value)
     scope = (scope or "").strip() or None
     needed = SCOPE_NEEDED[role]
-    kwargs: dict[str, str | int | None] = {}
+    kwargs: InvitationScope = {}
     if needed is None:
         if scope is not None or enterprise_id is not None:
             raise InvalidInput(

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlmodel import Session, select
 
 from models import Department, Park
 from services import audit
 
+Unit = TypeVar("Unit", Park, Department)
+
 
 class UnitSpec(Protocol):
-    code: str
-    name_zh: str
-    name_en: str
+    # Read-only members, so frozen settings models satisfy the protocol.
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
 
 
 @dataclass
@@ -34,52 +40,59 @@ def sync_organisation(
 ) -> SyncResult:
     """Create, rename or deactivate parks and departments to match settings; idempotent."""
     result = SyncResult()
-    for model, specs in ((Park, parks), (Department, departments)):
-        existing = {row.code: row for row in session.exec(select(model))}
-        wanted = {spec.code for spec in specs}
-        for spec in specs:
-            row = existing.get(spec.code)
-            if row is None:
-                row = model(code=spec.code, name_zh=spec.name_zh, name_en=spec.name_en)
-                session.add(row)
-                session.flush()
-                result.created += 1
-                audit.record(
-                    session,
-                    actor_id=None,
-                    action="org.create",
-                    entity=model.__tablename__,
-                    entity_id=row.id,
-                    data={"code": spec.code},
-                )
-            elif (row.name_zh, row.name_en, row.active) != (spec.name_zh, spec.name_en, True):
-                before = {"name_zh": row.name_zh, "name_en": row.name_en, "active": row.active}
-                row.name_zh, row.name_en, row.active = spec.name_zh, spec.name_en, True
-                session.add(row)
-                result.updated += 1
-                audit.record(
-                    session,
-                    actor_id=None,
-                    action="org.update",
-                    entity=model.__tablename__,
-                    entity_id=row.id,
-                    data={"code": spec.code, "before": before},
-                )
-        # Removed from settings: deactivated, never deleted, because history points at it.
-        for code, row in existing.items():
-            if code not in wanted and row.active:
-                row.active = False
-                session.add(row)
-                result.deactivated += 1
-                audit.record(
-                    session,
-                    actor_id=None,
-                    action="org.deactivate",
-                    entity=model.__tablename__,
-                    entity_id=row.id,
-                    data={"code": code},
-                )
+    _sync_units(session, Park, parks, result)
+    _sync_units(session, Department, departments, result)
     return result
+
+
+def _sync_units(
+    session: Session, model: type[Unit], specs: Sequence[UnitSpec], result: SyncResult
+) -> None:
+    """Bring one table of named units in line with ``specs``, counting into ``result``."""
+    existing = {row.code: row for row in session.exec(select(model))}
+    wanted = {spec.code for spec in specs}
+    for spec in specs:
+        row = existing.get(spec.code)
+        if row is None:
+            row = model(code=spec.code, name_zh=spec.name_zh, name_en=spec.name_en)
+            session.add(row)
+            session.flush()
+            result.created += 1
+            audit.record(
+                session,
+                actor_id=None,
+                action="org.create",
+                entity=model.__tablename__,
+                entity_id=row.id,
+                data={"code": spec.code},
+            )
+        elif (row.name_zh, row.name_en, row.active) != (spec.name_zh, spec.name_en, True):
+            before = {"name_zh": row.name_zh, "name_en": row.name_en, "active": row.active}
+            row.name_zh, row.name_en, row.active = spec.name_zh, spec.name_en, True
+            session.add(row)
+            result.updated += 1
+            audit.record(
+                session,
+                actor_id=None,
+                action="org.update",
+                entity=model.__tablename__,
+                entity_id=row.id,
+                data={"code": spec.code, "before": before},
+            )
+    # Removed from settings: deactivated, never deleted, because history points at it.
+    for code, row in existing.items():
+        if code not in wanted and row.active:
+            row.active = False
+            session.add(row)
+            result.deactivated += 1
+            audit.record(
+                session,
+                actor_id=None,
+                action="org.deactivate",
+                entity=model.__tablename__,
+                entity_id=row.id,
+                data={"code": code},
+            )
 
 
 def department_by_code(session: Session, code: str) -> Department | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from models import ProcessedUpdate
 from models.types import utcnow
@@ -29,5 +29,5 @@ def mark(session: Session, update_id: int) -> None:
 def prune(session: Session, *, now: datetime | None = None) -> int:
     """Forget update ids older than Telegram ever redelivers."""
     cutoff = (now or utcnow()) - KEEP
-    statement = delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)  # type: ignore[arg-type]
-    return session.exec(statement).rowcount or 0  # type: ignore[call-overload]
+    statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff)
+    return session.exec(statement).rowcount or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.i18n import normalize_language
 from models import RoleGrant, User
@@ -79,7 +79,7 @@ def ensure_user(
 
 def load_actor(session: Session, user: User) -> Actor:
     grants = session.exec(
-        select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.revoked_at.is_(None))  # type: ignore[union-attr]
+        select(RoleGrant).where(RoleGrant.user_id == user.id, col(RoleGrant.revoked_at).is_(None))
     ).all()
     return Actor(user=user, grants=tuple(grants))
 
@@ -116,8 +116,8 @@ def holders(
     """Active users holding ``role`` in the given scope."""
     query = (
         select(User)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == role, RoleGrant.revoked_at.is_(None), User.active)  # type: ignore[union-attr]
+        .join(RoleGrant, col(RoleGrant.user_id) == User.id)
+        .where(RoleGrant.role == role, col(RoleGrant.revoked_at).is_(None), User.active)
     )
     if department_id is not None:
         query = query.where(RoleGrant.department_id == department_id)

@@ -77,7 +77,7 @@ def _active_department_codes(session: Session, case: Case) -> list[str]:
     return list(
         session.exec(
             select(Department.code)
-            .join(Assignment, Assignment.department_id == Department.id)
+            .join(Assignment, col(Assignment.department_id) == Department.id)
             .where(Assignment.case_id == case.id, col(Assignment.status).in_(ACTIVE))
         ).all()
     )
@@ -105,6 +105,7 @@ def dispatch_case(
         dept = department_by_code(session, code)
         if dept is None or not dept.active:
             raise InvalidInput("There is no department with code {code}.", code=code)
+        # Stored rows have an id; SQLModel types it int | None.
         if not notify.liaisons_of(session, dept.id):  # type: ignore[arg-type]
             raise InvalidState(
                 "{department} has no registered liaison yet; invite one before assigning to it.",
@@ -129,8 +130,8 @@ def dispatch_case(
     for offset, dept in enumerate(departments, start=1):
         assignment = Assignment(
             number=f"{case.number}-{count + offset}",
-            case_id=case.id,  # type: ignore[arg-type]
-            department_id=dept.id,  # type: ignore[arg-type]
+            case_id=case.id,  # type: ignore[arg-type]  # stored rows have an id
+            department_id=dept.id,  # type: ignore[arg-type]  # stored rows have an id
             status=AssignmentStatus.ISSUED,
             issued_at=now,
             issued_by_user_id=actor.id,
@@ -170,19 +171,26 @@ def dispatch_case(
 def _notify_issued(
     session: Session, case: Case, issued: list[Assignment], calendar: WorkCalendar, now: datetime
 ) -> None:
-    files = case_attachments(session, case.id)  # type: ignore[arg-type]
+    files = case_attachments(session, case.id)  # type: ignore[arg-type]  # stored rows have an id
     copied = notify.efficiency_head(session, case)
     for assignment in issued:
         liaisons = notify.liaisons_of(session, assignment.department_id)
+
+        def card(
+            lang: str, a: Assignment = assignment
+        ) -> tuple[str, list[list[dict[str, str]]] | None]:
+            return assignment_card(session, lang, a, calendar, now), liaison_buttons(lang, a)
+
+        def copy(lang: str, a: Assignment = assignment) -> tuple[str, None]:
+            head = "📋 " + t(lang, "Copy for the major project's efficiency head")
+            return head + "\n" + assignment_card(session, lang, a, calendar, now), None
+
         notify.tell(
             session,
             liaisons,
             template="assignment.issued",
             key=f"asg:{assignment.id}:issued",
-            render=lambda lang, a=assignment: (
-                assignment_card(session, lang, a, calendar, now),
-                liaison_buttons(lang, a),
-            ),
+            render=card,
             attachments=files or None,
         )
         notify.tell(
@@ -190,13 +198,7 @@ def _notify_issued(
             copied,
             template="assignment.issued.copy",
             key=f"asg:{assignment.id}:issued.cc",
-            render=lambda lang, a=assignment: (
-                "📋 "
-                + t(lang, "Copy for the major project's efficiency head")
-                + "\n"
-                + assignment_card(session, lang, a, calendar, now),
-                None,
-            ),
+            render=copy,
         )
     names = [session.get(Department, a.department_id) for a in issued]
 
@@ -302,7 +304,7 @@ def queue(session: Session, *, actor: Actor, limit: int = 30) -> list[QueueItem]
     items = {case.id: QueueItem(case=case) for case in waiting}
     returned = session.exec(
         select(Assignment, Department)
-        .join(Department, Department.id == Assignment.department_id)
+        .join(Department, col(Department.id) == Assignment.department_id)
         .where(
             Assignment.status == AssignmentStatus.RETURNED,
             col(Assignment.return_handled_at).is_(None),

@@ -105,6 +105,7 @@ def registration_text(
         return _after_credit(session, actor, draft, ttl, now, code)
     if step == PARK:
         park = find_park(session, text)
+        # Stored rows have an id; SQLModel types it int | None.
         return _choose_park(session, actor, draft, ttl, now, park.id)  # type: ignore[arg-type]
     if step in (PROJECT, MORE):
         name = _project_name(data, text)
@@ -264,6 +265,7 @@ def _finish(session: Session, actor: Actor, draft: Draft, now: datetime) -> Prom
         now=now,
         source="chat",
     )
+    # Stored rows have an id; SQLModel types it int | None.
     candidates = {u.id for u in head_candidates(session, park_id=park.id)}  # type: ignore[arg-type]
     infos: list[ProjectInfo] = []
     for item in data.get("projects", []):
@@ -297,9 +299,7 @@ def _finish(session: Session, actor: Actor, draft: Draft, now: datetime) -> Prom
     return Prompt(step=DONE, registered=registered)
 
 
-def _project_info(session: Session, item: dict[str, Any] | None) -> ProjectInfo | None:
-    if not item:
-        return None
+def _project_info(session: Session, item: dict[str, Any]) -> ProjectInfo:
     head = session.get(User, item["head_user_id"]) if item.get("head_user_id") else None
     return ProjectInfo(
         name=item["name"],
@@ -312,9 +312,8 @@ def _project_info(session: Session, item: dict[str, Any] | None) -> ProjectInfo 
 def _prompt(session: Session, actor: Actor, draft: Draft) -> Prompt:
     data = draft.data
     park = session.get(Park, data["park_id"]) if data.get("park_id") else None
-    projects = tuple(
-        info for item in data.get("projects", []) if (info := _project_info(session, item))
-    )
+    projects = tuple(_project_info(session, item) for item in data.get("projects", []) if item)
+    current = data.get("current")
     prompt = Prompt(
         step=draft.step,
         name=data.get("name"),
@@ -322,12 +321,13 @@ def _prompt(session: Session, actor: Actor, draft: Draft) -> Prompt:
         park=park_choice(park) if park else None,
         auto_park=bool(data.get("auto_park")),
         projects=projects,
-        current=_project_info(session, data.get("current")),
+        current=_project_info(session, current) if current else None,
     )
     if draft.step == PARK:
         choices = tuple(park_choice(p) for p in allowed_parks(session, actor))
         return replace(prompt, parks=choices)
     if draft.step == HEAD and park is not None:
+        # Stored rows have an id; SQLModel types it int | None.
         people = head_candidates(session, park_id=park.id)  # type: ignore[arg-type]
         return replace(prompt, heads=tuple(person_choice(u) for u in people))
     return prompt

@@ -126,7 +126,7 @@ def create_enterprise(
     enterprise = Enterprise(
         name=name,
         credit_code=credit_code,
-        park_id=park.id,  # type: ignore[arg-type]
+        park_id=park.id,  # type: ignore[arg-type]  # stored rows have an id
         created_at=now,
         created_by_user_id=actor_id,
     )
@@ -157,7 +157,7 @@ def create_project(
     source: str,
 ) -> Project:
     project = Project(
-        enterprise_id=enterprise.id,  # type: ignore[arg-type]
+        enterprise_id=enterprise.id,  # type: ignore[arg-type]  # stored rows have an id
         name=name,
         investment_yuan=investment_yuan,
         is_key=is_key,
