@@ -8,6 +8,7 @@ from typing import Annotated
 import chinese_calendar
 import typer
 
+from scheduler.calendar import WorkCalendar
 from scheduler.holidays import ScheduledDay, chinese_name, package_years, year_schedule
 
 
@@ -20,13 +21,13 @@ def _line(entry: ScheduledDay) -> str:
     name = entry.name or ""
     if entry.name and chinese_name(entry.name):
         name = f"{entry.name} {chinese_name(entry.name)}"
-    source = entry.source
+    source: str = entry.source
     if entry.overrides_package:
         source += " (overrides the package)"
     return f"  {entry.day.isoformat()} {entry.day:%a}  {name or '-':<28} {source}"
 
 
-def _coverage_line(year: int, calendar) -> str:
+def _coverage_line(year: int, calendar: WorkCalendar) -> str:
     cover = calendar.coverage(year)
     first, last = package_years().start, package_years().stop - 1
     if cover.source == "package":
