@@ -41,7 +41,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/intake.py
+	$(BIN)/python -m benchmarks.intake
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

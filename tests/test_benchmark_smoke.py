@@ -76,3 +76,54 @@ def test_duban_sent_its_notifications_too(report: tuple[str, dict]) -> None:
     # Announcements, assignment cards and progress notices go out through the outbox.
     assert data["results"]["duban"]["other_bot_messages"] > 0
     assert data["results"]["echo"]["other_bot_messages"] == 0
+
+
+def test_open_loop_reports_latency_and_delivery_for_both_bots(tmp_path: Path) -> None:
+    out = tmp_path / "rate.json"
+    command = [sys.executable, "-m", "benchmarks.intake", "--rate", "20", "--seed", "1"]
+    command += ["--enterprises", "3", "--cases", "1", "--departments", "1"]
+    command += ["--max-seconds", "120", "--answer-timeout", "60", "--json", str(out)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "open loop: 20 user messages a second, Poisson arrivals" in done.stdout
+    assert "target: duban p95 at most 50 ms above the echo bot's:" in done.stdout
+    results = json.loads(out.read_text())["results"]
+    for bot in ("duban", "echo"):
+        assert results[bot]["answered"] == results[bot]["user_messages"] == 3 * 4
+    notifications = results["duban"]["notifications"]
+    assert notifications["owed"] > 0
+    assert notifications["delivered"] == notifications["owed"]
+    assert notifications["duplicates"] == 0
+
+
+def test_fault_benchmark_without_faults_answers_and_delivers_everything(tmp_path: Path) -> None:
+    out = tmp_path / "faults.json"
+    command = [sys.executable, "-m", "benchmarks.faults", "--fault-rate", "0"]
+    command += ["--starts", "1", "--cases", "1", "--json", str(out)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "starts attempted / survived (first 1): 1 / 1" in done.stdout
+    figures = json.loads(out.read_text())
+    assert figures["outcomes"] == {"sent": 7, "answered": 7}
+    assert figures["delivery"]["owed"] == figures["delivery"]["delivered"] > 0
+    assert figures["delivery"]["duplicates"] == 0
+
+
+def test_delivery_counts_missing_and_duplicated_outbox_rows() -> None:
+    from collections import Counter
+
+    from benchmarks.intake.delivery import compare
+
+    rows = [
+        (1, "<b>New case</b> 2026-0001", "HTML", "sent"),
+        (1, "New case 2026-0002", None, "sent"),
+        (2, "Assigned &amp; due", "HTML", "pending"),
+    ]
+    seen = Counter({(1, "New case 2026-0001"): 3, (1, "New case 2026-0002"): 1, (2, "other"): 1})
+    result = compare(rows, seen)
+    assert (result.owed, result.delivered, result.duplicates) == (3, 2, 2)
+    assert result.by_status == {"sent": 2, "pending": 1}

@@ -1,0 +1,86 @@
+"""Owed vs delivered: every outbox row in the database checked against the emulator's chats."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Delivery:
+    """What the outbox owed and what the emulator shows delivered."""
+
+    owed: int = 0
+    delivered: int = 0
+    duplicates: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return self.delivered == self.owed
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "owed": self.owed,
+            "delivered": self.delivered,
+            "missing": self.owed - self.delivered,
+            "duplicates": self.duplicates,
+            "outbox_by_status": self.by_status,
+        }
+
+
+def _visible(text: str, parse_mode: str | None) -> list[str]:
+    """The texts a row shows in the chat: one per piece, as the emulator stores them."""
+    from bot.textsplit import split_html, strip_tags
+    from sandbox.textparse import EntityParseError, parse_html
+
+    if parse_mode != "HTML":
+        return [text.strip()]
+    shown = []
+    for piece in split_html(text):
+        try:
+            shown.append(parse_html(piece)[0].strip())
+        except EntityParseError:  # the outbox falls back to plain text
+            shown.append(strip_tags(piece).strip())
+    return shown
+
+
+def _rows(session: Any) -> list[tuple[int, str, str | None, str]]:
+    from sqlmodel import select
+
+    from models import OutboxMessage
+
+    rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
+    return [(r.chat_id, r.text, r.parse_mode, str(r.status)) for r in rows]
+
+
+def outbox_rows(database_url: str) -> list[tuple[int, str, str | None, str]]:
+    """(chat, text, parse_mode, status) of every outbox row, oldest first."""
+    from bot.db import Database
+
+    db = Database(database_url)
+    try:
+        return db.call(_rows)
+    finally:
+        db.dispose()
+
+
+def compare(rows: list[tuple[int, str, str | None, str]], seen: Counter) -> Delivery:
+    """Match outbox rows to bot messages seen, by chat and visible text.
+
+    ``seen`` counts (chat, text) of every bot message. A row is delivered when each of its
+    pieces was seen; a piece seen more often than rows owe it is a duplicate.
+    """
+    left = Counter({(chat, text.strip()): n for (chat, text), n in seen.items()})
+    owed_keys: Counter[tuple[int, str]] = Counter()
+    result = Delivery(owed=len(rows), by_status=dict(Counter(status for *_, status in rows)))
+    for chat_id, text, parse_mode, _status in rows:
+        keys = [(chat_id, shown) for shown in _visible(text, parse_mode)]
+        owed_keys.update(keys)
+        if all(left[key] > 0 for key in keys):
+            result.delivered += 1
+        for key in keys:
+            left[key] = max(0, left[key] - 1)
+    result.duplicates = sum(left[key] for key in owed_keys if left[key] > 0)
+    return result
