@@ -29,11 +29,29 @@ class SyncResult:
         return bool(self.created or self.updated or self.deactivated)
 
 
+class EmptyOrganisation(ValueError):
+    """Settings list no parks or no departments while the database has active ones."""
+
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__(f"settings list no {' and no '.join(kinds)}")
+        self.kinds = kinds
+
+
 def sync_organisation(
-    session: Session, *, parks: Sequence[UnitSpec], departments: Sequence[UnitSpec]
+    session: Session,
+    *,
+    parks: Sequence[UnitSpec],
+    departments: Sequence[UnitSpec],
+    allow_empty: bool = False,
 ) -> SyncResult:
-    """Create, rename or deactivate parks and departments to match settings; idempotent."""
+    """Create, rename or deactivate parks and departments to match settings; idempotent.
+
+    An empty list would deactivate every unit of its kind, which is almost always a settings
+    file that lost its organisation; that needs ``allow_empty``.
+    """
     result = SyncResult()
+    if not allow_empty:
+        _refuse_emptying(session, parks=parks, departments=departments)
     for model, specs in ((Park, parks), (Department, departments)):
         existing = {row.code: row for row in session.exec(select(model))}
         wanted = {spec.code for spec in specs}
@@ -80,6 +98,18 @@ def sync_organisation(
                     data={"code": code},
                 )
     return result
+
+
+def _refuse_emptying(
+    session: Session, *, parks: Sequence[UnitSpec], departments: Sequence[UnitSpec]
+) -> None:
+    emptied = [
+        model.__tablename__
+        for model, specs in ((Park, parks), (Department, departments))
+        if not specs and session.exec(select(model.id).where(model.active)).first() is not None
+    ]
+    if emptied:
+        raise EmptyOrganisation(emptied)
 
 
 def department_by_code(session: Session, code: str) -> Department | None:
