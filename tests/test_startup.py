@@ -20,7 +20,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.db import Database
 from bot.settings import Settings
-from bot.startup import Backoff, Outage, Resilience, polling, serve
+from bot.startup import Backoff, Outage, Resilience, polling, serve, webhook
 from sandbox.server import running_in_thread
 from tests.conftest import REPO_SETTINGS
 from tests.fake_botapi import FakeBotApi
@@ -183,3 +183,32 @@ def test_an_outage_is_reported_once_a_minute(caplog: pytest.LogCaptureFixture) -
     now[0] += 300  # quiet for five minutes: the next failure is a new outage
     outage.failed("sendMessage", ConnectionError("refused"))
     assert caplog.records[-1].getMessage().startswith("Telegram is unreachable (sendMessage")
+
+
+async def test_webhook_mode_waits_out_a_failing_set_webhook_then_listens(
+    settings_factory: Callable[..., Settings], db: Database
+) -> None:
+    port = closed_port()
+    with FakeBotApi({"getMe": [502], "setWebhook": [502, 500]}).running() as api:
+        settings = settings_factory(
+            database={"url": db.url},
+            telegram={
+                "mode": "webhook",
+                "webhook_url": "https://bot.example.org/",
+                "webhook_listen": "127.0.0.1",
+                "webhook_port": port,
+            },
+        )
+        app = application(settings, db, api.base_url)
+        app.bot_data["resilience"] = Resilience(backoff=QUICK)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(app, start_updates=webhook(settings, stop), stop=stop))
+        try:
+            await until(lambda: app.running, 30, "the application to start")
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)  # it listens
+            writer.close()
+            assert api.count("setWebhook", 502) == 1 and api.count("setWebhook", 500) == 1
+            assert api.count("setWebhook") >= 1 and not task.done()
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
