@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -13,6 +15,7 @@ from bot.deps import Deps, make_calendar
 from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
+from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
 from handlers.menu import COMMANDS
 from scheduler.sweeps import sweep_job
@@ -52,6 +55,7 @@ def build_application(
     set_default_language(settings.i18n.default_language)
     notify.set_zone(settings.time.zone)
     db = db or Database(settings.database.url, echo=settings.database.echo)
+    app.bot_data["resilience"] = Resilience()
     app.bot_data["deps"] = Deps(
         settings=settings,
         db=db,
@@ -74,7 +78,8 @@ async def _post_init(app: Application) -> None:
         idle_poll=settings.outbox.idle_poll.as_timedelta().total_seconds(),
     )
     await deps.outbox.start()
-    await publish_commands(app)
+    # The menus are a convenience: the bot starts without them and keeps trying in the background.
+    app.bot_data["menus"] = asyncio.create_task(publish_commands_eventually(app))
     if app.job_queue is not None:
         interval = settings.time.sweep_interval.as_timedelta().total_seconds()
         app.job_queue.run_repeating(sweep_job, interval=interval, first=1, name="sweep")
@@ -82,6 +87,11 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
+    menus = app.bot_data.pop("menus", None)
+    if menus is not None:
+        menus.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await menus
     if deps.outbox is not None:
         await deps.outbox.stop()
     deps.db.dispose()
@@ -98,8 +108,19 @@ async def publish_commands(app: Application) -> None:
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 
 
+async def publish_commands_eventually(app: Application) -> None:
+    """Publish the menus, retrying while Telegram is unreachable; other refusals are logged."""
+    try:
+        await keep_trying(app, lambda: publish_commands(app), what="setMyCommands")
+    except TelegramError as exc:
+        log.warning("the command menus were not published: %s", describe(exc))
+
+
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure and tell the user their last action did not go through."""
+    if update is None and context.error is not None and transient(context.error):
+        resilience_of(context.application).outage.failed("Bot API", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

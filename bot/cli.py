@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Annotated
+from urllib.parse import quote
 
 import typer
 
 from bot.cli_calendar import calendar_command
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, settings_path
 
-app = typer.Typer(help="督办 duban — assign, supervise, finish on time.", no_args_is_help=True)
+# No pretty tracebacks: they print local variables, and one of them holds the token.
+app = typer.Typer(
+    help="督办 duban — assign, supervise, finish on time.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 org_app = typer.Typer(help="The organisation (parks and departments) from settings.toml.")
 app.add_typer(db_app, name="db")
@@ -24,39 +35,86 @@ app.command("calendar")(calendar_command)
 log = logging.getLogger("duban")
 
 
-class RedactSecrets(logging.Filter):
-    """Blank out secrets in every log line, whichever library wrote it."""
+TOKEN_REJECTED = "Telegram rejected the token; check DUBAN_TELEGRAM__TOKEN"
+ALLOW_EMPTY_HELP = "Sync even if settings list no parks or no departments (deactivates them all)."
+AllowEmpty = Annotated[bool, typer.Option("--allow-empty-organisation", help=ALLOW_EMPTY_HELP)]
+_options = {"verbose": False}
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log at DEBUG (secrets stay redacted).")
+    ] = False,
+) -> None:
+    """督办 duban — assign, supervise, finish on time."""
+    _options["verbose"] = verbose
+
+
+class Redactor:
+    """Blanks out secrets in any text: log lines, tracebacks, exception messages."""
 
     def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
+        forms = {form for s in secrets if s for form in (s, quote(s, safe=""), quote(s))}
+        self.secrets = sorted(forms, key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            if any(s in message for s in self.secrets):
-                for secret in self.secrets:
-                    message = message.replace(secret, "[redacted]")
-                record.msg, record.args = message, None
-        return True
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
-def setup_logging(settings: Settings | None = None) -> None:
+class RedactingFormatter(logging.Formatter):
+    """Formats the whole record, traceback included, then removes the secrets."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+def secrets_of(settings: Settings | None) -> list[str]:
+    if settings is None:
+        return []
+    options = settings.telegram
+    return [s.get_secret_value() for s in (options.token, options.webhook_secret) if s]
+
+
+def setup_logging(settings: Settings | None = None, *, verbose: bool | None = None) -> None:
+    """One redacting handler on stderr at the configured level (DEBUG with --verbose)."""
+    redact = Redactor(secrets_of(settings))
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    secrets = []
-    if settings and settings.telegram.token:
-        secrets.append(settings.telegram.token.get_secret_value())
-    if settings and settings.telegram.webhook_secret:
-        secrets.append(settings.telegram.webhook_secret.get_secret_value())
-    handler.addFilter(RedactSecrets(secrets))
+    handler.setFormatter(RedactingFormatter(redact))
+    verbose = _options["verbose"] if verbose is None else verbose
+    configured = settings.log_level if settings else "INFO"
+    level = logging.DEBUG if verbose else logging.getLevelNamesMapping()[configured]
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    root.setLevel(level)
+    logging.captureWarnings(True)
+    # At INFO httpx logs every request URL (with the token in it): only a DEBUG run wants that.
+    quiet = logging.DEBUG if level == logging.DEBUG else max(level, logging.WARNING)
+    for name in ("httpx", "httpcore", "apscheduler", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(quiet)
+    _redact_uncaught(redact)
+
+
+def _redact_uncaught(redact: Redactor) -> None:
+    """Tracebacks nobody caught are printed redacted too, from any thread."""
+
+    def print_redacted(
+        kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, exc, tb))))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            print_redacted(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = print_redacted
+    threading.excepthook = thread_hook
 
 
 def settings_or_exit() -> Settings:
@@ -68,26 +126,67 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
-def prepare_database(settings: Settings) -> None:
+def refuse_empty_organisation(settings: Settings, allowed: bool) -> None:
+    """A file that lost its organisation would deactivate every park and department."""
+    org = settings.organisation
+    empty = [kind for kind in ("parks", "departments") if not getattr(org, kind)]
+    if not empty or allowed:
+        return
+    lines = [
+        f"  organisation.{kind}: none listed, so every {kind[:-1]} in the database would be "
+        "deactivated; list them, or pass --allow-empty-organisation"
+        for kind in empty
+    ]
+    typer.echo(f"duban: invalid settings in {settings_path()}:\n" + "\n".join(lines), err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """A database that cannot be opened or reached ends the program with one line."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, DBAPIError) as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+    except OSError as exc:  # the SQLite file's directory cannot be created
+        reason = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+    else:
+        return
+    shown = make_url(url).render_as_string(hide_password=True)
+    typer.echo(f"duban: cannot open the database {shown}: {reason}", err=True)
+    raise typer.Exit(2)
+
+
+def prepare_database(settings: Settings, *, allow_empty_organisation: bool = False) -> None:
     """Apply migrations and mirror the organisation from settings."""
     from bot.db import Database, upgrade
     from services.org import sync_organisation
 
-    upgrade(settings.database.url)
-    db = Database(settings.database.url)
-    try:
-        org = settings.organisation
-        db.call(sync_organisation, parks=org.parks, departments=org.departments)
-    finally:
-        db.dispose()
+    refuse_empty_organisation(settings, allow_empty_organisation)
+    with database_errors(settings.database.url):
+        upgrade(settings.database.url)
+        db = Database(settings.database.url)
+        try:
+            org = settings.organisation
+            db.call(
+                sync_organisation,
+                parks=org.parks,
+                departments=org.departments,
+                allow_empty=allow_empty_organisation,
+            )
+        finally:
+            db.dispose()
 
 
 @app.command()
-def run() -> None:
+def run(allow_empty_organisation: AllowEmpty = False) -> None:
     """Run the bot: with a Telegram token against Telegram, without one in the local sandbox."""
     settings = settings_or_exit()
     setup_logging(settings)
-    prepare_database(settings)
+    prepare_database(settings, allow_empty_organisation=allow_empty_organisation)
     if settings.telegram.token is None or not settings.telegram.token.get_secret_value():
         from bot.sandbox_mode import run_sandbox
 
@@ -95,30 +194,37 @@ def run() -> None:
         run_sandbox(settings)
         return
     from bot.app import build_application
+    from bot.startup import TokenRejected, run_application
 
     application = build_application(settings)
-    if settings.telegram.mode == "webhook":
-        secret = settings.telegram.webhook_secret
-        application.run_webhook(
-            listen=settings.telegram.webhook_listen,
-            port=settings.telegram.webhook_port,
-            webhook_url=settings.telegram.webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-        )
-    else:
-        application.run_polling()
+    try:
+        run_application(application, settings)
+    except TokenRejected:
+        typer.echo(f"duban: {TOKEN_REJECTED}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
 def sandbox(
-    port: Annotated[int | None, typer.Option(help="Port of the sandbox page and Bot API.")] = None,
-    rate_limits: Annotated[bool, typer.Option(help="Emulate Telegram's rate limits.")] = False,
-    fault_rate: Annotated[float, typer.Option(help="Fraction of API calls that fail.")] = 0.0,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port of the sandbox page and Bot API.")
+    ] = None,
+    rate_limits: Annotated[
+        bool | None,
+        typer.Option("--rate-limits/--no-rate-limits", help="Emulate Telegram's rate limits."),
+    ] = None,
+    fault_rate: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Fraction of API calls that fail.")
+    ] = None,
+    allow_empty_organisation: AllowEmpty = False,
 ) -> None:
-    """Run the local Bot API emulator with its web chat page and the bot against it."""
+    """Run the local Bot API emulator with its web chat page and the bot against it.
+
+    Options not given come from the [sandbox] section of the settings.
+    """
     settings = settings_or_exit()
     setup_logging(settings)
-    prepare_database(settings)
+    prepare_database(settings, allow_empty_organisation=allow_empty_organisation)
     from bot.sandbox_mode import run_sandbox
 
     run_sandbox(settings, port=port, rate_limits=rate_limits, fault_rate=fault_rate)
@@ -132,8 +238,9 @@ def db_upgrade(
     from bot.db import current_revision, upgrade
 
     settings = settings_or_exit()
-    upgrade(settings.database.url, revision)
-    typer.echo(f"database at revision {current_revision(settings.database.url)}")
+    with database_errors(settings.database.url):
+        upgrade(settings.database.url, revision)
+        typer.echo(f"database at revision {current_revision(settings.database.url)}")
 
 
 @db_app.command("revision")
@@ -149,17 +256,26 @@ def db_revision(message: Annotated[str, typer.Option("-m", help="What changes.")
 
 
 @org_app.command("sync")
-def org_sync() -> None:
+def org_sync(allow_empty_organisation: AllowEmpty = False) -> None:
     """Create, rename or deactivate parks and departments to match settings.toml."""
     from bot.db import Database, upgrade
     from services.org import sync_organisation
 
     settings = settings_or_exit()
-    upgrade(settings.database.url)
-    db = Database(settings.database.url)
-    org = settings.organisation
-    result = db.call(sync_organisation, parks=org.parks, departments=org.departments)
-    db.dispose()
+    refuse_empty_organisation(settings, allow_empty_organisation)
+    with database_errors(settings.database.url):
+        upgrade(settings.database.url)
+        db = Database(settings.database.url)
+        org = settings.organisation
+        try:
+            result = db.call(
+                sync_organisation,
+                parks=org.parks,
+                departments=org.departments,
+                allow_empty=allow_empty_organisation,
+            )
+        finally:
+            db.dispose()
     typer.echo(
         f"organisation synced: {result.created} created, {result.updated} updated, "
         f"{result.deactivated} deactivated"

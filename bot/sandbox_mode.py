@@ -21,6 +21,7 @@ def run_sandbox(
 ) -> None:
     """Start the emulator in a thread and poll it with the real application until Ctrl-C."""
     from bot.app import build_application
+    from bot.startup import run_application
     from sandbox.server import running_in_thread
     from services.demo import seed_demo
 
@@ -46,4 +47,4 @@ def run_sandbox(
             sla_profile=options.sla_profile,
         )
         print(f"\n  duban sandbox: open {server.url} in your browser\n", flush=True)
-        application.run_polling()
+        run_application(application, settings, sandbox=True)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import tomllib
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,6 +29,11 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from pydantic_settings import (
+    SettingsError as SourceError,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from scheduler.durations import Duration as _Duration
 
@@ -40,6 +48,23 @@ def _parse_duration(value: Any) -> _Duration:
 # NoDecode: Duration is a dataclass, so pydantic-settings would otherwise read
 # DUBAN_TIME__SWEEP_INTERVAL=20s as JSON and fail.
 Duration = Annotated[_Duration, NoDecode, BeforeValidator(_parse_duration), PlainSerializer(str)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+def _clock_interval(value: _Duration, *, at_least: int = 1) -> _Duration:
+    """A wait measured by the clock: whole seconds, at least ``at_least``, never working days."""
+    if value.is_working_days:
+        raise ValueError(f"{value} is in working days; write it in s, m, h or d")
+    if value.as_timedelta().total_seconds() < at_least:
+        raise ValueError(f"must be at least {at_least}s")
+    return value
+
+
+def _longer_than_zero(value: _Duration) -> _Duration:
+    if value.amount <= 0:
+        raise ValueError("must be longer than zero")
+    return value
 
 
 class _Section(BaseModel):
@@ -55,7 +80,7 @@ class TelegramSettings(_Section):
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
+    webhook_port: Port = 8443
     webhook_secret: SecretStr | None = None
     bot_username: str = "duban_bot"
 
@@ -69,6 +94,21 @@ class TelegramSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = "sqlite:///./data/duban.db"
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+            url.get_dialect()
+        except (ArgumentError, NoSuchModuleError, ValueError):
+            raise ValueError(
+                "not a database URL duban can use; write sqlite:///path/to/duban.db or "
+                "postgresql+psycopg://user:password@host/dbname"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"{url.get_backend_name()} is not supported; use SQLite or PostgreSQL")
+        return value
 
 
 class TimeSettings(_Section):
@@ -147,6 +187,11 @@ class SlaPolicy(_Section):
     default_departments: list[str] = Field(default_factory=list)
     confirmation: Duration = _Duration(3, "wd")
 
+    @field_validator("completion", "acknowledgement", "supervision", "confirmation")
+    @classmethod
+    def _positive(cls, value: _Duration) -> _Duration:
+        return _longer_than_zero(value)
+
     @field_validator("points_per_miss")
     @classmethod
     def _non_negative(cls, value: float) -> float:
@@ -164,7 +209,10 @@ class SlaSettings(_Section):
     @model_validator(mode="after")
     def _complete_profiles(self) -> SlaSettings:
         if self.profile not in self.profiles:
-            raise ValueError(f"profile {self.profile!r} is not defined under sla.profiles")
+            raise ValueError(
+                f"profile {self.profile!r} is not defined under sla.profiles "
+                f"(defined: {', '.join(self.profiles) or 'none'})"
+            )
         for name, policies in self.profiles.items():
             missing = [c for c in CATEGORIES if c not in policies]
             unknown = [c for c in policies if c not in CATEGORIES]
@@ -188,20 +236,30 @@ class I18nSettings(_Section):
 class ConversationSettings(_Section):
     timeout: Duration = _Duration(30, "m")
 
+    @field_validator("timeout")
+    @classmethod
+    def _clock_timeout(cls, value: _Duration) -> _Duration:
+        return _clock_interval(value)
+
 
 class SandboxSettings(_Section):
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: Port = 8080
     rate_limits: bool = False
-    fault_rate: float = 0.0
+    fault_rate: float = Field(0.0, ge=0.0, le=1.0)
     sla_profile: str = "drill"
     demo: bool = True
 
 
 class OutboxSettings(_Section):
-    batch_size: int = 50
-    max_attempts: int = 8
+    batch_size: int = Field(50, ge=1)
+    max_attempts: int = Field(8, ge=1)
     idle_poll: Duration = _Duration(2, "s")
+
+    @field_validator("idle_poll")
+    @classmethod
+    def _clock_poll(cls, value: _Duration) -> _Duration:
+        return _clock_interval(value)
 
 
 class Settings(BaseSettings):
@@ -215,6 +273,9 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
+    log_level: Annotated[
+        LogLevel, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)
+    ] = "INFO"
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     time: TimeSettings = TimeSettings()
@@ -227,6 +288,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Settings:
+        if self.sandbox.sla_profile not in self.sla.profiles:
+            raise ValueError(
+                f"sandbox.sla_profile names profile {self.sandbox.sla_profile!r}, which is not "
+                f"defined under sla.profiles (defined: {', '.join(self.sla.profiles)})"
+            )
         codes = {d.code for d in self.organisation.departments}
         for name, policies in self.sla.profiles.items():
             for category, policy in policies.items():
@@ -264,6 +330,8 @@ def load_settings(**overrides: Any) -> Settings:
     path = settings_path()
     if "DUBAN_SETTINGS" in os.environ and not path.is_file():
         raise SettingsError(f"settings file {path} (from DUBAN_SETTINGS) does not exist")
+    if path.is_file():
+        _refuse_empty(path)
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -274,5 +342,45 @@ def load_settings(**overrides: Any) -> Settings:
             # Cross-section checks name their keys in the message itself.
             problems.append(f"  {key}: {message}" if key else f"  {message}")
         raise SettingsError(f"invalid settings in {path}:\n" + "\n".join(problems)) from None
+    except SourceError as exc:  # an environment variable or .env value that is not JSON
+        raise SettingsError(_source_problem(str(exc), path)) from None
     except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
         raise SettingsError(f"cannot read settings file {path}: {exc}") from None
+
+
+def _refuse_empty(path: Path) -> None:
+    """An empty file would silently run on built-in defaults with no organisation at all."""
+    try:
+        content = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from None
+    if not content:
+        raise SettingsError(
+            f"settings file {path} is empty; start from the repository's settings.toml"
+        )
+
+
+_SOURCE_ERROR = re.compile(r'field "(?P<field>[^"]+)" from source "(?P<source>\w+)"')
+
+
+def _source_problem(message: str, path: Path) -> str:
+    """Name the environment variable (or .env entry) whose value could not be read as JSON."""
+    match = _SOURCE_ERROR.search(message)
+    if match is None:
+        return f"cannot read settings: {message}"
+    prefix = f"DUBAN_{match['field']}".upper()
+    candidates = sorted(name for name in os.environ if name.upper().startswith(prefix))
+    broken = [name for name in candidates if not _is_json(os.environ[name])]
+    named = ", ".join(broken or candidates)
+    origin = ".env" if "DotEnv" in match["source"] else "the environment"
+    if not named:
+        return f"invalid settings: a {prefix}* value in {origin} is not valid JSON"
+    return f"invalid settings in {origin}:\n  {named}: not valid JSON (a list or table needs JSON)"
+
+
+def _is_json(value: str) -> bool:
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True

@@ -12,13 +12,15 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.deps import Deps
 from bot.i18n import t
 from bot.settings import SlaPolicy
+from bot.startup import transient
 from bot.textsplit import escape, split_html
+from services import replies
 from services.errors import DomainError, InvalidInput
 from services.users import Actor, ensure_user, language_of, load_actor
 
@@ -41,6 +43,7 @@ class Ctx:
     deps: Deps
     actor: Actor
     lang: str
+    committed: bool = False  # a service call succeeded: a failed answer is owed, not an error
 
     def tr(self, msgid: str, /, **params: Any) -> str:
         """Translate into the acting user's language."""
@@ -104,6 +107,7 @@ class Ctx:
     ) -> T:
         """Run one service function in its own transaction, then wake the outbox."""
         result = await self.deps.db.run(fn, *args, **kwargs)
+        self.committed = True
         self.deps.kick_outbox()
         return result
 
@@ -118,10 +122,33 @@ class Ctx:
         sent = None
         for i, piece in enumerate(pieces):
             markup = markup_of(buttons) if i == len(pieces) - 1 else None
-            sent = await self.context.bot.send_message(
-                chat.id, piece, parse_mode=ParseMode.HTML if html else None, reply_markup=markup
-            )
+            try:
+                sent = await self.context.bot.send_message(
+                    chat.id, piece, parse_mode=ParseMode.HTML if html else None, reply_markup=markup
+                )
+            except TelegramError as exc:
+                if not (self.committed and transient(exc)):
+                    raise
+                await self.owe(pieces[i:], buttons=buttons, html=html)
+                return None
         return sent
+
+    async def owe(self, pieces: Sequence[str], *, buttons: Buttons | None, html: bool) -> None:
+        """Hand an answer Telegram failed after a commit to the outbox."""
+        chat = self.update.effective_chat
+        assert chat is not None
+        rows = [[{"text": label, "data": data} for label, data in row] for row in buttons or []]
+        await self.deps.db.run(
+            replies.owe,
+            update_id=self.update.update_id,
+            chat_id=chat.id,
+            user_id=self.actor.id,
+            pieces=pieces,
+            buttons=rows or None,
+            html=html,
+        )
+        log.warning("answer to update %s left to the outbox", self.update.update_id)
+        self.deps.kick_outbox()
 
     async def edit(self, text: str, *, buttons: Buttons | None = None) -> None:
         """Replace the pressed message's text and keyboard; fall back to a new message."""
@@ -136,6 +163,10 @@ class Ctx:
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 await self.reply(text, buttons=buttons)
+        except TelegramError as exc:
+            if not (self.committed and transient(exc)):
+                raise
+            await self.owe(split_html(text), buttons=buttons, html=True)
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         query = self.update.callback_query
@@ -144,6 +175,10 @@ class Ctx:
                 await query.answer(text[:200] if text else None, show_alert=alert)
             except BadRequest:
                 log.info("callback query %s was too old to answer", query.id)
+            except TelegramError as exc:
+                if not (self.committed and transient(exc)):
+                    raise
+                log.info("callback query %s not answered (%s); its change was saved", query.id, exc)
 
 
 def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
@@ -194,6 +229,10 @@ def handler(fn: Handler) -> Callback:
                 await ctx.answer(message, alert=True)
             else:
                 await ctx.reply("⚠️ " + escape(message))
+        except Exception:
+            if not ctx.committed:
+                raise  # nothing was saved: the error handler says "not completed, try again"
+            log.exception("update %s failed after its change was saved", update.update_id)
 
     return wrapper
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Department, Park
 from services import audit
@@ -35,14 +35,44 @@ class SyncResult:
         return bool(self.created or self.updated or self.deactivated)
 
 
+class EmptyOrganisation(ValueError):
+    """Settings list no parks or no departments while the database has active ones."""
+
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__(f"settings list no {' and no '.join(kinds)}")
+        self.kinds = kinds
+
+
 def sync_organisation(
-    session: Session, *, parks: Sequence[UnitSpec], departments: Sequence[UnitSpec]
+    session: Session,
+    *,
+    parks: Sequence[UnitSpec],
+    departments: Sequence[UnitSpec],
+    allow_empty: bool = False,
 ) -> SyncResult:
-    """Create, rename or deactivate parks and departments to match settings; idempotent."""
+    """Create, rename or deactivate parks and departments to match settings; idempotent.
+
+    An empty list would deactivate every unit of its kind, which is almost always a settings
+    file that lost its organisation; that needs ``allow_empty``.
+    """
     result = SyncResult()
+    if not allow_empty:
+        _refuse_emptying(session, parks=parks, departments=departments)
     _sync_units(session, Park, parks, result)
     _sync_units(session, Department, departments, result)
     return result
+
+
+def _refuse_emptying(
+    session: Session, *, parks: Sequence[UnitSpec], departments: Sequence[UnitSpec]
+) -> None:
+    emptied = [
+        model.__tablename__
+        for model, specs in ((Park, parks), (Department, departments))
+        if not specs and session.exec(select(model.id).where(col(model.active))).first() is not None
+    ]
+    if emptied:
+        raise EmptyOrganisation(emptied)
 
 
 def _sync_units(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,9 +19,10 @@ from typer.testing import CliRunner, Result
 from bot.cli import app
 from bot.db import Database
 from bot.settings import Settings
-from models import AuditEvent, Department, Invitation, User
+from models import AuditEvent, Department, Invitation, Park, User
 from models.enums import Role
 from services.onboarding import join
+from services.org import EmptyOrganisation, sync_organisation
 
 DUBAN = Path(sys.executable).parent / "duban"
 CODE_LINE = re.compile(r"^code:\s+(\S+)$", re.M)
@@ -282,3 +284,199 @@ def test_help_works_on_every_command(path: list[str], runner: CliRunner) -> None
     assert result.exit_code == 0, result.output
     assert "Usage: duban" in result.stdout
     assert " ".join(["duban", *path]) in " ".join(result.stdout.split())
+
+
+# -- an organisation that went missing from the settings -----------------------------------------
+
+NO_ORGANISATION = '[time]\ntimezone = "Asia/Shanghai"\n[sandbox]\nsla_profile = "standard"\n'
+
+
+def active_units(url: str) -> tuple[int, int]:
+    db = Database(url)
+    try:
+        with Session(db.engine) as session:
+            parks = session.exec(select(Park).where(Park.active)).all()
+            departments = session.exec(select(Department).where(Department.active)).all()
+    finally:
+        db.dispose()
+    return len(parks), len(departments)
+
+
+def test_org_sync_refuses_settings_without_an_organisation(
+    cli_env: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert invoke(runner, "org", "sync").exit_code == 0
+    before = active_units(cli_env)
+    assert before[0] > 0 and before[1] > 0
+    path = tmp_path / "no-org.toml"
+    path.write_text(NO_ORGANISATION, encoding="utf-8")
+    monkeypatch.setenv("DUBAN_SETTINGS", str(path))
+    refused = invoke(runner, "org", "sync")
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == [
+        f"duban: invalid settings in {path}:",
+        "  organisation.parks: none listed, so every park in the database would be "
+        "deactivated; list them, or pass --allow-empty-organisation",
+        "  organisation.departments: none listed, so every department in the database would "
+        "be deactivated; list them, or pass --allow-empty-organisation",
+    ]
+    assert active_units(cli_env) == before  # nothing was deactivated
+    meant = invoke(runner, "org", "sync", "--allow-empty-organisation")
+    assert meant.exit_code == 0, meant.output
+    assert f"0 created, 0 updated, {sum(before)} deactivated" in meant.stdout
+    assert active_units(cli_env) == (0, 0)
+
+
+def test_run_refuses_settings_without_an_organisation(tmp_path: Path) -> None:
+    path = tmp_path / "no-org.toml"
+    path.write_text(NO_ORGANISATION, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    env.update(DUBAN_SETTINGS=str(path), DUBAN_DATABASE__URL=f"sqlite:///{tmp_path}/d.db")
+    result = subprocess.run(
+        [str(DUBAN), "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "organisation.parks: none listed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "d.db").exists()  # refused before anything was touched
+
+
+def test_the_sync_service_itself_refuses_to_empty_the_organisation(db: Database) -> None:
+    with pytest.raises(EmptyOrganisation) as caught:
+        db.call(sync_organisation, parks=[], departments=[])
+    assert caught.value.kinds == ["parks", "departments"]
+    assert active_units(db.url) != (0, 0)
+    result = db.call(sync_organisation, parks=[], departments=[], allow_empty=True)
+    assert result.deactivated > 0
+    assert active_units(db.url) == (0, 0)
+
+
+# -- a database that cannot be opened ------------------------------------------------------------
+
+
+def one_line_failure(result: Result) -> str:
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["org", "sync"], ["run"], ["sandbox"]])
+def test_an_unwritable_sqlite_path_is_one_line(
+    settings_factory: Callable[..., Settings],
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("DUBAN_DATABASE__URL", f"sqlite:///{blocker}/duban.db")
+    line = one_line_failure(invoke(runner, *args))
+    assert line.startswith(f"duban: cannot open the database sqlite:///{blocker}/duban.db: ")
+
+
+@pytest.mark.parametrize("args", [["db", "upgrade"], ["org", "sync"], ["run"]])
+def test_an_unreachable_postgresql_server_is_one_line(
+    settings_factory: Callable[..., Settings],
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://duban:s3cret-pw@127.0.0.1:{port}/duban"
+    monkeypatch.setenv("DUBAN_DATABASE__URL", url)
+    line = one_line_failure(invoke(runner, *args))
+    assert line.startswith("duban: cannot open the database postgresql+psycopg://duban:***@")
+    assert "s3cret-pw" not in line
+    assert "refused" in line.lower()
+
+
+def test_a_garbage_database_url_is_a_settings_error(
+    settings_factory: Callable[..., Settings],
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DUBAN_DATABASE__URL", "duban.db")
+    result = invoke(runner, "db", "upgrade")
+    assert result.exit_code == 2
+    assert "  database.url: not a database URL duban can use" in result.stderr
+    assert "Traceback" not in result.output
+
+
+# -- `duban sandbox` takes its options from the settings unless flags are given ------------------
+
+
+class Captured(Exception):
+    """Stops run_sandbox where it would start the emulator."""
+
+
+@pytest.fixture
+def sandbox_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    import sandbox.server
+
+    seen: dict[str, object] = {}
+
+    def fake_running_in_thread(**kwargs: object) -> None:
+        seen.update(kwargs)
+        raise Captured
+
+    monkeypatch.setattr(sandbox.server, "running_in_thread", fake_running_in_thread)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    return seen
+
+
+def test_sandbox_options_come_from_the_settings(
+    cli_env: str,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox_options: dict[str, object],
+) -> None:
+    monkeypatch.setenv("DUBAN_SANDBOX__FAULT_RATE", "0.25")
+    monkeypatch.setenv("DUBAN_SANDBOX__RATE_LIMITS", "true")
+    monkeypatch.setenv("DUBAN_SANDBOX__PORT", "18099")
+    result = invoke(runner, "sandbox")
+    assert isinstance(result.exception, Captured), result.output
+    assert (sandbox_options["fault_rate"], sandbox_options["rate_limits"]) == (0.25, True)
+    assert sandbox_options["port"] == 18099
+
+
+def test_sandbox_flags_override_the_settings(
+    cli_env: str,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox_options: dict[str, object],
+) -> None:
+    monkeypatch.setenv("DUBAN_SANDBOX__FAULT_RATE", "0.25")
+    monkeypatch.setenv("DUBAN_SANDBOX__RATE_LIMITS", "true")
+    args = ["sandbox", "--fault-rate", "0.1", "--no-rate-limits", "--port", "18098"]
+    result = invoke(runner, *args)
+    assert isinstance(result.exception, Captured), result.output
+    assert (sandbox_options["fault_rate"], sandbox_options["rate_limits"]) == (0.1, False)
+    assert sandbox_options["port"] == 18098
+
+
+@pytest.mark.parametrize("args", [["--fault-rate", "1.5"], ["--port", "0"], ["--port", "70000"]])
+def test_sandbox_flags_out_of_range_are_refused(
+    settings_factory: Callable[..., Settings],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(runner, "sandbox", *args)
+    assert result.exit_code == 2
+    assert "Invalid value" in result.output
+    assert not (tmp_path / "data").exists()

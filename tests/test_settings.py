@@ -116,6 +116,7 @@ def test_duban_settings_picks_another_file(monkeypatch: pytest.MonkeyPatch, tmp_
     path = write_toml(
         tmp_path / "other.toml",
         '[time]\ntimezone = "Europe/Berlin"\nsweep_interval = "2m"\n'
+        '[sandbox]\nsla_profile = "standard"\n'
         '[[organisation.departments]]\ncode = "tax"\n'
         'name_zh = "县税务局"\nname_en = "Tax Bureau"\n',
     )
@@ -162,12 +163,11 @@ def test_a_toml_syntax_error_is_a_settings_error(
 def test_durations_parse_in_settings(
     settings_factory: Callable[..., Settings], text: str, expected: Duration
 ) -> None:
-    settings = settings_factory(
-        sla={"profiles": {"standard": {"permit": {"completion": text}}}},
-        conversation={"timeout": text},
-    )
+    settings = settings_factory(sla={"profiles": {"standard": {"permit": {"completion": text}}}})
     assert settings.sla.policy("permit").completion == expected
-    assert settings.conversation.timeout == expected
+    if not expected.is_working_days:  # a conversation's timeout runs on the clock
+        timeout = settings_factory(conversation={"timeout": text}).conversation.timeout
+        assert timeout == expected
 
 
 @pytest.mark.parametrize("text", ["10", "5x", "1.5h", "-3d", "ten minutes", "10w"])
@@ -282,3 +282,90 @@ def test_the_token_never_appears_in_repr_or_str(monkeypatch: pytest.MonkeyPatch)
         assert token not in shown  # ... but never shown
         assert "hook-secret-value" not in shown
     assert token not in settings.model_dump_json()
+
+
+# -- settings that validate but would loop, stall or crash at run time ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "words"),
+    [
+        ({"outbox": {"batch_size": 0}}, "outbox.batch_size", "greater than or equal to 1"),
+        ({"outbox": {"max_attempts": 0}}, "outbox.max_attempts", "greater than or equal to 1"),
+        ({"outbox": {"max_attempts": -2}}, "outbox.max_attempts", "greater than or equal to 1"),
+        ({"outbox": {"idle_poll": "0s"}}, "outbox.idle_poll", "at least 1s"),
+        ({"outbox": {"idle_poll": "2wd"}}, "outbox.idle_poll", "working days"),
+        ({"conversation": {"timeout": "1wd"}}, "conversation.timeout", "working days"),
+        ({"conversation": {"timeout": "0m"}}, "conversation.timeout", "at least 1s"),
+        ({"sandbox": {"fault_rate": 1.5}}, "sandbox.fault_rate", "less than or equal to 1"),
+        ({"sandbox": {"fault_rate": -0.1}}, "sandbox.fault_rate", "greater than or equal to 0"),
+        ({"sandbox": {"port": 0}}, "sandbox.port", "greater than or equal to 1"),
+        ({"sandbox": {"port": 70000}}, "sandbox.port", "less than or equal to 65535"),
+        ({"telegram": {"webhook_port": 65536}}, "telegram.webhook_port", "less than or equal"),
+        (
+            {"sla": {"profiles": {"standard": {"permit": {"completion": "0wd"}}}}},
+            "sla.profiles.standard.permit.completion",
+            "longer than zero",
+        ),
+        (
+            {"sla": {"profiles": {"drill": {"land": {"acknowledgement": "0m"}}}}},
+            "sla.profiles.drill.land.acknowledgement",
+            "longer than zero",
+        ),
+        ({"database": {"url": "not a url"}}, "database.url", "not a database URL"),
+        ({"database": {"url": "mysql://u@127.0.0.1/d"}}, "database.url", "mysql is not supported"),
+        ({"database": {"url": "oracle+nosuchdriver://x"}}, "database.url", "not a database URL"),
+        ({"log_level": "LOUD"}, "log_level", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
+    ],
+)
+def test_a_value_that_would_break_at_run_time_is_refused_by_key(
+    overrides: dict[str, object], key: str, words: str
+) -> None:
+    lines = problem_lines(problem(**overrides))
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"  {key}: "), lines[0]
+    assert words in lines[0]
+
+
+def test_a_sandbox_profile_that_does_not_exist_is_refused() -> None:
+    lines = problem_lines(problem(sandbox={"sla_profile": "fastest"}))
+    assert len(lines) == 1
+    assert "sandbox.sla_profile" in lines[0]
+    assert "'fastest'" in lines[0]
+    assert "standard, drill" in lines[0]  # the ones that exist
+
+
+def test_an_sla_profile_from_the_environment_that_does_not_exist_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DUBAN_SLA__PROFILE", "fastest")
+    lines = problem_lines(problem())
+    assert len(lines) == 1
+    assert lines[0].startswith("  sla: profile 'fastest' is not defined under sla.profiles")
+
+
+def test_log_level_is_read_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load().log_level == "INFO"
+    monkeypatch.setenv("DUBAN_LOG_LEVEL", "debug")
+    assert load().log_level == "DEBUG"
+
+
+@pytest.mark.parametrize("body", ["", "\n# only a comment\n"], ids=["empty", "comment-only"])
+def test_an_empty_settings_file_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: str
+) -> None:
+    path = write_toml(tmp_path / "empty.toml", body)
+    monkeypatch.setenv("DUBAN_SETTINGS", str(path))
+    message = problem()
+    assert message == f"settings file {path} is empty; start from the repository's settings.toml"
+
+
+def test_bad_json_in_an_env_override_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUBAN_ORGANISATION__PARKS", '[{"code": "JH"')
+    monkeypatch.setenv("DUBAN_ORGANISATION__DEPARTMENTS", "[]")  # valid: not blamed
+    message = problem()
+    assert "settings file" not in message
+    assert message.splitlines() == [
+        "invalid settings in the environment:",
+        "  DUBAN_ORGANISATION__PARKS: not valid JSON (a list or table needs JSON)",
+    ]
