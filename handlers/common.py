@@ -11,6 +11,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import User as TelegramUser
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -192,7 +193,9 @@ def markup_of(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
     )
 
 
-def _identify(session: Session, *, tg_user: Any, default_language: str) -> tuple[Actor, str]:
+def _identify(
+    session: Session, *, tg_user: TelegramUser, default_language: str
+) -> tuple[Actor, str]:
     user = ensure_user(
         session,
         telegram_id=tg_user.id,

@@ -34,11 +34,15 @@ INVITABLE_BY: dict[Role, frozenset[Role]] = {
 
 
 class ScopeNames(TypedDict):
+    """The scope's name in both languages, as Joined takes them."""
+
     scope_zh: str | None
     scope_en: str | None
 
 
 class InvitationScope(TypedDict, total=False):
+    """The scope keywords of create_invitation that a role needs."""
+
     department_code: str
     park_code: str
     enterprise_id: int | None
