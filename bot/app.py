@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.db import Database
 from bot.deps import Deps, make_calendar
 from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
+from bot.lock import Instance
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from handlers import register_all
@@ -56,6 +57,7 @@ def build_application(
         db=db,
         calendar=make_calendar(settings),
         sla_profile=sla_profile or settings.sla.profile,
+        extras={"instance": Instance(db)},
     )
     register_all(app)
     app.add_error_handler(_log_error)
@@ -65,12 +67,17 @@ def build_application(
 async def _post_init(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     settings = deps.settings
+    instance: Instance = deps.extras["instance"]  # type: ignore[assignment]
+    await deps.db.offload(instance.register)
+    await instance.start_heartbeat()
     deps.outbox = OutboxWorker(
         db=deps.db,
         bot=app.bot,
         batch_size=settings.outbox.batch_size,
         max_attempts=settings.outbox.max_attempts,
         idle_poll=settings.outbox.idle_poll.as_timedelta().total_seconds(),
+        owner=instance.owner,
+        live_owners=instance.live_owners,
     )
     await deps.outbox.start()
     await publish_commands(app)
@@ -83,6 +90,7 @@ async def _post_shutdown(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     if deps.outbox is not None:
         await deps.outbox.stop()
+    await deps.extras["instance"].stop()  # type: ignore[attr-defined]
     deps.db.dispose()
 
 

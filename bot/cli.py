@@ -104,6 +104,9 @@ def run() -> None:
             secret_token=secret.get_secret_value() if secret else None,
         )
     else:
+        from bot.lock import hold_polling_or_exit
+
+        hold_polling_or_exit(application)
         application.run_polling()
 
 
