@@ -11,6 +11,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.db import Database
 from bot.deps import Deps, make_calendar
 from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
+from bot.inbox import DurableQueue, replay_unhandled
 from bot.lock import Instance
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
@@ -47,11 +48,18 @@ def build_application(
     if rate_limiter:
         # Paces every call within Telegram's limits and retries 429s after retry_after.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
+    inbox = DurableQueue()
+    builder = (
+        builder.update_queue(inbox)
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
     app = builder.build()
     set_default_language(settings.i18n.default_language)
     notify.set_zone(settings.time.zone)
     db = db or Database(settings.database.url, echo=settings.database.echo)
+    inbox.db = db
     app.bot_data["deps"] = Deps(
         settings=settings,
         db=db,
@@ -80,6 +88,7 @@ async def _post_init(app: Application) -> None:
         live_owners=instance.live_owners,
     )
     await deps.outbox.start()
+    await replay_unhandled(app, everything=instance.polling_lock is not None)
     await publish_commands(app)
     if app.job_queue is not None:
         interval = settings.time.sweep_interval.as_timedelta().total_seconds()
