@@ -74,6 +74,8 @@ class Figures:
     order_violations: int = 0
     longest_delay: float = 0.0
     late: int = 0  # owed at a kill, delivered more than 15 s after the restart
+    repeated: list[Any] = field(default_factory=list)
+    refusal_texts: list[str] = field(default_factory=list)
     commands_sent: int = 0
     commands_answered: int = 0
     commands_lost: int = 0
@@ -248,6 +250,8 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
             seen = counts.get(strip_tags(row.text), 0)
             figures.delivered += 1 if seen else 0
             figures.duplicates += max(0, seen - 1)
+            if seen > 1:
+                figures.repeated.append(row)
             figures.lost += 0 if seen or row.status == "failed" else 1
     sent_at = {row.id: row.sent_at for row in rows}
     # A row owed at several kills counts from the last restart before it went out.
@@ -317,6 +321,7 @@ async def run(args: argparse.Namespace, work: Path) -> Figures:
         figures.commands_answered = tally.answered
         figures.commands_lost = tally.timeouts
         figures.refusals = len(tally.refusals)
+        figures.refusal_texts = list(tally.refusals)
         await inbox.close()
         chats = sorted({r.chat_id for r in await asyncio.to_thread(outbox_rows, args.database_url)})
         history = await chat_history(api, chats)
@@ -357,6 +362,11 @@ def render(args: argparse.Namespace, f: Figures) -> str:
         f"  longest delay after a restart (s)       {f.longest_delay:.1f} "
         f"(owed at a kill and later than 15 s: {f.late})",
     ]
+    if args.details:
+        for row in f.repeated:
+            kills = [n for n, k in enumerate(f.kills, 1) if row.id in k.owed]
+            lines.append(f"    repeated: row {row.id} chat {row.chat_id} owed at kills {kills}")
+        lines.extend(f"    refused: {text}" for text in f.refusal_texts)
     return "\n".join(lines)
 
 
@@ -375,6 +385,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    parser.add_argument("--details", action="store_true", help="list repeated messages")
     parser.add_argument("--work", type=Path, default=None, help="where logs go")
     return parser.parse_args(argv)
 

@@ -79,7 +79,9 @@ async def _post_init(app: Application) -> None:
     await deps.db.offload(instance.register)
     await instance.start_heartbeat()
     deps.outbox = OutboxWorker(
-        db=deps.db,
+        # Its own connection and thread: recording a delivered message must not wait behind
+        # handlers' work, since a crash in between sends that message again.
+        db=Database(deps.db.url),
         bot=app.bot,
         batch_size=settings.outbox.batch_size,
         max_attempts=settings.outbox.max_attempts,
@@ -99,6 +101,7 @@ async def _post_shutdown(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     if deps.outbox is not None:
         await deps.outbox.stop()
+        deps.outbox.db.dispose()
     await deps.extras["instance"].stop()  # type: ignore[attr-defined]
     deps.db.dispose()
 
