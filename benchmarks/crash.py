@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -412,6 +413,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--details", action="store_true", help="list repeated messages")
     parser.add_argument("--work", type=Path, default=None, help="where logs go")
     return parser.parse_args(argv)
@@ -425,7 +427,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"crash benchmark: logs in {work}", flush=True)
     figures = asyncio.run(run(args, work))
     print(render(args, figures), flush=True)
+    if args.json is not None:
+        args.json.write_text(json.dumps(summary(figures), indent=2))
     return 0
+
+
+def summary(f: Figures) -> dict[str, Any]:
+    return {
+        "kills": len(f.kills),
+        "commands_sent": f.commands_sent,
+        "commands_answered": f.commands_answered,
+        "commands_lost": f.commands_lost,
+        "answered_already_done": f.refusals,
+        "messages": f.rows,
+        "messages_owed_at_kills": sum(len(k.owed) for k in f.kills),
+        "delivered": f.delivered,
+        "duplicated": f.duplicates,
+        "lost": f.lost,
+        "gave_up": f.failed_rows,
+        "order_violations": f.order_violations,
+        "longest_delay_after_restart_s": round(f.longest_delay, 1),
+        "late_over_15s": f.late,
+    }
 
 
 if __name__ == "__main__":
