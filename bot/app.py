@@ -13,6 +13,8 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.db import Database
 from bot.deps import Deps, make_calendar
 from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
+from bot.inbox import DurableQueue, replay_unhandled
+from bot.lock import Instance
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
@@ -50,17 +52,25 @@ def build_application(
         # Paces every call within Telegram's limits and retries 429s after retry_after.
         # The builder's bot type becomes ExtBot[int], which one variable cannot express.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
-    builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
+    inbox = DurableQueue()
+    builder = (
+        builder.update_queue(inbox)
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
     app = builder.build()
     set_default_language(settings.i18n.default_language)
     notify.set_zone(settings.time.zone)
     db = db or Database(settings.database.url, echo=settings.database.echo)
     app.bot_data["resilience"] = Resilience()
+    inbox.db = db
     app.bot_data["deps"] = Deps(
         settings=settings,
         db=db,
         calendar=make_calendar(settings),
         sla_profile=sla_profile or settings.sla.profile,
+        extras={"instance": Instance(db)},
     )
     register_all(app)
     app.add_error_handler(_log_error)
@@ -70,14 +80,22 @@ def build_application(
 async def _post_init(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     settings = deps.settings
+    instance: Instance = deps.extras["instance"]  # type: ignore[assignment]
+    await deps.db.offload(instance.register)
+    await instance.start_heartbeat()
     deps.outbox = OutboxWorker(
-        db=deps.db,
+        # Its own connection and thread: recording a delivered message must not wait behind
+        # handlers' work, since a crash in between sends that message again.
+        db=Database(deps.db.url),
         bot=app.bot,
         batch_size=settings.outbox.batch_size,
         max_attempts=settings.outbox.max_attempts,
         idle_poll=settings.outbox.idle_poll.as_timedelta().total_seconds(),
+        owner=instance.owner,
+        live_owners=instance.live_owners,
     )
     await deps.outbox.start()
+    await replay_unhandled(app, everything=instance.polling_lock is not None)
     # The menus are a convenience: the bot starts without them and keeps trying in the background.
     app.bot_data["menus"] = asyncio.create_task(publish_commands_eventually(app))
     if app.job_queue is not None:
@@ -94,6 +112,8 @@ async def _post_shutdown(app: Application) -> None:
             await menus
     if deps.outbox is not None:
         await deps.outbox.stop()
+        deps.outbox.db.dispose()
+    await deps.extras["instance"].stop()  # type: ignore[attr-defined]
     deps.db.dispose()
 
 

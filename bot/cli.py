@@ -197,6 +197,10 @@ def run(allow_empty_organisation: AllowEmpty = False) -> None:
     from bot.startup import TokenRejected, run_application
 
     application = build_application(settings)
+    if settings.telegram.mode != "webhook":
+        from bot.lock import hold_polling_or_exit
+
+        hold_polling_or_exit(application)
     try:
         run_application(application, settings)
     except TokenRejected:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import time
+import uuid
 import warnings
-from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -18,14 +21,18 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.db import Database
 from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
 from models import OutboxMessage
-from models.enums import OutboxStatus
 from models.types import utcnow
+from services import outbox
 
 log = logging.getLogger(__name__)
 
-# A row being sent is leased: another worker (or this one after a restart) retries it
-# only once the lease has run out.
+# A row being sent is leased to its process. Another process takes it over when the lease
+# runs out, or at once when bot/lock.py says the holder is gone (a restart after a crash).
 LEASE = timedelta(minutes=2)
+# Messages on the wire at once. A crash repeats those Telegram took but the bot had not yet
+# recorded, so fewer is better; 3 still carries 30 messages a second at 100 ms a call.
+IN_FLIGHT = 3
+TAKEOVER_EVERY = 10.0  # seconds between looks for leases of processes that died
 MAX_BACKOFF = timedelta(minutes=30)
 
 
@@ -37,8 +44,34 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
     )
 
 
+@dataclass
+class Sent:
+    message_id: int
+
+
+@dataclass
+class Retry:
+    error: str
+    delay: float
+    count: bool  # whether it counts as an attempt (a 429 does not)
+
+
+@dataclass
+class Failed:
+    error: str
+
+
+Outcome = Sent | Retry | Failed
+
+
 class OutboxWorker:
-    """Delivers outbox rows; ``kick()`` wakes it right after a transaction that queued some."""
+    """Delivers outbox rows; ``kick()`` wakes it right after a transaction that queued some.
+
+    Each chat with something due gets a lane that sends its rows one after another (order
+    within a chat); up to ``batch_size`` lanes run at once (parallelism across chats). A row
+    is recorded as sent in its own transaction right after Telegram accepted it, so a crash
+    can repeat only the messages that were in flight at that moment.
+    """
 
     def __init__(
         self,
@@ -49,6 +82,9 @@ class OutboxWorker:
         max_attempts: int = 8,
         idle_poll: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
+        live_owners: Callable[[Session], set[str]] | None = None,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self.db = db
         self.clock = clock  # injectable, so tests can move time instead of waiting
@@ -56,110 +92,138 @@ class OutboxWorker:
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.idle_poll = idle_poll
+        # Who holds a lease; bot/lock.py says which owners are still alive.
+        self.owner = owner or f"worker-{uuid.uuid4().hex[:16]}"
+        self.live_owners = live_owners
+        self._in_flight = asyncio.Semaphore(in_flight)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._lanes: dict[int, asyncio.Task[int]] = {}
+        self._last_takeover = 0.0
         self.sent = 0
 
     def kick(self) -> None:
         self._wake.set()
 
     async def start(self) -> None:
+        await self.take_over()
         self._task = asyncio.create_task(self._loop(), name="outbox")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        tasks = [t for t in (self._task, *self._lanes.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
+        self._lanes.clear()
+
+    async def take_over(self) -> int:
+        """Free rows leased by processes that no longer exist, so they go out now."""
+        if self.live_owners is None:
+            return 0
+        self._last_takeover = time.monotonic()
+        freed = await self.db.run(_release_dead, self.live_owners, self.owner)
+        if freed:
+            log.info("outbox: took over %d row(s) leased by a process that is gone", freed)
+        return freed
 
     async def _loop(self) -> None:
         while True:
             try:
-                delivered = await self.deliver_due()
+                if time.monotonic() - self._last_takeover > TAKEOVER_EVERY:
+                    await self.take_over()
+                await self._fill()
             except Exception:
                 log.exception("outbox delivery round failed")
-                delivered = 0
-            if delivered < self.batch_size:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
-                self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+            self._wake.clear()
+
+    async def _fill(self) -> None:
+        """Open a lane for each chat with a due row, as far as free lanes allow."""
+        free = self.batch_size - len(self._lanes)
+        if free <= 0:
+            return
+        rows = await self.db.run(self._claim, self.clock(), free, set(self._lanes))
+        for row in rows:
+            task = asyncio.create_task(self._lane(row), name=f"outbox-{row.chat_id}")
+            self._lanes[row.chat_id] = task
+            task.add_done_callback(functools.partial(self._lane_done, row.chat_id))
+
+    def _lane_done(self, chat_id: int, task: asyncio.Task[int]) -> None:
+        self._lanes.pop(chat_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox lane of chat %s failed", chat_id, exc_info=task.exception())
+        self._wake.set()  # a free lane: look for more work
 
     async def deliver_due(self, now: datetime | None = None) -> int:
-        """Send one batch of due rows; returns how many rows were attempted."""
-        rows = await self.db.run(self._claim, now or self.clock())
-        if not rows:
-            return 0
-        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
-        for row in rows:
-            by_chat[row.chat_id].append(row)
-        # Chats in parallel, each chat's messages in order; the rate limiter paces them.
-        delivered: list[tuple[int, int]] = []
-        await asyncio.gather(*(self._send_chat(chat, delivered) for chat in by_chat.values()))
-        if delivered:
-            # One transaction for the round: per-row commits were a fifth of the bot's CPU.
-            # A crash before this line re-sends the round after the lease (at least once).
-            await self.db.run(_mark_sent, delivered, self.clock())
-            self.sent += len(delivered)
-        return len(rows)
+        """Claim due chats and run their lanes until nothing is due; rows attempted."""
+        rows = await self.db.run(self._claim, now or self.clock(), self.batch_size, set())
+        counts = await asyncio.gather(*(self._lane(row) for row in rows))
+        return sum(counts)
 
-    def _claim(self, session: Session, now: datetime) -> list[OutboxMessage]:
-        rows = list(
-            session.exec(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .order_by(col(OutboxMessage.id))
-                .limit(self.batch_size)
-            ).all()
+    def _claim(self, session: Session, now: datetime, limit: int, busy: set[int]) -> list:
+        return outbox.claim(
+            session, owner=self.owner, now=now, limit=limit, lease=LEASE, skip_chats=busy
         )
-        for row in rows:
-            row.next_attempt_at = now + LEASE
-            session.add(row)
-        return rows
 
-    async def _send_chat(self, rows: list[OutboxMessage], delivered: list[tuple[int, int]]) -> None:
-        for index, row in enumerate(rows):
-            retry_at = await self._send_one(row, delivered)
-            if retry_at is not None:
-                assert row.id is not None  # claimed rows were read from the table
-                # Keep order within a chat: every later row of the chat, in this batch or
-                # not, waits until this one is retried.
-                leased = {r.id for r in rows[index + 1 :]}
-                await self.db.run(_postpone, row.chat_id, row.id, retry_at, leased)
-                return
+    async def _lane(self, row: OutboxMessage | None) -> int:
+        """Send a chat's rows in order until none is due or one must wait for a retry."""
+        attempted = 0
+        while row is not None:
+            attempted += 1
+            outcome = await self._send_one(row)
+            row = await self.db.run(self._settle, row, outcome, self.clock())
+        return attempted
 
-    async def _send_one(
-        self, row: OutboxMessage, delivered: list[tuple[int, int]]
-    ) -> datetime | None:
-        """Send one row; the time of its retry if it must be retried, else None."""
-        assert row.id is not None  # claimed rows were read from the table
+    def _settle(
+        self, session: Session, row: OutboxMessage, outcome: Outcome, now: datetime
+    ) -> OutboxMessage | None:
+        """Record the outcome; the chat's next row, leased, if this one is out of the way."""
+        assert row.id is not None
+        if isinstance(outcome, Sent):
+            self.sent += 1
+            return outbox.mark_sent(
+                session,
+                row_id=row.id,
+                message_id=outcome.message_id,
+                now=now,
+                owner=self.owner,
+                lease=LEASE,
+            )
+        if isinstance(outcome, Failed):
+            return outbox.mark_failed(
+                session, row_id=row.id, error=outcome.error, now=now, owner=self.owner, lease=LEASE
+            )
+        until = now + timedelta(seconds=outcome.delay)
+        outbox.postpone(
+            session, row_id=row.id, error=outcome.error, until=until, count=outcome.count
+        )
+        return None
+
+    async def _send_one(self, row: OutboxMessage) -> Outcome:
+        """Send one row; what happened, for ``_settle`` to record."""
         try:
-            message_id = await self._transmit(row)
+            async with self._in_flight:
+                return Sent(await self._transmit(row))
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
                 delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
-            return await self.db.run(
-                _retry, row.id, f"retry after {seconds}s", seconds, False, self.clock()
-            )
+            return Retry(f"retry after {seconds}s", seconds, count=False)
         except Forbidden as exc:  # blocked the bot or never started it: retrying cannot help
-            await self.db.run(_fail, row.id, str(exc))
             log.warning("outbox %s to %s refused: %s", row.id, row.chat_id, exc)
-            return None
+            return Failed(str(exc))
         except TelegramError as exc:
             attempts = row.attempts + 1
             if attempts >= self.max_attempts:
-                await self.db.run(_fail, row.id, str(exc))
                 log.error("outbox %s gave up after %d attempts: %s", row.id, attempts, exc)
-                return None
+                return Failed(str(exc))
             backoff = min(2**attempts, MAX_BACKOFF.total_seconds())
-            return await self.db.run(_retry, row.id, str(exc), backoff, True, self.clock())
-        delivered.append((row.id, message_id))
-        return None
+            return Retry(str(exc), backoff, count=True)
 
     async def _transmit(self, row: OutboxMessage) -> int:
         pieces = split_html(row.text) if row.parse_mode == "HTML" else [row.text]
@@ -205,65 +269,12 @@ class OutboxWorker:
         row.parts_sent = parts
         row.telegram_message_id = first_id
         if several:
-            assert row.id is not None  # claimed rows were read from the table
             await self.db.run(_record_parts, row.id, parts, first_id)
 
 
 def _record_parts(session: Session, row_id: int, parts: int, first_id: int) -> None:
-    row = session.get(OutboxMessage, row_id)
-    if row:
-        row.parts_sent = parts
-        row.telegram_message_id = first_id
-        session.add(row)
+    outbox.record_parts(session, row_id=row_id, parts=parts, first_id=first_id)
 
 
-def _mark_sent(session: Session, delivered: list[tuple[int, int]], now: datetime) -> None:
-    message_ids = dict(delivered)
-    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(message_ids))).all()
-    for row in rows:
-        row.status = OutboxStatus.SENT
-        row.sent_at = now
-        row.attempts += 1
-        # Rows read from the table have an id; SQLModel types it int | None.
-        row.telegram_message_id = message_ids[row.id]  # type: ignore[index]
-        row.last_error = None
-        session.add(row)
-
-
-def _retry(
-    session: Session, row_id: int, error: str, delay: float, count: bool, now: datetime
-) -> datetime:
-    retry_at = now + timedelta(seconds=delay)
-    row = session.get(OutboxMessage, row_id)
-    if row:
-        row.attempts += 1 if count else 0
-        row.last_error = error[:500]
-        row.next_attempt_at = retry_at
-        session.add(row)
-    return retry_at
-
-
-def _fail(session: Session, row_id: int, error: str) -> None:
-    row = session.get(OutboxMessage, row_id)
-    if row:
-        row.status = OutboxStatus.FAILED
-        row.attempts += 1
-        row.last_error = error[:500]
-        session.add(row)
-
-
-def _postpone(
-    session: Session, chat_id: int, after_id: int, until: datetime, leased: set[int | None]
-) -> None:
-    later = session.exec(
-        select(OutboxMessage).where(
-            OutboxMessage.chat_id == chat_id,
-            col(OutboxMessage.id) > after_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-    ).all()
-    for row in later:
-        # Rows leased by this round are released to ``until``; others only ever move later.
-        if row.id in leased or row.next_attempt_at < until:
-            row.next_attempt_at = until
-            session.add(row)
+def _release_dead(session: Session, live_owners: Callable[[Session], set[str]], owner: str) -> int:
+    return outbox.release_leases(session, keep=live_owners(session) | {owner})

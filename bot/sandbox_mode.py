@@ -46,5 +46,8 @@ def run_sandbox(
             base_file_url=f"{server.url}/file/bot",
             sla_profile=options.sla_profile,
         )
+        from bot.lock import hold_polling_or_exit
+
+        hold_polling_or_exit(application)
         print(f"\n  duban sandbox: open {server.url} in your browser\n", flush=True)
         run_application(application, settings, sandbox=True)

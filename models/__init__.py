@@ -13,7 +13,15 @@ from models.org import (
     RoleGrant,
     User,
 )
-from models.system import AuditEvent, Counter, Draft, OutboxMessage, ProcessedUpdate
+from models.system import (
+    AuditEvent,
+    Counter,
+    Draft,
+    InboxUpdate,
+    OutboxMessage,
+    ProcessedUpdate,
+    ProcessLock,
+)
 
 __all__ = [
     "MAJOR_PROJECT_YUAN",
@@ -27,11 +35,13 @@ __all__ = [
     "Department",
     "Draft",
     "Enterprise",
+    "InboxUpdate",
     "Inspection",
     "Invitation",
     "Note",
     "OutboxMessage",
     "Park",
+    "ProcessLock",
     "ProcessedUpdate",
     "Project",
     "RoleGrant",

@@ -31,7 +31,11 @@ class OutboxMessage(SQLModel, table=True):
     """A message the system owes someone, written with the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # The claim looks for each chat's earliest pending row.
+        sa.Index("ix_outbox_chat_status_id", "chat_id", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=sa.BigInteger)
@@ -54,6 +58,10 @@ class OutboxMessage(SQLModel, table=True):
     # Pieces (text parts, then attachments) already delivered: a retry resumes after them
     # instead of sending the start of a long message twice.
     parts_sent: int = 0
+    # The process sending this row right now (see bot/lock.py) and until when it may; a
+    # lease whose owner is gone is taken over at once, an expired one by anybody.
+    lease_owner: str | None = code_field(64, default=None, nullable=True)
+    lease_until: datetime | None = utc_field()
 
 
 class Draft(SQLModel, table=True):
@@ -83,6 +91,31 @@ class ProcessedUpdate(SQLModel, table=True):
         sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     processed_at: datetime = utc_field(default_now=True, index=True)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update as Telegram sent it, stored before Telegram is told it was received."""
+
+    __tablename__ = "inbox_updates"
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    payload: dict[str, Any] = json_field(default_factory=dict)
+    received_at: datetime = utc_field(default_now=True, index=True)
+
+
+class ProcessLock(SQLModel, table=True):
+    """A running process (``instance:<id>``) or a lock one holds (``polling``), with a heartbeat."""
+
+    __tablename__ = "process_locks"
+
+    name: str = Field(sa_type=sa.String(80), primary_key=True)
+    owner: str = code_field(64)
+    host: str = code_field(255)
+    pid: int
+    acquired_at: datetime = utc_field(default_now=True)
+    heartbeat_at: datetime = utc_field(default_now=True)
 
 
 class Counter(SQLModel, table=True):

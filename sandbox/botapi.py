@@ -8,6 +8,7 @@ import functools
 import json
 import logging
 import mimetypes
+import random
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -155,6 +156,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if fault == "drop":
         return await drop_connection(request)
     bot = ctx.world.bot(int(match.group(1)))
+    # Half the emulated latency on the way in, half on the way back: a client that dies
+    # in the first half never reached "Telegram", one that dies in the second half did.
+    half = random.uniform(*ctx.latency) / 2 if ctx.latency else 0.0
+    if half:
+        await asyncio.sleep(half)
     try:
         params = await read_params(request)
         result = await handler(Call(ctx, bot, params, request))
@@ -165,6 +171,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
     except Exception:
         log.exception("sandbox bot API method %s failed", request.match_info["method"])
         return api_error_response(ApiError(500, "Internal Server Error"))
+    if half:
+        await asyncio.sleep(half)
     return web.json_response({"ok": True, "result": result}, dumps=_dumps)
 
 

@@ -19,6 +19,8 @@ class SandboxContext:
     limiter: RateLimiter | None = None
     faults: FaultInjector = field(default_factory=FaultInjector)
     webhooks: WebhookDispatcher = field(default_factory=WebhookDispatcher)
+    # (low, high) seconds each Bot API call takes, drawn uniformly; None: as fast as possible.
+    latency: tuple[float, float] | None = None
 
     @property
     def closing(self) -> bool:

@@ -58,6 +58,7 @@ class SandboxServer:
         rate_limits: bool = False,
         fault_rate: float = 0.0,
         seed: int | None = None,
+        latency: tuple[float, float] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -66,6 +67,7 @@ class SandboxServer:
             world=self.world,
             limiter=RateLimiter() if rate_limits else None,
             faults=FaultInjector(fault_rate, seed),
+            latency=latency,
         )
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -214,6 +216,18 @@ def running_in_thread(**kwargs: Any) -> Iterator[SandboxServer]:
         thread.join(timeout=30)
 
 
+def parse_latency(value: str) -> tuple[float, float]:
+    """``40-120`` (milliseconds) as (0.04, 0.12) seconds; ``80`` as (0.08, 0.08)."""
+    low, _, high = value.partition("-")
+    try:
+        bounds = (float(low) / 1000, float(high or low) / 1000)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a latency range: {value!r}") from None
+    if not 0 <= bounds[0] <= bounds[1]:
+        raise argparse.ArgumentTypeError(f"not a latency range: {value!r}")
+    return bounds
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the sandbox from the command line: python -m sandbox.server --port 8080."""
     parser = argparse.ArgumentParser(description="Local Telegram Bot API sandbox for duban")
@@ -223,6 +237,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limits", action="store_true")
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--latency",
+        type=parse_latency,
+        default=None,
+        metavar="LOW-HIGH",
+        help="each Bot API call takes LOW to HIGH milliseconds, e.g. 40-120",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -234,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
             rate_limits=args.rate_limits,
             fault_rate=args.fault_rate,
             seed=args.seed,
+            latency=args.latency,
         )
         await server.start()
         print(f"sandbox: open {server.url}/ ; bot base_url {server.bot_api_url}", flush=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
 
+from sqlalchemy import exists, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import OutboxMessage, User
+from models.enums import OutboxStatus
 from models.types import utcnow
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}
@@ -46,3 +49,147 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+# -- delivery bookkeeping (bot/outbox.py sends; these decide what and record the outcome) --------
+
+
+def claim(
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    chat_id: int | None = None,
+    skip_chats: Collection[int] = (),
+) -> list[OutboxMessage]:
+    """Lease the earliest due row of up to ``limit`` chats to ``owner``: one per chat, in order.
+
+    One UPDATE picks and leases the rows, so two processes never lease the same row: SQLite
+    runs it under its write lock, and on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
+    processes claim at once without waiting for, or taking, each other's rows.
+    """
+    row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
+    # An earlier row of the same chat still owed now, or in flight, must go first.
+    blocked = exists().where(
+        earlier.chat_id == row.chat_id,
+        earlier.status == OutboxStatus.PENDING,
+        earlier.id < row.id,  # type: ignore[operator]
+        or_(earlier.next_attempt_at <= now, earlier.lease_until > now),  # type: ignore[operator]
+    )
+    due = (
+        select(row.id)
+        .where(
+            row.status == OutboxStatus.PENDING,
+            row.next_attempt_at <= now,  # type: ignore[operator]
+            or_(row.lease_until.is_(None), row.lease_until <= now),  # type: ignore[union-attr,operator]
+            ~blocked,
+        )
+        .order_by(row.id)  # type: ignore[arg-type]
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if chat_id is not None:
+        due = due.where(row.chat_id == chat_id)
+    if skip_chats:
+        due = due.where(row.chat_id.not_in(list(skip_chats)))  # type: ignore[attr-defined]
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    rows = list(session.exec(statement).scalars())  # type: ignore[call-overload]
+    return sorted(rows, key=lambda r: r.id)
+
+
+def mark_sent(
+    session: Session, *, row_id: int, message_id: int, now: datetime, owner: str, lease: timedelta
+) -> OutboxMessage | None:
+    """Record one delivered row and lease the chat's next row, in one transaction."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None:
+        return None
+    row.status = OutboxStatus.SENT
+    row.sent_at = now
+    row.attempts += 1
+    row.telegram_message_id = message_id
+    row.last_error = None
+    row.lease_owner = row.lease_until = None
+    session.add(row)
+    session.flush()
+    return _next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
+
+
+def mark_failed(
+    session: Session, *, row_id: int, error: str, now: datetime, owner: str, lease: timedelta
+) -> OutboxMessage | None:
+    """Give up on a row (recorded, never silently) and lease the chat's next row."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None:
+        return None
+    row.status = OutboxStatus.FAILED
+    row.attempts += 1
+    row.last_error = error[:500]
+    row.lease_owner = row.lease_until = None
+    session.add(row)
+    session.flush()
+    return _next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
+
+
+def _next_of_chat(
+    session: Session, chat_id: int, *, now: datetime, owner: str, lease: timedelta
+) -> OutboxMessage | None:
+    rows = claim(session, owner=owner, now=now, limit=1, lease=lease, chat_id=chat_id)
+    return rows[0] if rows else None
+
+
+def postpone(
+    session: Session, *, row_id: int, error: str, until: datetime, count: bool
+) -> datetime:
+    """Retry a row at ``until``; the chat's later rows wait behind it, keeping their order."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None:
+        return until
+    row.attempts += 1 if count else 0
+    row.last_error = error[:500]
+    row.next_attempt_at = until
+    row.lease_owner = row.lease_until = None
+    session.add(row)
+    later = session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == row.chat_id,
+            OutboxMessage.id > row_id,  # type: ignore[operator]
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at < until,  # type: ignore[arg-type]
+        )
+    ).all()
+    for other in later:
+        other.next_attempt_at = until
+        session.add(other)
+    return until
+
+
+def record_parts(session: Session, *, row_id: int, parts: int, first_id: int) -> None:
+    """Remember delivered pieces of a multi-part message, so a retry resumes after them."""
+    row = session.get(OutboxMessage, row_id)
+    if row:
+        row.parts_sent = parts
+        row.telegram_message_id = first_id
+        session.add(row)
+
+
+def release_leases(session: Session, *, keep: Collection[str]) -> int:
+    """Free rows leased by owners not in ``keep`` (processes that are gone); how many."""
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.lease_owner.is_not(None),  # type: ignore[union-attr]
+            OutboxMessage.lease_owner.not_in(list(keep)),  # type: ignore[union-attr]
+        )
+        .values(lease_owner=None, lease_until=None)
+    )
+    return session.exec(statement).rowcount or 0  # type: ignore[call-overload]

@@ -1,17 +1,45 @@
-"""Telegram update ids already handled, so a redelivered update changes nothing."""
+"""Telegram updates: stored on arrival (the inbox), and the ids already handled."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 
-from models import ProcessedUpdate
+from models import InboxUpdate, ProcessedUpdate
 from models.types import utcnow
 
 # Telegram redelivers only unconfirmed updates, within a day; two is a safe margin.
 KEEP = timedelta(days=2)
+
+
+def store(session: Session, *, update_id: int, payload: dict[str, Any]) -> bool:
+    """Keep an update before Telegram is told it arrived; False if it was stored before."""
+    if session.get(InboxUpdate, update_id) is not None:
+        return False
+    session.add(InboxUpdate(update_id=update_id, payload=payload))
+    return True
+
+
+def unhandled(
+    session: Session, *, received_before: datetime | None = None, now: datetime | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """Stored updates not yet handled (a crash came first), oldest first, within KEEP."""
+    cutoff = (now or utcnow()) - KEEP
+    handled = select(ProcessedUpdate.update_id)
+    statement = (
+        select(InboxUpdate)
+        .where(
+            col(InboxUpdate.update_id).not_in(handled),
+            col(InboxUpdate.received_at) >= cutoff,
+        )
+        .order_by(col(InboxUpdate.update_id))
+    )
+    if received_before is not None:
+        statement = statement.where(col(InboxUpdate.received_at) < received_before)
+    return [(row.update_id, row.payload) for row in session.exec(statement)]
 
 
 def seen(session: Session, update_id: int) -> bool:
@@ -27,7 +55,10 @@ def mark(session: Session, update_id: int) -> None:
 
 
 def prune(session: Session, *, now: datetime | None = None) -> int:
-    """Forget update ids older than Telegram ever redelivers."""
+    """Forget update ids, and stored updates, older than Telegram ever redelivers."""
     cutoff = (now or utcnow()) - KEEP
     statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff)
-    return session.exec(statement).rowcount or 0
+    count = session.exec(statement).rowcount or 0  # type: ignore[call-overload]
+    inbox = delete(InboxUpdate).where(col(InboxUpdate.received_at) < cutoff)
+    session.exec(inbox)  # type: ignore[call-overload]
+    return count

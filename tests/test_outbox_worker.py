@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.outbox import LEASE, OutboxWorker
 from models import OutboxMessage, User
 from models.enums import OutboxStatus
+from models.types import utcnow
 from services import outbox
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -395,9 +396,9 @@ async def test_a_row_leased_by_a_crashed_worker_is_sent_after_the_lease(
 ) -> None:
     queue(db, users[ALICE], "orphan")
     crashed = make_worker(db, FakeBot(), clock)
-    claimed = db.call(crashed._claim, NOW)  # it claimed the row, then died before sending
+    claimed = db.call(crashed._claim, NOW, 10, set())  # claimed the row, then died
     assert [r.text for r in claimed] == ["orphan"]
-    survivor = make_worker(db, bot, clock)
+    survivor = make_worker(db, bot, clock)  # knows nothing of who is alive: waits the lease
     clock.advance(seconds=LEASE.total_seconds() - 1)
     assert await survivor.deliver_due() == 0  # still leased: not sent twice
     clock.advance(seconds=1)
@@ -406,20 +407,143 @@ async def test_a_row_leased_by_a_crashed_worker_is_sent_after_the_lease(
     assert row_of(session, "orphan").status == OutboxStatus.SENT
 
 
+class Crash(BaseException):
+    """The process dies (kill -9): nothing after this runs."""
+
+
+async def _run_until_crash(worker: OutboxWorker) -> None:
+    with pytest.raises(Crash):
+        await worker.deliver_due()
+    await asyncio.sleep(0.2)  # the other chats' lanes run into the crash too
+
+
+async def test_a_crash_repeats_at_most_the_message_in_flight_and_keeps_order(
+    db: Database, session: Session, users: dict[int, User], clock: Clock
+) -> None:
+    for i in range(5):
+        queue(db, users[ALICE], f"alice {i}")
+        queue(db, users[BOB], f"bob {i}")
+    dying = FakeBot()
+    dead = {"now": False}
+
+    def die_after_alice_2(call: Sent) -> Exception | None:
+        if dead["now"]:
+            raise Crash  # the process is gone: no call gets anywhere
+        return None
+
+    async def send_then_die(chat_id: int, text: str, **kwargs: Any) -> SimpleNamespace:
+        result = dying._deliver(Sent("message", chat_id, text, kwargs.get("parse_mode")))
+        if text == "alice 2":
+            dead["now"] = True
+            raise Crash  # Telegram has it; the process dies before recording it
+        return result
+
+    dying.failures = die_after_alice_2
+    dying.send_message = send_then_die  # type: ignore[method-assign]
+    crashed = make_worker(db, dying, clock, owner="dead-process")
+    await _run_until_crash(crashed)
+    assert "alice 2" in dying.texts(ALICE)
+
+    # The restarted process learns that "dead-process" is gone and takes its rows over at
+    # once: nothing waits for the lease to run out (the clock does not move).
+    bot = FakeBot()
+    survivor = make_worker(db, bot, clock, owner="new-process", live_owners=lambda s: set())
+    assert await survivor.take_over() >= 1
+    while await survivor.deliver_due():
+        pass
+    for chat, name in ((ALICE, "alice"), (BOB, "bob")):
+        seen = dying.texts(chat) + bot.texts(chat)
+        assert sorted(set(seen)) == [f"{name} {i}" for i in range(5)]  # nothing lost
+        assert seen == sorted(seen)  # per-chat order, across the crash
+    repeated = len(dying.texts(ALICE) + bot.texts(ALICE)) - 5
+    repeated += len(dying.texts(BOB) + bot.texts(BOB)) - 5
+    assert repeated == 1  # only "alice 2", which was in flight
+    assert {r.status for r in rows(session).values()} == {OutboxStatus.SENT}
+
+
+async def test_a_live_owners_rows_are_left_alone(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    queue(db, users[ALICE], "first")
+    queue(db, users[ALICE], "second")
+    other = make_worker(db, FakeBot(), clock, owner="other-process")
+    assert [r.text for r in db.call(other._claim, NOW, 10, set())] == ["first"]
+    worker = make_worker(db, bot, clock, owner="me", live_owners=lambda s: {"other-process"})
+    assert await worker.take_over() == 0
+    # "second" must not overtake "first", which the other process is sending.
+    assert await worker.deliver_due() == 0
+    assert bot.sent == []
+
+
+async def test_two_workers_at_once_send_every_row_once_in_order(
+    db_url: str, db: Database, session: Session, users: dict[int, User]
+) -> None:
+    def add_people(s: Session) -> list[User]:
+        people = [User(telegram_id=5000 + i, display_name=f"p{i}") for i in range(8)]
+        s.add_all(people)
+        s.flush()
+        return people
+
+    people = db.call(add_people)
+    for n in range(6):
+        for person in people:
+            queue(db, person, f"{person.telegram_id}:{n}", not_before=utcnow())
+    bot = SlowBot()
+    second_db = Database(db_url)  # another process's engine and connections
+    try:
+        workers = [
+            OutboxWorker(db=db, bot=bot, batch_size=3, owner="a"),  # type: ignore[arg-type]
+            OutboxWorker(db=second_db, bot=bot, batch_size=3, owner="b"),  # type: ignore[arg-type]
+        ]
+
+        async def drain(worker: OutboxWorker) -> None:
+            idle = 0
+            while idle < 3:
+                idle = 0 if await worker.deliver_due() else idle + 1
+                await asyncio.sleep(0.01)
+
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(drain(w) for w in workers))
+    finally:
+        second_db.dispose()
+    assert sorted(bot.texts_all()) == sorted(
+        f"{p.telegram_id}:{n}" for p in people for n in range(6)
+    )  # every row once
+    for person in people:
+        assert bot.texts(person.telegram_id) == [f"{person.telegram_id}:{n}" for n in range(6)]
+    assert {w.sent > 0 for w in workers} == {True}  # both really worked
+
+
+class SlowBot(FakeBot):
+    """Takes a little while per message, so the two workers overlap."""
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> SimpleNamespace:
+        await asyncio.sleep(0.005)
+        return self._deliver(Sent("message", chat_id, text))
+
+    def texts_all(self) -> list[str]:
+        return [s.content for s in self.sent]
+
+
 async def test_the_running_worker_sends_when_kicked(
     db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
 ) -> None:
     # A long idle poll: only kick() can explain a prompt delivery.
     worker = make_worker(db, bot, clock, idle_poll=600)
     idle, delivered = asyncio.Event(), asyncio.Event()
-    deliver_due = worker.deliver_due
+    fill, lane = worker._fill, worker._lane
 
-    async def observed() -> int:
-        count = await deliver_due()
-        (delivered if count else idle).set()
+    async def observed_fill() -> None:
+        await fill()
+        idle.set()
+
+    async def observed_lane(row: OutboxMessage | None) -> int:
+        count = await lane(row)
+        delivered.set()
         return count
 
-    worker.deliver_due = observed  # type: ignore[method-assign]
+    worker._fill = observed_fill  # type: ignore[method-assign]
+    worker._lane = observed_lane  # type: ignore[method-assign]
     await worker.start()
     try:
         async with asyncio.timeout(10):

@@ -1,0 +1,78 @@
+"""The durable intake: an update is in the database before Telegram learns it arrived."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.db import Database
+from models.types import utcnow
+from services import updates
+
+log = logging.getLogger(__name__)
+
+# In webhook mode another live process may be handling a fresh update; only older ones are
+# taken as orphans of a crash. A lone poller takes every one.
+ORPHANED_AFTER = timedelta(seconds=60)
+
+
+class DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """PTB's update queue, storing each update before accepting it.
+
+    The Updater confirms fetched updates to Telegram (the next getUpdates offset) only after
+    every ``put`` returned, and the webhook answers Telegram's POST only after ``put``
+    returned, so an update Telegram considers delivered is always in the database.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.db: Database | None = None  # set once the application has its database
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update) and self.db is not None:
+            await self._store(item)
+        await super().put(item)
+
+    async def _store(self, update: Update) -> None:
+        assert self.db is not None
+        delay, last_log = 0.5, 0.0
+        while True:
+            try:
+                await self.db.run(
+                    updates.store, update_id=update.update_id, payload=update.to_dict()
+                )
+                return
+            except Exception:
+                # Not stored means not confirmed: keep Telegram's copy until the database
+                # answers again, and say so once a minute rather than once a try.
+                if time.monotonic() - last_log > 60:
+                    log.exception("cannot store update %s; retrying", update.update_id)
+                    last_log = time.monotonic()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def requeue(self, update: Update) -> None:
+        """Queue an update that is stored already."""
+        await super().put(update)
+
+
+async def replay_unhandled(application: Application, *, everything: bool) -> int:
+    """Queue stored updates a crash left unhandled; ``everything`` for the lone poller."""
+    db: Database = application.bot_data["deps"].db
+    before = None if everything else utcnow() - ORPHANED_AFTER
+    pending = await db.run(updates.unhandled, received_before=before)
+    queue = application.update_queue
+    for _update_id, payload in pending:
+        update = Update.de_json(payload, application.bot)
+        if isinstance(queue, DurableQueue):
+            await queue.requeue(update)
+        else:
+            await queue.put(update)
+    if pending:
+        log.info("handling %d update(s) received before a restart", len(pending))
+    return len(pending)
