@@ -19,6 +19,7 @@ from bot.deps import Deps
 from bot.i18n import t
 from bot.settings import SlaPolicy
 from bot.textsplit import escape, split_html
+from handlers.menu import ROLE_COMMANDS, command_word, not_registered
 from services.errors import DomainError, InvalidInput
 from services.users import Actor, ensure_user, language_of, load_actor
 
@@ -186,6 +187,8 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         )
         ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
         try:
+            if await _refused_unregistered(ctx):
+                return
             await fn(ctx)
         except DomainError as exc:
             message = exc.translated(ctx.tr)
@@ -195,6 +198,17 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
                 await ctx.reply("⚠️ " + escape(message))
 
     return wrapper
+
+
+async def _refused_unregistered(ctx: Ctx) -> bool:
+    """A role's command from someone with no role: tell them how to join, run nothing."""
+    if ctx.actor.roles or ctx.update.callback_query is not None:
+        return False
+    command, _bot = command_word(ctx.text)
+    if command not in ROLE_COMMANDS:
+        return False
+    await ctx.reply("⚠️ " + not_registered(ctx.tr, command))
+    return True
 
 
 def callback_parts(ctx: Ctx, prefix: str, count: int) -> list[str]:

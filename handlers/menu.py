@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.i18n import N_
+from bot.textsplit import escape, shorten
 from models.enums import Role
 
 EVERYONE: frozenset[Role] = frozenset()
@@ -59,3 +61,39 @@ COMMANDS: tuple[Command, ...] = (
 
 def commands_for(roles: frozenset[Role]) -> list[Command]:
     return [c for c in COMMANDS if c.allowed(roles)]
+
+
+# Commands that need a role: an unregistered person gets the way to join instead.
+ROLE_COMMANDS: frozenset[str] = frozenset(c.name for c in COMMANDS if c.roles)
+
+NOT_REGISTERED = N_(
+    "You are not registered yet, so /{command} is not available to you. To join, ask for an "
+    "invitation: enterprises from their park's efficiency office, departments from the county "
+    "optimization office. Then open the invitation link, or send /start <code>."
+)
+UNKNOWN_COMMAND = N_("There is no command /{command}. These are the commands you can use:")
+
+
+def command_word(text: str) -> tuple[str, str]:
+    """The command a message starts with and the bot it names: ``/Report@duban_bot x`` gives
+    ``("report", "duban_bot")``; ``("", "")`` when the text is not a command."""
+    if not text.startswith("/"):
+        return "", ""
+    first = text[1:].split(maxsplit=1)[0] if text[1:].strip() else ""
+    name, _, bot = first.partition("@")
+    return name.lower(), bot
+
+
+def menu_lines(tr: Callable[..., str], roles: frozenset[Role]) -> list[str]:
+    """``/name — description`` for each command ``roles`` allow, as /help lists them."""
+    return [f"/{c.name} — {escape(tr(c.description))}" for c in commands_for(roles)]
+
+
+def not_registered(tr: Callable[..., str], command: str) -> str:
+    return escape(tr(NOT_REGISTERED, command=shorten(command, 40)))
+
+
+def unknown_command(tr: Callable[..., str], command: str, roles: frozenset[Role]) -> str:
+    """The answer to a command nobody handles: what it is not, and what there is."""
+    head = escape(tr(UNKNOWN_COMMAND, command=shorten(command, 40)))
+    return "\n".join([head, "", *menu_lines(tr, roles)])
