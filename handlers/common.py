@@ -19,7 +19,8 @@ from bot.deps import Deps
 from bot.i18n import t
 from bot.settings import SlaPolicy
 from bot.textsplit import escape, split_html
-from handlers.menu import ROLE_COMMANDS, command_word, not_registered
+from handlers.menu import command_word
+from handlers.menu import refusal as menu_refusal
 from services.errors import DomainError, InvalidInput
 from services.users import Actor, ensure_user, language_of, load_actor
 
@@ -187,7 +188,7 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
         )
         ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
         try:
-            if await _refused_unregistered(ctx):
+            if await _refused_by_menu(ctx):
                 return
             await fn(ctx)
         except DomainError as exc:
@@ -200,14 +201,17 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     return wrapper
 
 
-async def _refused_unregistered(ctx: Ctx) -> bool:
-    """A role's command from someone with no role: tell them how to join, run nothing."""
-    if ctx.actor.roles or ctx.update.callback_query is not None:
+async def _refused_by_menu(ctx: Ctx) -> bool:
+    """A command of another role's menu runs nothing: someone with no role is told how to
+    join, anyone else which commands are theirs."""
+    message = ctx.update.message or ctx.update.edited_message  # not a pressed bot message
+    if message is None or not message.text:
         return False
-    command, _bot = command_word(ctx.text)
-    if command not in ROLE_COMMANDS:
+    command, _bot = command_word(message.text)
+    text = menu_refusal(ctx.tr, command, ctx.actor.roles) if command else None
+    if text is None:
         return False
-    await ctx.reply("⚠️ " + not_registered(ctx.tr, command))
+    await ctx.reply(text)
     return True
 
 

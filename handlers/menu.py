@@ -72,6 +72,7 @@ NOT_REGISTERED = N_(
     "optimization office. Then open the invitation link, or send /start <code>."
 )
 UNKNOWN_COMMAND = N_("There is no command /{command}. These are the commands you can use:")
+NOT_YOURS = N_("/{command} is not available to you. These are the commands you can use:")
 
 
 def command_word(text: str) -> tuple[str, str]:
@@ -89,11 +90,20 @@ def menu_lines(tr: Callable[..., str], roles: frozenset[Role]) -> list[str]:
     return [f"/{c.name} — {escape(tr(c.description))}" for c in commands_for(roles)]
 
 
-def not_registered(tr: Callable[..., str], command: str) -> str:
-    return escape(tr(NOT_REGISTERED, command=shorten(command, 40)))
+def refusal(tr: Callable[..., str], command: str, roles: frozenset[Role]) -> str | None:
+    """Why ``roles`` may not use the menu's ``command`` (None: they may, or it is no role's):
+    the way to join for someone without a role, else their own commands."""
+    if command not in ROLE_COMMANDS or any(c.allowed(roles) for c in COMMANDS if c.name == command):
+        return None
+    if not roles:
+        return "⚠️ " + escape(tr(NOT_REGISTERED, command=command))
+    return "⚠️ " + _with_menu(tr, tr(NOT_YOURS, command=command), roles)
 
 
 def unknown_command(tr: Callable[..., str], command: str, roles: frozenset[Role]) -> str:
     """The answer to a command nobody handles: what it is not, and what there is."""
-    head = escape(tr(UNKNOWN_COMMAND, command=shorten(command, 40)))
-    return "\n".join([head, "", *menu_lines(tr, roles)])
+    return _with_menu(tr, tr(UNKNOWN_COMMAND, command=shorten(command, 40)), roles)
+
+
+def _with_menu(tr: Callable[..., str], head: str, roles: frozenset[Role]) -> str:
+    return "\n".join([escape(head), "", *menu_lines(tr, roles)])

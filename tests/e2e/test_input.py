@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.menu import NOT_REGISTERED, UNKNOWN_COMMAND, commands_for
+from handlers.menu import NOT_REGISTERED, NOT_YOURS, UNKNOWN_COMMAND, commands_for
 from models.enums import Role
 from services import cases
 from tests.e2e.harness import running_bot
@@ -73,6 +73,17 @@ async def test_an_unknown_command_is_answered_with_the_users_commands(
             reply = await user.wait_for_bot_message(after=sent, timeout=15)
             lines = [tr(lang, UNKNOWN_COMMAND, command=command), "", *_menu(lang, roles)]
             assert reply.body == "\n".join(lines), reply.body
+        # A command of another role's menu is not theirs: said so, with their own commands.
+        for user, text, roles in [
+            (wang, "/tasks", frozenset({Role.ENTERPRISE})),
+            (drc, "/report permit 厂区断电三天，急需恢复供电", frozenset({Role.LIAISON})),
+        ]:
+            sent = await user.send(text)
+            reply = await user.wait_for_bot_message(after=sent, timeout=15)
+            command = text.split()[0].removeprefix("/")
+            lines = ["⚠️ " + tr(lang, NOT_YOURS, command=command), "", *_menu(lang, roles)]
+            assert reply.body == "\n".join(lines), reply.body
+        assert await case_count(bot) == 0
         # Commands handled elsewhere are not taken, nor is text inside a conversation.
         sent = await wang.send("/report")
         form = await wait_text(wang, lang, "New report. What kind of problem is it?", after=sent)

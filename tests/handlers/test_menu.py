@@ -42,3 +42,20 @@ def test_unknown_command_lists_only_the_users_commands(lang: str) -> None:
         "/" + c.name for c in menu.commands_for(frozenset({Role.LIAISON}))
     ]
     assert "/report" not in commands and "/ack" in [c.split(" ")[0] for c in commands]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_refusal_of_another_roles_command(lang: str) -> None:
+    def tr(msgid: str, **params: object) -> str:
+        return t(lang, msgid, **params)
+
+    enterprise, liaison = frozenset({Role.ENTERPRISE}), frozenset({Role.LIAISON})
+    assert menu.refusal(tr, "report", enterprise) is None
+    assert menu.refusal(tr, "help", frozenset()) is None
+    assert menu.refusal(tr, "nonsense", liaison) is None  # unknown: answered elsewhere
+    joining = menu.refusal(tr, "report", frozenset())
+    assert joining is not None and "/start &lt;" in joining and "\n" not in joining
+    other = menu.refusal(tr, "report", liaison)
+    assert other is not None
+    assert other.split("\n")[0] == "⚠️ " + t(lang, menu.NOT_YOURS, command="report")
+    assert "/ack — " in other and "/report —" not in other
