@@ -14,6 +14,7 @@ from tests.e2e.helpers import (
     KUNHAO_PROJECT,
     LANGS,
     assert_translated,
+    bot_messages_since,
     case_count,
     cast,
     category,
@@ -167,4 +168,12 @@ async def test_the_guided_form_takes_a_description_in_several_messages(
         await settle(bot, pressed)
         case = await latest_case(bot, KUNHAO_CODE)
         assert case.description == "\n".join(parts)
+        # /case shows all of it, in as many messages as it takes.
+        since = await mark(bot)
+        sent = await wang.send(f"/case {case.number}")
+        await settle(bot, sent)
+        shown = await bot_messages_since(wang, since)
+        assert len(shown) >= 3 and all(len(m.body) <= 4096 for m in shown)
+        body = "".join(m.body for m in shown)
+        assert all(part in body for part in parts)
         assert_translated(lang)
