@@ -370,8 +370,8 @@ def enterprise_import(
         rows = read_csv(text)
         result = db.call(import_enterprises, rows=rows, default_park=park)
     except ImportRejected as exc:
-        for line, reason in exc.problems:
-            typer.echo(f"{file}:{line}: {reason}", err=True)
+        for row, reason in exc.problems:
+            typer.echo(f"{file}, row {row}: {reason}", err=True)
         typer.echo(
             f"duban: {len(exc.problems)} problem(s) in {file}; nothing was imported", err=True
         )

@@ -21,6 +21,8 @@ from bot.i18n import t
 from bot.settings import SlaPolicy
 from bot.startup import transient
 from bot.textsplit import escape, split_html
+from handlers.menu import command_word
+from handlers.menu import refusal as menu_refusal
 from services import replies
 from services.errors import DomainError, InvalidInput
 from services.users import Actor, ensure_user, language_of, load_actor
@@ -225,6 +227,8 @@ def handler(fn: Handler) -> Callback:
         )
         ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
         try:
+            if await _refused_by_menu(ctx):
+                return
             await fn(ctx)
         except DomainError as exc:
             message = exc.translated(ctx.tr)
@@ -238,6 +242,20 @@ def handler(fn: Handler) -> Callback:
             log.exception("update %s failed after its change was saved", update.update_id)
 
     return wrapper
+
+
+async def _refused_by_menu(ctx: Ctx) -> bool:
+    """A command of another role's menu runs nothing: someone with no role is told how to
+    join, anyone else which commands are theirs."""
+    message = ctx.update.message or ctx.update.edited_message  # not a pressed bot message
+    if message is None or not message.text:
+        return False
+    command, _bot = command_word(message.text)
+    text = menu_refusal(ctx.tr, command, ctx.actor.roles) if command else None
+    if text is None:
+        return False
+    await ctx.reply(text)
+    return True
 
 
 def callback_parts(ctx: Ctx, prefix: str, count: int) -> list[str]:

@@ -16,7 +16,9 @@ from telegram.ext import (
     filters,
 )
 
+from handlers import menu
 from handlers.common import Ctx, handler
+from handlers.menu import command_word
 from models import Draft
 from services import drafts
 from services.errors import InvalidInput
@@ -56,6 +58,15 @@ async def cancel(ctx: Ctx) -> None:
 
 
 @handler
+async def unknown_command(ctx: Ctx) -> None:
+    """A command no handler took (a typo, or an old one): say so and list the user's own."""
+    command, bot = command_word(ctx.text)
+    if not command or (bot and bot.lower() != (ctx.context.bot.username or "").lower()):
+        return  # addressed to another bot
+    await ctx.reply(menu.unknown_command(ctx.tr, command, ctx.actor.roles))
+
+
+@handler
 async def unknown_button(ctx: Ctx) -> None:
     """A button no handler knows (forged, or left from an older version): a polite refusal."""
     raise InvalidInput("This button is not valid any more.")
@@ -66,4 +77,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", cancel))
     content = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & content, route))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command))
     app.add_handler(CallbackQueryHandler(unknown_button))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.i18n import N_
+from bot.textsplit import escape, shorten
 from models.enums import Role
 
 EVERYONE: frozenset[Role] = frozenset()
@@ -59,3 +61,49 @@ COMMANDS: tuple[Command, ...] = (
 
 def commands_for(roles: frozenset[Role]) -> list[Command]:
     return [c for c in COMMANDS if c.allowed(roles)]
+
+
+# Commands that need a role: an unregistered person gets the way to join instead.
+ROLE_COMMANDS: frozenset[str] = frozenset(c.name for c in COMMANDS if c.roles)
+
+NOT_REGISTERED = N_(
+    "You are not registered yet, so /{command} is not available to you. To join, ask for an "
+    "invitation: enterprises from their park's efficiency office, departments from the county "
+    "optimization office. Then open the invitation link, or send /start <code>."
+)
+UNKNOWN_COMMAND = N_("There is no command /{command}. These are the commands you can use:")
+NOT_YOURS = N_("/{command} is not available to you. These are the commands you can use:")
+
+
+def command_word(text: str) -> tuple[str, str]:
+    """The command a message starts with and the bot it names: ``/Report@duban_bot x`` gives
+    ``("report", "duban_bot")``; ``("", "")`` when the text is not a command."""
+    if not text.startswith("/"):
+        return "", ""
+    first = text[1:].split(maxsplit=1)[0] if text[1:].strip() else ""
+    name, _, bot = first.partition("@")
+    return name.lower(), bot
+
+
+def menu_lines(tr: Callable[..., str], roles: frozenset[Role]) -> list[str]:
+    """``/name — description`` for each command ``roles`` allow, as /help lists them."""
+    return [f"/{c.name} — {escape(tr(c.description))}" for c in commands_for(roles)]
+
+
+def refusal(tr: Callable[..., str], command: str, roles: frozenset[Role]) -> str | None:
+    """Why ``roles`` may not use the menu's ``command`` (None: they may, or it is no role's):
+    the way to join for someone without a role, else their own commands."""
+    if command not in ROLE_COMMANDS or any(c.allowed(roles) for c in COMMANDS if c.name == command):
+        return None
+    if not roles:
+        return "⚠️ " + escape(tr(NOT_REGISTERED, command=command))
+    return "⚠️ " + _with_menu(tr, tr(NOT_YOURS, command=command), roles)
+
+
+def unknown_command(tr: Callable[..., str], command: str, roles: frozenset[Role]) -> str:
+    """The answer to a command nobody handles: what it is not, and what there is."""
+    return _with_menu(tr, tr(UNKNOWN_COMMAND, command=shorten(command, 40)), roles)
+
+
+def _with_menu(tr: Callable[..., str], head: str, roles: frozenset[Role]) -> str:
+    return "\n".join([escape(head), "", *menu_lines(tr, roles)])

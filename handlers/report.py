@@ -133,6 +133,30 @@ async def report_button(ctx: Ctx) -> None:
         raise InvalidInput("This button is not valid any more.")
 
 
+async def _described(ctx: Ctx, draft: Draft, *, added: bool) -> None:
+    """After each part of the description: its length so far, and how to go on."""
+    length = len(draft.data.get("description", ""))
+    if added:
+        text = ctx.tr(
+            "Added to the description ({length} characters in all). Send more, add photos or "
+            "documents, or continue.",
+            length=length,
+        )
+    else:
+        text = (
+            ctx.tr("Description saved ({length} characters).", length=length)
+            + "\n"
+            + ctx.tr("Add photos or documents if they help (send them now), or continue.")
+            + "\n"
+            + ctx.tr(
+                "If the description goes on, send the rest now: every message you type before "
+                "Continue is added to it (up to {limit} characters in all).",
+                limit=cases.MAX_DESCRIPTION,
+            )
+        )
+    await ctx.reply(text, buttons=[[(ctx.tr("Continue"), "r:next")]])
+
+
 async def _next_question(ctx: Ctx, draft: Draft) -> None:
     if draft.step == "description":
         await ctx.edit(
@@ -140,6 +164,8 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
                 "Describe the problem in your own words: what is needed, by when, "
                 "and what is blocking it."
             )
+            + "\n"
+            + ctx.tr("A long description may come in several messages.")
         )
     elif draft.step == "attachments":
         await ctx.reply(
@@ -182,11 +208,11 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
             buttons=[[(ctx.tr("Continue"), "r:next")]],
         )
         return
-    if draft.step == "description":
+    if draft.step in ("description", "attachments"):
         updated = await ctx.call(
             report.set_description, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl
         )
-        await _next_question(ctx, updated)
+        await _described(ctx, updated, added=draft.step == "attachments")
     elif draft.step == "category":
         await ctx.reply(
             ctx.tr("Please choose a category with the buttons."), buttons=_category_buttons(ctx)

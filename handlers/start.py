@@ -8,7 +8,7 @@ from bot.i18n import LANGUAGES
 from bot.textsplit import escape
 from handlers.common import Ctx, handler
 from handlers.invitations import ROLE_NAMES, publish_own_menu, redeem
-from handlers.menu import commands_for
+from handlers.menu import menu_lines
 from services import users
 
 
@@ -48,8 +48,7 @@ async def help_command(ctx: Ctx) -> None:
         roles = ", ".join(ctx.tr(ROLE_NAMES[r]) for r in sorted(ctx.actor.roles))
         lines.append(ctx.tr("Your roles: {roles}", roles=roles))
     lines.append("")
-    for command in commands_for(ctx.actor.roles):
-        lines.append(f"/{command.name} — {escape(ctx.tr(command.description))}")
+    lines += menu_lines(ctx.tr, ctx.actor.roles)
     await ctx.reply("\n".join(lines))
 
 

@@ -7,7 +7,7 @@ from handlers.common import Ctx
 from models import Assignment
 from models.types import utcnow
 from services import notify
-from services.cases import CaseView
+from services.cases import MAX_DESCRIPTION, CaseView
 from services.confirmation import SATISFACTION_NAMES
 from services.dispatch.orders import QueueItem, returns_summary
 
@@ -25,7 +25,9 @@ def case_text(ctx: Ctx, view: CaseView, *, timeline: bool) -> str:
     lines += [
         ctx.tr("Category: {category}", category=notify.category_name(lang, case.category)),
         ctx.tr("Reported: {when}", when=notify.local_time(case.created_at)),
-        notify.description_block(lang, case, limit=800 if timeline else 200),
+        # /case is where the whole description can be read (a long one comes in several
+        # messages); lists and notifications show its beginning.
+        notify.description_block(lang, case, limit=MAX_DESCRIPTION if timeline else 200),
     ]
     if view.assignments:
         lines.append("")

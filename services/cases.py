@@ -19,7 +19,9 @@ from services.numbers import case_number
 from services.users import Actor
 
 MIN_DESCRIPTION = 5
-MAX_DESCRIPTION = 4000
+# One Telegram message carries 4096 characters; the guided form takes a longer description in
+# several messages, up to this total (the column is TEXT on SQLite and PostgreSQL alike).
+MAX_DESCRIPTION = 10_000
 MAX_ATTACHMENTS = 10
 OPEN_FOR_QUESTIONS = (CaseStatus.NEW, CaseStatus.INFO_REQUESTED, CaseStatus.DISPATCHED)
 

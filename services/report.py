@@ -77,11 +77,32 @@ def choose_project(
 def set_description(
     session: Session, *, actor: Actor, text: str, ttl: timedelta, now: datetime | None = None
 ) -> Draft:
+    """The description typed at its question; text sent after it, until the user goes on
+    (the attachments step), is more of it and is appended."""
     now = now or utcnow()
-    draft = _draft(session, actor, now)
+    draft = _draft(session, actor, now)  # locked: quick successive parts are appended in turn
+    earlier = draft.data.get("description") or ""
+    if draft.step == "attachments" and earlier:
+        part = (text or "").strip()
+        if not part:
+            raise InvalidInput("Please answer the question above first.")
+        description = f"{earlier}\n{part}"
+        if len(description) > cases.MAX_DESCRIPTION:
+            raise InvalidInput(
+                "That would make the description {length} characters long; at most {limit} "
+                "are accepted. This last message was not added; the {kept} characters before "
+                "it are kept. Continue with those, or send a shorter addition.",
+                length=len(description),
+                limit=cases.MAX_DESCRIPTION,
+                kept=len(earlier),
+            )
+        return drafts.advance(session, draft, ttl=ttl, now=now, description=description)
+    if draft.step != "description":
+        raise InvalidInput("Please answer the question above first.")
     description = cases.clean_description(text)
-    step = "summary" if draft.data.get("editing") else "attachments"
-    return drafts.advance(session, draft, step=step, ttl=ttl, now=now, description=description)
+    return drafts.advance(
+        session, draft, step="attachments", ttl=ttl, now=now, description=description
+    )
 
 
 def add_attachment(

@@ -11,6 +11,7 @@ import asyncio
 import pytest
 from sqlmodel import col, select
 
+from handlers import menu
 from models import Note
 from models.enums import AssignmentStatus, CaseStatus
 from sandbox.client import SandboxUser
@@ -269,20 +270,22 @@ async def test_wrong_roles_and_unknown_numbers(db_url: str, lang: str) -> None:
         number = await report(bot, wang, lang)
         start = await mark(bot)
 
-        # An enterprise contact cannot dispatch, see the queue or have tasks.
-        await command_refused(wang, f"/dispatch {number} gov", lang, ONLY_OFFICE)
-        await command_refused(wang, "/queue", lang, ONLY_OFFICE)
-        await command_refused(
-            wang, "/tasks", lang, "Only department liaisons and heads have assignments."
-        )
-        # A liaison cannot report, guided or in one line, nor has cases of their own.
-        for text in ("/report", f"/report permit {DESCRIPTION}"):
-            await command_refused(
-                drc, text, lang, "Only registered enterprise contacts can report problems."
-            )
-        await command_refused(
-            drc, "/cases", lang, "Only enterprise contacts have cases of their own; try /help."
-        )
+        # An enterprise contact cannot dispatch, see the queue or have tasks; a liaison
+        # cannot report, guided or in one line, nor has cases of their own. Each is told the
+        # command is not theirs, with the commands that are.
+        for user, text in [
+            (wang, f"/dispatch {number} gov"),
+            (wang, "/queue"),
+            (wang, "/tasks"),
+            (drc, "/report"),
+            (drc, f"/report permit {DESCRIPTION}"),
+            (drc, "/cases"),
+        ]:
+            sent = await user.send(text)
+            reply = await user.wait_for_bot_message(after=sent, timeout=15)
+            command = text.split()[0].removeprefix("/")
+            head = "⚠️ " + tr(lang, menu.NOT_YOURS, command=command)
+            assert reply.body.split("\n")[0] == head, reply.body
         assert await case_count(bot) == 1
         assert await assignments_of(bot, number) == {}
         await expect_silence(bot, start, officer, dispatcher, lina)

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, col, select
 from stdnum.cn import uscc
 
+from handlers import menu
 from models import Department, Enterprise, Invitation, Project, RoleGrant, User
 from models.enums import Role
 from sandbox.client import SandboxUser
@@ -358,18 +359,13 @@ async def test_one_go_registration_and_refusals(db_url: str, lang: str) -> None:
             lang,
             "You may only register enterprises in your own park.",
         )
-        await command_refused(
-            contact,
-            "/enterprise",
-            lang,
-            "Only park officers, dispatchers and administrators can register enterprises.",
-        )
-        await command_refused(
-            contact,
-            "/invite enterprise x",
-            lang,
-            "Only park officers, dispatchers and administrators can create invitations.",
-        )
+        # An enterprise contact is told these commands are not theirs.
+        for text in ("/enterprise", "/invite enterprise x"):
+            sent = await contact.send(text)
+            reply = await contact.wait_for_bot_message(after=sent)
+            command = text.split()[0].removeprefix("/")
+            head = "⚠️ " + tr(lang, menu.NOT_YOURS, command=command)
+            assert reply.body.split("\n")[0] == head, reply.body
         await command_refused(
             officer,
             "/invite liaison drc",

@@ -592,10 +592,71 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, session
     assert "check character" in reasons[3]
     assert "--park" in reasons[4]
     assert "Atlantis" in reasons[5]
-    assert "line 2" in reasons[6] and "line 2" in reasons[7]
+    assert "row 2" in reasons[6] and "row 2" in reasons[7]
     assert "Existing Co" in reasons[11]
     assert [e.credit_code for e in enterprises_in(session)] == [CONCH]
     assert projects_in(session) == []
+
+
+def test_every_problem_of_a_row_is_reported(db: Database, session: Session) -> None:
+    csv_text = (
+        "name,credit_code,park,project,investment_yuan,key_project\n"
+        ",91431129MA4L0KH01X,Atlantis,P,lots,maybe\n"
+    )
+    with pytest.raises(importer.ImportRejected) as rejected:
+        import_text(db, csv_text)
+    reasons = [reason for row, reason in rejected.value.problems if row == 2]
+    assert len(reasons) == 5, reasons
+    joined = "\n".join(reasons)
+    for part in ("name cannot be empty", "check character", "Atlantis", "lots", "maybe"):
+        assert part in joined
+    assert enterprises_in(session) == []
+
+
+CONTROL_CSV = (
+    "企业名称,统一社会信用代码,园区,项目名称\n"
+    f"坤昊\x00实业,{KUNHAO},JH,二期\n"  # row 2: NUL in the name
+    f"海螺水泥,{CONCH},JH,取水\x07工程\n"  # row 3: BEL in the project
+    f'"码市\n企业",{credit_code(3)},MS\x1b,\n'  # row 4: a line break is fine, ESC is not
+    f"\x00,{credit_code(4)},MS,\x7f\n"  # row 5: two bad cells
+)
+
+
+def test_control_characters_are_refused_with_row_and_column(db: Database, session: Session) -> None:
+    with pytest.raises(importer.ImportRejected) as rejected:
+        import_text(db, CONTROL_CSV)
+    problems = rejected.value.problems
+    assert [row for row, _reason in problems] == [2, 3, 4, 5, 5]
+    reasons = [reason for _row, reason in problems]
+    assert reasons[0].startswith("column A (企业名称): ") and "U+0000 (NUL)" in reasons[0]
+    assert reasons[1].startswith("column D (项目名称): ") and "U+0007" in reasons[1]
+    assert reasons[2].startswith("column C (园区): ") and "U+001B" in reasons[2]
+    assert reasons[3].startswith("column A (企业名称): ") and "U+0000" in reasons[3]
+    assert reasons[4].startswith("column D (项目名称): ") and "U+007F" in reasons[4]
+    assert enterprises_in(session) == [] and projects_in(session) == []
+
+
+def test_cli_names_control_characters_on_both_databases(
+    cli: Callable[..., Result], tmp_path: Path, session: Session
+) -> None:
+    """PostgreSQL refuses NUL in text: the import must say so before it ever gets there."""
+    path = tmp_path / "nul.csv"
+    path.write_text(CONTROL_CSV, encoding="utf-8")
+    result = cli("enterprise", "import", str(path))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit | None)
+    assert f"{path}, row 2: column A (企业名称): the control character U+0000 (NUL)" in (
+        result.stderr
+    )
+    assert "5 problem(s)" in result.stderr and "nothing was imported" in result.stderr
+    # A file whose only fault is the NUL would otherwise reach PostgreSQL's INSERT.
+    only_nul = tmp_path / "only-nul.csv"
+    only_nul.write_text(f"name,credit_code,park\nKun\x00hao,{KUNHAO},JH\n", encoding="utf-8")
+    result = cli("enterprise", "import", str(only_nul))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit | None)
+    assert f"{only_nul}, row 2: column A (name): the control character U+0000 (NUL)" in (
+        result.stderr
+    )
+    assert enterprises_in(session) == []
 
 
 def test_park_option_conflicting_with_the_row(db: Database) -> None:
@@ -623,13 +684,24 @@ def test_header_problems(header: str, problem: str) -> None:
     assert rejected.value.problems[0][0] == 1
 
 
-def test_too_many_cells_and_quoted_newlines_keep_line_numbers() -> None:
-    csv_text = f'name,credit_code,park\n"Two\nLines",{KUNHAO},JH\nX,{CONCH},JH,extra\n'
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(db: Database) -> None:
+    # A quoted cell with line breaks is one row, and a blank line is a row too.
+    csv_text = (
+        f'name,credit_code,park\n"Two\nLines",{KUNHAO},JH\nX,{CONCH},JH,extra\n\n'
+        f'"Three\n\nLines",{credit_code(3)},Atlantis\n'
+    )
     with pytest.raises(importer.ImportRejected) as rejected:
-        importer.read_csv(csv_text)
-    assert rejected.value.problems == [(4, "4 cells but the header has 3")]
+        import_text(db, csv_text)
+    assert rejected.value.problems == [
+        (3, "4 cells but the header has 3"),
+        (5, "unknown park 'Atlantis'"),
+    ]
     rows = importer.read_csv(csv_text.replace(",extra", ""))
-    assert [(r.line, r.values["name"]) for r in rows] == [(2, "Two\nLines"), (4, "X")]
+    assert [(r.row, r.values["name"]) for r in rows] == [
+        (2, "Two\nLines"),
+        (3, "X"),
+        (5, "Three\n\nLines"),
+    ]
 
 
 # -- the command line -----------------------------------------------------------------------
@@ -693,8 +765,8 @@ def test_cli_import_reports_bad_rows_and_imports_nothing(
     )
     result = cli("enterprise", "import", str(path))
     assert result.exit_code == 1
-    assert f"{path}:3: The check character" in result.stderr
-    assert f"{path}:4: I could not read lots" in result.stderr
+    assert f"{path}, row 3: The check character" in result.stderr
+    assert f"{path}, row 4: I could not read lots" in result.stderr
     assert "2 problem(s)" in result.stderr and "nothing was imported" in result.stderr
     assert enterprises_in(session) == []
 
