@@ -9,14 +9,13 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.db import Database
-from bot.deps import Deps, make_calendar
-from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
+from bot.deps import Deps, make_rules
+from bot.i18n import LANGUAGES, normalize_language, t
+from bot.jobs import sweep_job
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from handlers import register_all
 from handlers.menu import COMMANDS
-from scheduler.sweeps import sweep_job
-from services import notify
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +47,11 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
-    set_default_language(settings.i18n.default_language)
-    notify.set_zone(settings.time.zone)
     db = db or Database(settings.database.url, echo=settings.database.echo)
     app.bot_data["deps"] = Deps(
         settings=settings,
         db=db,
-        calendar=make_calendar(settings),
-        sla_profile=sla_profile or settings.sla.profile,
+        rules=make_rules(settings, sla_profile=sla_profile),
     )
     register_all(app)
     app.add_error_handler(_log_error)
@@ -92,7 +88,7 @@ async def publish_commands(app: Application) -> None:
     for lang in LANGUAGES:
         commands = [BotCommand(c.name, t(lang, c.description)[:256]) for c in everyone]
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
-    default = app.bot_data["deps"].settings.i18n.default_language
+    default = app.bot_data["deps"].rules.default_language
     commands = [BotCommand(c.name, t(default, c.description)[:256]) for c in everyone]
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 
@@ -103,7 +99,8 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
-    lang = normalize_language(user.language_code if user else None)
+    default = context.application.bot_data["deps"].rules.default_language
+    lang = normalize_language(user.language_code if user else None, default)
     text = t(
         lang,
         "Sorry, something went wrong on our side and your last action was not "

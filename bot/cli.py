@@ -179,6 +179,7 @@ def invite(
     from datetime import timedelta
 
     from bot.db import Database
+    from bot.deps import make_rules
     from models.enums import Role
     from services.errors import DomainError
     from services.invites import create_invitation
@@ -200,6 +201,7 @@ def invite(
             park_code=park,
             enterprise_id=enterprise,
             validity=timedelta(days=days),
+            rules=make_rules(settings),
         )
     except DomainError as exc:
         typer.echo(f"duban: {exc}", err=True)
@@ -228,6 +230,7 @@ def enterprise_import(
 ) -> None:
     """Import enterprises and projects from a CSV file: all rows, or none if any row is bad."""
     from bot.db import Database
+    from bot.deps import make_rules
     from services.errors import DomainError
     from services.registry.importer import ImportRejected, import_enterprises, read_csv
 
@@ -246,7 +249,9 @@ def enterprise_import(
     db = Database(settings.database.url)
     try:
         rows = read_csv(text)
-        result = db.call(import_enterprises, rows=rows, default_park=park)
+        result = db.call(
+            import_enterprises, rows=rows, default_park=park, rules=make_rules(settings)
+        )
     except ImportRejected as exc:
         for line, reason in exc.problems:
             typer.echo(f"{file}:{line}: {reason}", err=True)

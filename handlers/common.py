@@ -6,7 +6,6 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session
@@ -17,9 +16,9 @@ from telegram.ext import ContextTypes
 
 from bot.deps import Deps
 from bot.i18n import t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape, split_html
 from services.errors import DomainError, InvalidInput
+from services.rules import Rules
 from services.users import Actor, ensure_user, language_of, load_actor
 
 log = logging.getLogger(__name__)
@@ -48,13 +47,8 @@ class Ctx:
     t = tr  # older spelling; extraction only sees ``tr``
 
     @property
-    def ttl(self) -> timedelta:
-        """How long a half-finished conversation stays open."""
-        return self.deps.settings.conversation.timeout.as_timedelta()
-
-    @property
-    def sla(self) -> Callable[[str], SlaPolicy]:
-        return self.deps.policy
+    def rules(self) -> Rules:
+        return self.deps.rules
 
     @property
     def message_key(self) -> str | None:
@@ -182,7 +176,7 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
             return
         deps = deps_of(context)
         actor, lang = await deps.db.run(
-            _identify, tg_user=tg_user, default_language=deps.settings.i18n.default_language
+            _identify, tg_user=tg_user, default_language=deps.rules.default_language
         )
         ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
         try:

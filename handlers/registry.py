@@ -171,7 +171,7 @@ async def enterprise_command(ctx: Ctx) -> None:
     """/enterprise starts the guided form; /enterprise <name> <credit code> [park] is one go."""
     args = ctx.args
     if not args:
-        prompt = await ctx.call(form.begin_registration, actor=ctx.actor, ttl=ctx.ttl)
+        prompt = await ctx.call(form.begin_registration, actor=ctx.actor, rules=ctx.rules)
         await show(ctx, prompt)
         return
     park = None
@@ -188,6 +188,7 @@ async def enterprise_command(ctx: Ctx) -> None:
         name=" ".join(args[:-1]),
         credit_code=args[-1],
         park=park,
+        rules=ctx.rules,
     )
     text, buttons = summary(ctx, registered)
     await ctx.reply(text, buttons=buttons)
@@ -197,10 +198,12 @@ async def enterprise_command(ctx: Ctx) -> None:
 async def on_text(ctx: Ctx, draft: Draft) -> None:
     """The next answer of the guided registration; bad input asks the same question again."""
     try:
-        prompt = await ctx.call(form.registration_text, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl)
+        prompt = await ctx.call(
+            form.registration_text, actor=ctx.actor, text=ctx.text, rules=ctx.rules
+        )
     except (InvalidInput, NotFound, NotAllowed) as exc:
         # Bad input (or a park not theirs): say why, then ask the same question again.
-        again = await ctx.call(form.registration_prompt, actor=ctx.actor)
+        again = await ctx.call(form.registration_prompt, actor=ctx.actor, rules=ctx.rules)
         await show(ctx, again, error=ctx.tr(exc.msgid, **exc.params))
         return
     await show(ctx, prompt)
@@ -217,7 +220,11 @@ async def on_button(ctx: Ctx) -> None:
         if not parts[2].isdigit() or len(parts[2]) > 12:
             raise InvalidState(STALE)
         issued = await ctx.call(
-            onboarding.invite, actor=ctx.actor, role=Role.ENTERPRISE, enterprise_id=int(parts[2])
+            onboarding.invite,
+            actor=ctx.actor,
+            role=Role.ENTERPRISE,
+            enterprise_id=int(parts[2]),
+            rules=ctx.rules,
         )
         await ctx.answer()
         await ctx.reply(invitation_text(ctx, issued))
@@ -230,7 +237,7 @@ async def on_button(ctx: Ctx) -> None:
         actor=ctx.actor,
         action=action,
         value=parts[2] if len(parts) == 3 else "",
-        ttl=ctx.ttl,
+        rules=ctx.rules,
     )
     await ctx.answer()
     await show(ctx, prompt, edit=True)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Role
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
 from services.cases import add_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.rules import Rules
 from services.users import Actor
 
 OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
@@ -60,10 +58,10 @@ def check_action(
 
 
 def acknowledge(
-    session: Session, *, actor: Actor, assignment_id: int | str, now: datetime | None = None
+    session: Session, *, actor: Actor, assignment_id: int | str, rules: Rules
 ) -> Assignment:
     """签收: the liaison signs for the assignment personally."""
-    now = now or utcnow()
+    now = rules.now()
     assignment, case, dept = _mine(session, actor, assignment_id)
     if assignment.status == AssignmentStatus.ACKNOWLEDGED:
         raise InvalidState("Assignment {number} is already signed for.", number=assignment.number)
@@ -84,6 +82,7 @@ def acknowledge(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="assignment.acknowledged",
         key=f"asg:{assignment.id}:ack",
         render=lambda lang: (
@@ -106,10 +105,10 @@ def return_assignment(
     actor: Actor,
     assignment_id: int | str,
     reason: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Assignment:
     """退回: not this department's matter; it goes back to the office for re-dispatch."""
-    now = now or utcnow()
+    now = rules.now()
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A return needs a reason (which department it belongs to, and why).")
@@ -141,6 +140,7 @@ def return_assignment(
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="assignment.returned",
         key=f"asg:{assignment.id}:returned",
         render=lambda lang: (
@@ -167,9 +167,9 @@ def add_progress(
     actor: Actor,
     assignment_id: int | str,
     text: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Note:
-    now = now or utcnow()
+    now = rules.now()
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Please write the progress note.")
@@ -203,12 +203,10 @@ def complete(
     assignment_id: int | str,
     result: str,
     attachments: Sequence[dict[str, str]] = (),
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Assignment:
     """办结: record the result; when every department is done, ask the enterprise to confirm."""
-    now = now or utcnow()
+    now = rules.now()
     result = (result or "").strip()
     if not result:
         raise InvalidInput("Please describe the result: what was done for the enterprise.")
@@ -252,6 +250,7 @@ def complete(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="assignment.completed",
         key=key,
         render=render,
@@ -262,12 +261,13 @@ def complete(
     notify.tell(
         session,
         office,
+        rules=rules,
         template="assignment.completed.office",
         key=key + ".office",
         render=render,
         exclude=actor.id,
     )
-    _maybe_complete_case(session, case, now, calendar=calendar, sla=sla)
+    _maybe_complete_case(session, case, now, rules=rules)
     return assignment
 
 
@@ -276,8 +276,7 @@ def _maybe_complete_case(
     case: Case,
     now: datetime,
     *,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
+    rules: Rules,
 ) -> None:
     """All active assignments completed (and no return waiting): ask the enterprise to confirm."""
     statuses = session.exec(
@@ -293,7 +292,7 @@ def _maybe_complete_case(
         return
     case.status = CaseStatus.AWAITING_CONFIRMATION
     case.completed_at = now
-    case.confirm_due_at = calendar.add(now, sla(case.category).confirmation)
+    case.confirm_due_at = rules.calendar.add(now, rules.sla(case.category).confirmation)
     session.add(case)
     audit.record(
         session, actor_id=None, action="case.completed", entity="cases", entity_id=case.id, at=now
@@ -312,7 +311,7 @@ def _maybe_complete_case(
                     lang,
                     "Are you satisfied with how it was handled? Please answer by {due}; "
                     "without an answer the case is closed as confirmed.",
-                    due=notify.local_time(case.confirm_due_at),
+                    due=notify.local_time(case.confirm_due_at, rules.zone),
                 ),
             ]
         )
@@ -327,6 +326,7 @@ def _maybe_complete_case(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="case.confirm",
         key=f"case:{case.id}:confirm:{now.timestamp():.6f}",
         render=render,
@@ -356,14 +356,13 @@ def card(
     *,
     actor: Actor,
     assignment_id: int | str,
-    calendar: WorkCalendar,
     lang: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> tuple[str, list[list[dict[str, str]]] | None]:
     """The assignment card and, for the department's liaison only, its buttons."""
     from services.dispatch.orders import assignment_card, liaison_buttons
 
     assignment = access.assignment_by_id(session, actor, assignment_id)
-    text = assignment_card(session, lang, assignment, calendar, now or utcnow())
+    text = assignment_card(session, lang, assignment, rules)
     mine = assignment.department_id in actor.department_ids(Role.LIAISON)
     return text, liaison_buttons(lang, assignment) if mine else None

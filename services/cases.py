@@ -12,10 +12,10 @@ from bot.i18n import N_, t
 from bot.textsplit import escape, shorten
 from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
-from models.types import utcnow
 from services import access, audit, notify
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.numbers import case_number
+from services.rules import Rules
 from services.users import Actor
 
 MIN_DESCRIPTION = 5
@@ -103,10 +103,10 @@ def submit_case(
     project_id: int | None = None,
     attachments: Sequence[dict[str, str]] = (),
     idempotency_key: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Submitted:
     """Receive a case; tell the park office and the dispatchers."""
-    now = now or utcnow()
+    now = rules.now()
     if idempotency_key:
         earlier = session.exec(select(Case).where(Case.idempotency_key == idempotency_key)).first()
         if earlier is not None:
@@ -122,7 +122,7 @@ def submit_case(
     if len(attachments) > MAX_ATTACHMENTS:
         raise InvalidInput("At most {limit} attachments per case.", limit=MAX_ATTACHMENTS)
     case = Case(
-        number=case_number(session, now.astimezone(notify.ZONE).year),
+        number=case_number(session, now.astimezone(rules.zone).year),
         enterprise_id=enterprise.id,  # type: ignore[arg-type]
         project_id=project.id if project else None,
         park_id=enterprise.park_id,
@@ -145,7 +145,7 @@ def submit_case(
         data={"number": case.number, "category": chosen.value, "attachments": len(files)},
         at=now,
     )
-    _announce(session, case, files)
+    _announce(session, case, files, rules)
     return Submitted(case=case, created=True)
 
 
@@ -191,7 +191,7 @@ def case_attachments(
     ]
 
 
-def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None:
+def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: Rules) -> None:
     def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
         text = "\n".join(
             [
@@ -213,6 +213,7 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="case.new",
         key=f"case:{case.id}:new",
         render=render,
@@ -239,10 +240,10 @@ def askable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
 
 
 def decline_case(
-    session: Session, *, actor: Actor, case_id: int | str, reason: str, now: datetime | None = None
+    session: Session, *, actor: Actor, case_id: int | str, reason: str, rules: Rules
 ) -> Case:
     """The office declines a case it cannot take up; the enterprise is told why."""
-    now = now or utcnow()
+    now = rules.now()
     case = declinable_case(session, actor=actor, case_id=case_id)
     reason = (reason or "").strip()
     if not reason:
@@ -272,6 +273,7 @@ def decline_case(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="case.declined",
         key=f"case:{case.id}:declined",
         render=render,
@@ -279,6 +281,7 @@ def decline_case(
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="case.declined.office",
         key=f"case:{case.id}:declined.office",
         exclude=actor.id,
@@ -303,10 +306,10 @@ def ask_enterprise(
     question: str,
     case_id: int | str | None = None,
     assignment_id: int | str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Note:
     """A question from the office (about a case) or a liaison (about an assignment)."""
-    now = now or utcnow()
+    now = rules.now()
     question = (question or "").strip()
     if not question:
         raise InvalidInput("Please write the question for the enterprise.")
@@ -368,6 +371,7 @@ def ask_enterprise(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="note.question",
         key=f"note:{note.id}:question",
         render=render,
@@ -404,10 +408,10 @@ def answer_question(
     note_id: int,
     answer: str,
     idempotency_key: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Note:
     """The enterprise's answer goes back into the thread it was asked in."""
-    now = now or utcnow()
+    now = rules.now()
     if idempotency_key:
         earlier = session.exec(select(Note).where(Note.idempotency_key == idempotency_key)).first()
         if earlier is not None:
@@ -463,7 +467,12 @@ def answer_question(
         return text, buttons_for(lang)
 
     notify.tell(
-        session, recipients, template="note.answer", key=f"note:{note.id}:answer", render=render
+        session,
+        recipients,
+        rules=rules,
+        template="note.answer",
+        key=f"note:{note.id}:answer",
+        render=render,
     )
     return note
 

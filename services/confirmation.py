@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape
 from models import Assignment, Case, Department, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
 from services.dispatch.orders import assignment_card, liaison_buttons
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.rules import Rules
 from services.users import Actor
 
 SATISFACTION_NAMES = {
@@ -65,12 +62,10 @@ def confirm(
     case_id: int | str,
     satisfaction: Satisfaction,
     note: str = "",
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Case:
     """Close the case, or (not satisfied) reopen its completed assignments with a new deadline."""
-    now = now or utcnow()
+    now = rules.now()
     case = confirmable_case(session, actor=actor, case_id=case_id)
     note = (note or "").strip()
     if satisfaction == Satisfaction.UNSATISFIED and not note:
@@ -90,13 +85,13 @@ def confirm(
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         session.add(case)
-        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note)
+        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note, rules)
         return case
-    _reopen(session, actor, case, note, calendar, sla, now)
+    _reopen(session, actor, case, note, rules, now)
     return case
 
 
-def _tell_office_closed(session: Session, case: Case, label: str, note: str) -> None:
+def _tell_office_closed(session: Session, case: Case, label: str, note: str, rules: Rules) -> None:
     def render(lang: str) -> tuple[str, None]:
         text = t(
             lang,
@@ -111,6 +106,7 @@ def _tell_office_closed(session: Session, case: Case, label: str, note: str) -> 
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="case.closed",
         key=f"case:{case.id}:closed",
         render=render,
@@ -122,11 +118,10 @@ def _reopen(
     actor: Actor,
     case: Case,
     reason: str,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
+    rules: Rules,
     now: datetime,
 ) -> None:
-    due = calendar.add(now, sla(case.category).completion)
+    due = rules.calendar.add(now, rules.sla(case.category).completion)
     reopened = session.exec(
         select(Assignment)
         .where(Assignment.case_id == case.id, Assignment.status == AssignmentStatus.COMPLETED)
@@ -182,13 +177,14 @@ def _reopen(
                 number=f"<b>{escape(a.number)}</b>",
             )
             why = t(lang, "Reason: {reason}", reason=escape(reason))
-            card = assignment_card(session, lang, a, calendar, now)
+            card = assignment_card(session, lang, a, rules)
             return f"{head}\n{why}\n\n{card}", liaison_buttons(lang, a)
 
         key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
         notify.tell(
             session,
             notify.liaisons_of(session, assignment.department_id),
+            rules=rules,
             template="assignment.reopened",
             key=key,
             render=render,
@@ -196,6 +192,7 @@ def _reopen(
         notify.tell(
             session,
             notify.office_for(session, case) + notify.heads_of(session, dept.id),  # type: ignore[union-attr,arg-type]
+            rules=rules,
             template="assignment.reopened.office",
             key=key + ".office",
             render=lambda lang, a=assignment: (
@@ -212,8 +209,9 @@ def _reopen(
         )
 
 
-def auto_confirm(session: Session, *, now: datetime) -> int:
+def auto_confirm(session: Session, *, rules: Rules) -> int:
     """Sweep step: no answer in time closes the case as confirmed by default, recorded as such."""
+    now = rules.now()
     due = session.exec(
         select(Case)
         .where(
@@ -238,6 +236,7 @@ def auto_confirm(session: Session, *, now: datetime) -> int:
         notify.tell(
             session,
             notify.contacts_for(session, case) + notify.office_for(session, case),
+            rules=rules,
             template="case.closed.default",
             key=f"case:{case.id}:closed.default",
             render=lambda lang, c=case: (

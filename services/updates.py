@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete
 
 from models import ProcessedUpdate
-from models.types import utcnow
+from services.rules import Rules
 
 # Telegram redelivers only unconfirmed updates, within a day; two is a safe margin.
 KEEP = timedelta(days=2)
@@ -26,8 +26,8 @@ def mark(session: Session, update_id: int) -> None:
         session.rollback()
 
 
-def prune(session: Session, *, now: datetime | None = None) -> int:
+def prune(session: Session, *, rules: Rules) -> int:
     """Forget update ids older than Telegram ever redelivers."""
-    cutoff = (now or utcnow()) - KEEP
+    cutoff = rules.now() - KEEP
     statement = delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)  # type: ignore[arg-type]
     return session.exec(statement).rowcount or 0  # type: ignore[call-overload]

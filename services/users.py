@@ -84,7 +84,7 @@ def load_actor(session: Session, user: User) -> Actor:
     return Actor(user=user, grants=tuple(grants))
 
 
-def language_of(user: User, default: str | None = None) -> str:
+def language_of(user: User, default: str) -> str:
     """The user's chosen language, else Telegram's hint, else the default."""
     if user.language:
         return user.language

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department
 from models.enums import AssignmentStatus, CaseStatus, Role
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
 from services.cases import case_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
 from services.org import department_by_code
+from services.rules import Rules
 from services.users import Actor
 
 ACTIVE = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.COMPLETED)
@@ -41,13 +39,11 @@ def dispatch_options(
     *,
     actor: Actor,
     case_id: int | str,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> DispatchOptions:
-    now = now or utcnow()
+    now = rules.now()
     case = _dispatchable(session, actor, case_id)
-    policy = sla(case.category)
+    policy = rules.sla(case.category)
     departments = list(
         session.exec(select(Department).where(Department.active).order_by(col(Department.id))).all()
     )
@@ -58,7 +54,7 @@ def dispatch_options(
         departments=departments,
         preselected=preselected,
         already=already,
-        default_due=calendar.add(now, policy.completion),
+        default_due=rules.calendar.add(now, policy.completion),
     )
 
 
@@ -89,13 +85,11 @@ def dispatch_case(
     actor: Actor,
     case_id: int | str,
     department_codes: Sequence[str],
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
     due_at: datetime | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> list[Assignment]:
     """Issue one assignment per department at the same moment, each with its own number."""
-    now = now or utcnow()
+    now = rules.now()
     case = _dispatchable(session, actor, case_id)
     codes = list(dict.fromkeys(c.strip() for c in department_codes if c.strip()))
     if not codes:
@@ -119,11 +113,11 @@ def dispatch_case(
             number=case.number,
             departments=", ".join(d.code for d in clash),
         )
-    policy = sla(case.category)
-    due = due_at or calendar.add(now, policy.completion)
+    policy = rules.sla(case.category)
+    due = due_at or rules.calendar.add(now, policy.completion)
     if due <= now:
         raise InvalidInput("The deadline must be in the future.")
-    ack_due = min(calendar.add(now, policy.acknowledgement), due)
+    ack_due = min(rules.calendar.add(now, policy.acknowledgement), due)
     count = len(session.exec(select(Assignment.id).where(Assignment.case_id == case.id)).all())
     issued = []
     for offset, dept in enumerate(departments, start=1):
@@ -163,13 +157,11 @@ def dispatch_case(
             data={"number": assignment.number, "due_at": due.isoformat()},
             at=now,
         )
-    _notify_issued(session, case, issued, calendar, now)
+    _notify_issued(session, case, issued, rules)
     return issued
 
 
-def _notify_issued(
-    session: Session, case: Case, issued: list[Assignment], calendar: WorkCalendar, now: datetime
-) -> None:
+def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules: Rules) -> None:
     files = case_attachments(session, case.id)  # type: ignore[arg-type]
     copied = notify.efficiency_head(session, case)
     for assignment in issued:
@@ -177,10 +169,11 @@ def _notify_issued(
         notify.tell(
             session,
             liaisons,
+            rules=rules,
             template="assignment.issued",
             key=f"asg:{assignment.id}:issued",
             render=lambda lang, a=assignment: (
-                assignment_card(session, lang, a, calendar, now),
+                assignment_card(session, lang, a, rules),
                 liaison_buttons(lang, a),
             ),
             attachments=files or None,
@@ -188,13 +181,14 @@ def _notify_issued(
         notify.tell(
             session,
             copied,
+            rules=rules,
             template="assignment.issued.copy",
             key=f"asg:{assignment.id}:issued.cc",
             render=lambda lang, a=assignment: (
                 "📋 "
                 + t(lang, "Copy for the major project's efficiency head")
                 + "\n"
-                + assignment_card(session, lang, a, calendar, now),
+                + assignment_card(session, lang, a, rules),
                 None,
             ),
         )
@@ -211,27 +205,26 @@ def _notify_issued(
                 departments=escape(listed),
             )
             + "\n"
-            + t(lang, "Deadline: {due}", due=notify.local_time(issued[0].due_at)),
+            + t(lang, "Deadline: {due}", due=notify.local_time(issued[0].due_at, rules.zone)),
             None,
         )
 
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="case.dispatched",
         key=f"case:{case.id}:dispatched:{issued[0].id}",
         render=render_enterprise,
     )
 
 
-def assignment_card(
-    session: Session, lang: str, assignment: Assignment, calendar: WorkCalendar, now: datetime
-) -> str:
+def assignment_card(session: Session, lang: str, assignment: Assignment, rules: Rules) -> str:
     """The assignment order as the liaison sees it."""
     case = session.get(Case, assignment.case_id)
     dept = session.get(Department, assignment.department_id)
     assert case is not None and dept is not None
-    left = calendar.working_days_left(now, assignment.due_at)
+    left = rules.calendar.working_days_left(rules.now(), assignment.due_at)
     if left >= 0:
         remaining = t(lang, "{days} working days left", days=left)
     else:
@@ -247,10 +240,10 @@ def assignment_card(
             t(
                 lang,
                 "Deadline: {due} ({remaining})",
-                due=notify.local_time(assignment.due_at),
+                due=notify.local_time(assignment.due_at, rules.zone),
                 remaining=remaining,
             ),
-            t(lang, "Sign for by: {due}", due=notify.local_time(assignment.ack_due_at)),
+            t(lang, "Sign for by: {due}", due=notify.local_time(assignment.ack_due_at, rules.zone)),
             t(lang, "Status: {status}", status=status),
         ]
     )

@@ -7,17 +7,16 @@ import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlmodel import Session, select
 
 from models import Enterprise, Park, Project
-from models.types import utcnow
 from services.credit_code import normalize_credit_code
 from services.errors import DomainError, NotFound
 from services.onboarding import find_park
 from services.registry.records import create_enterprise, create_project
 from services.registry.values import clean_name, parse_flag, parse_investment
+from services.rules import Rules
 
 COLUMNS: dict[str, str] = {
     "name": "name",
@@ -119,14 +118,14 @@ def import_enterprises(
     rows: Sequence[CsvRow],
     default_park: str | None = None,
     actor_id: int | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> ImportResult:
     """Validate every row, then import all of them, or raise ImportRejected and import nothing.
 
     One row per project; rows repeating an enterprise add projects. Enterprises and projects
     already registered are skipped, so importing the same file again creates nothing.
     """
-    now = now or utcnow()
+    now = rules.now()
     forced: Park | None = None
     if default_park:
         forced = find_park(session, default_park)

@@ -9,12 +9,12 @@ from sqlmodel import Session, col, select
 
 from models import MAJOR_PROJECT_YUAN, Enterprise, Park, Project, User
 from models.enums import Role
-from models.types import utcnow
 from services import audit
 from services.credit_code import normalize_credit_code
 from services.errors import InvalidInput, NotAllowed
 from services.onboarding import find_park
 from services.registry.values import clean_name
+from services.rules import Rules
 from services.users import Actor, holders
 
 OFFICE_ROLES = (Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN)
@@ -191,12 +191,12 @@ def register_enterprise(
     name: str,
     credit_code: str,
     park: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Registered:
     """Register an enterprise in one go; ``park`` (code or name) may be left out by an officer
     of a single park."""
     require_office(actor)
-    now = now or utcnow()
+    now = rules.now()
     clean = clean_name(name)
     code = check_new_credit_code(session, credit_code)
     allowed = allowed_parks(session, actor)
