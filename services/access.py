@@ -5,22 +5,20 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from models import Assignment, Case
-from models.enums import Role
+from models.enums import COUNTY_ROLES, OVERSIGHT_ROLES, Role
 from services.errors import NotAllowed, NotFound
 from services.users import Actor
-
-OFFICE_ROLES = (Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN)
 
 
 def can_manage(actor: Actor, case: Case) -> bool:
     """Dispatch, decline or question a case: its park's officers, dispatchers, admins."""
-    if actor.has(Role.DISPATCHER, Role.ADMIN):
+    if actor.has(*COUNTY_ROLES):
         return True
     return actor.has(Role.PARK_OFFICER) and case.park_id in actor.park_ids()
 
 
 def can_view(session: Session, actor: Actor, case: Case) -> bool:
-    if can_manage(actor, case) or actor.has(Role.SUPERVISOR):
+    if can_manage(actor, case) or actor.has(*OVERSIGHT_ROLES):
         return True
     if case.enterprise_id in actor.enterprise_ids():
         return True

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import t
 from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department, Note
-from models.enums import AssignmentStatus, CaseStatus, NoteKind, Role
+from models.enums import DEPARTMENT_ROLES, AssignmentStatus, CaseStatus, NoteKind, Role
 from services import access, audit, notify
 from services.cases import add_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed
@@ -335,7 +335,7 @@ def _maybe_complete_case(
 
 def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list[Assignment]:
     """The department's assignments, for its liaison and head; open ones first by deadline."""
-    departments = actor.department_ids(Role.LIAISON, Role.HEAD)
+    departments = actor.department_ids(*DEPARTMENT_ROLES)
     if not departments:
         raise NotAllowed("Only department liaisons and heads have assignments.")
     statuses = (*OPEN, AssignmentStatus.COMPLETED) if include_done else OPEN

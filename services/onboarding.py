@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import N_, t
 from bot.textsplit import escape
 from models import Department, Enterprise, Invitation, Park, RoleGrant, User
-from models.enums import Role
+from models.enums import COUNTY_ROLES, Role
 from services import audit, outbox
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.invites import (
@@ -364,9 +364,7 @@ def invite(
         kwargs["park_code"] = find_park(session, scope).code
     else:
         enterprise = _enterprise(session, scope, enterprise_id)
-        if not actor.has(Role.DISPATCHER, Role.ADMIN) and enterprise.park_id not in (
-            actor.park_ids()
-        ):
+        if not actor.has(*COUNTY_ROLES) and enterprise.park_id not in (actor.park_ids()):
             raise NotAllowed("You may only invite contacts of enterprises in your own park.")
         kwargs["enterprise_id"] = enterprise.id
     created = create_invitation(

@@ -50,7 +50,7 @@ def invite(db: Database, role: Role, *, now: datetime = NOW, **scope: object) ->
 
 
 def redeem(db: Database, user: User, code: str, *, now: datetime = NOW) -> Joined:
-    joined = db.call(join, user=user, code=code, now=now)
+    joined = db.call(join, user=user, code=code, rules=RULES.at(now))
     assert isinstance(joined, Joined)
     return joined
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from bot.i18n import t
 from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department
-from models.enums import AssignmentStatus, CaseStatus, Role
+from models.enums import COUNTY_ROLES, OFFICE_ROLES, AssignmentStatus, CaseStatus
 from services import access, audit, notify
 from services.cases import case_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
@@ -280,12 +280,12 @@ class QueueItem:
 
 def queue(session: Session, *, actor: Actor, limit: int = 30) -> list[QueueItem]:
     """Cases waiting for dispatch, and cases with returned assignments to re-dispatch."""
-    if not actor.has(Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN):
+    if not actor.has(*OFFICE_ROLES):
         raise NotAllowed(
             "Only the park's efficiency office and the optimization office can do this."
         )
     scope = select(Case)
-    if not actor.has(Role.DISPATCHER, Role.ADMIN):
+    if not actor.has(*COUNTY_ROLES):
         scope = scope.where(col(Case.park_id).in_(actor.park_ids()))
     waiting = session.exec(
         scope.where(col(Case.status).in_((CaseStatus.NEW, CaseStatus.INFO_REQUESTED)))

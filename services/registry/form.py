@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.i18n import N_
 from models import MAJOR_PROJECT_YUAN, Draft, Park, User
-from models.enums import Role
+from models.enums import COUNTY_ROLES
 from services import drafts
 from services.errors import InvalidInput, InvalidState
 from services.onboarding import find_park
@@ -169,7 +169,7 @@ def _advance(
 
 def _after_credit(session: Session, actor: Actor, draft: Draft, rules: Rules, code: str) -> Prompt:
     allowed = allowed_parks(session, actor)
-    if len(allowed) == 1 and not actor.has(Role.DISPATCHER, Role.ADMIN):
+    if len(allowed) == 1 and not actor.has(*COUNTY_ROLES):
         # A park officer registers in their own park: no need to ask.
         return _advance(
             session,
