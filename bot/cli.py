@@ -21,6 +21,9 @@ app.add_typer(enterprise_app, name="enterprise")
 
 log = logging.getLogger("duban")
 
+# The commands import what they need when they run: `duban --help` or a settings mistake then
+# answers at once, without loading SQLAlchemy, PTB and the whole domain first.
+
 
 class RedactSecrets(logging.Filter):
     """Blank out secrets in every log line, whichever library wrote it."""

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -105,8 +106,6 @@ def current_revision(url: str) -> str | None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            from alembic.runtime.migration import MigrationContext
-
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()

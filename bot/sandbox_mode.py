@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from bot.app import build_application
 from bot.db import Database
 from bot.settings import Settings
+from sandbox.server import running_in_thread
+from services.demo import seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +23,6 @@ def run_sandbox(
     fault_rate: float | None = None,
 ) -> None:
     """Start the emulator in a thread and poll it with the real application until Ctrl-C."""
-    from bot.app import build_application
-    from sandbox.server import running_in_thread
-    from services.demo import seed_demo
-
     options = settings.sandbox
     with running_in_thread(
         host=options.host,

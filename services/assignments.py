@@ -13,6 +13,7 @@ from models import Assignment, Case, Department, Note
 from models.enums import DEPARTMENT_ROLES, AssignmentStatus, CaseStatus, NoteKind, Role
 from services import access, audit, notify
 from services.cases import add_attachments
+from services.dispatch.orders import assignment_card, liaison_buttons
 from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.rules import Rules
 from services.users import Actor
@@ -360,8 +361,6 @@ def card(
     rules: Rules,
 ) -> tuple[str, list[list[dict[str, str]]] | None]:
     """The assignment card and, for the department's liaison only, its buttons."""
-    from services.dispatch.orders import assignment_card, liaison_buttons
-
     assignment = access.assignment_by_id(session, actor, assignment_id)
     text = assignment_card(session, lang, assignment, rules)
     mine = assignment.department_id in actor.department_ids(Role.LIAISON)
