@@ -44,10 +44,17 @@ def build_application(
         builder = builder.base_file_url(base_file_url)
     if rate_limiter:
         # Paces every call within Telegram's limits and retries 429s after retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=settings.telegram.max_retries))
     builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
-    db = db or Database(settings.database.url, echo=settings.database.echo)
+    options = settings.database
+    db = db or Database(
+        options.url,
+        echo=options.echo,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        threads=options.threads,
+    )
     app.bot_data["deps"] = Deps(
         settings=settings,
         db=db,

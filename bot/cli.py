@@ -176,7 +176,10 @@ def invite(
     department: Annotated[str | None, typer.Option(help="Department code (liaison, head).")] = None,
     park: Annotated[str | None, typer.Option(help="Park code (park_officer).")] = None,
     enterprise: Annotated[int | None, typer.Option(help="Enterprise id (enterprise).")] = None,
-    days: Annotated[int, typer.Option(min=1, max=90, help="Days the code stays valid.")] = 7,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, max=90, help="Days the code stays valid [limits.invitation_validity]."),
+    ] = None,
 ) -> None:
     """Create a one-time invitation code and its t.me deep link."""
     from datetime import timedelta
@@ -203,7 +206,7 @@ def invite(
             department_code=department,
             park_code=park,
             enterprise_id=enterprise,
-            validity=timedelta(days=days),
+            validity=timedelta(days=days) if days else None,
             rules=make_rules(settings),
         )
     except DomainError as exc:

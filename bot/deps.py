@@ -11,7 +11,7 @@ from bot.db import Database
 from bot.settings import Settings
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
-from services.rules import Rules
+from services.rules import Limits, Rules
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxWorker
@@ -47,11 +47,19 @@ def make_rules(
 ) -> Rules:
     """The rules for ``settings`` under ``sla_profile`` (default: the configured one)."""
     profile = sla_profile or settings.sla.profile
+    limits = settings.limits
     return Rules(
         calendar=make_calendar(settings),
         policies=settings.sla.profiles[profile],
         zone=settings.time.zone,
         default_language=settings.i18n.default_language,
         conversation_ttl=settings.conversation.timeout.as_timedelta(),
+        limits=Limits(
+            invitation_validity=limits.invitation_validity.as_timedelta(),
+            cases_list=limits.cases_list,
+            queue_list=limits.queue_list,
+            tasks_list=limits.tasks_list,
+            task_buttons=limits.task_buttons,
+        ),
         clock=clock,
     )

@@ -35,13 +35,13 @@ PROMPTS = {
 @handler
 async def tasks(ctx: Ctx) -> None:
     """The department's open assignments, nearest deadline first."""
-    items = await ctx.call(assignments.tasks, actor=ctx.actor)
+    items = await ctx.call(assignments.tasks, actor=ctx.actor, limit=ctx.rules.limits.tasks_list)
     if not items:
         await ctx.reply(ctx.tr("No open assignments for your department."))
         return
     lines = [f"<b>{ctx.tr('Open assignments: {count}', count=len(items))}</b>"]
     lines += [task_line(ctx, a) for a in items]
-    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[:20]]
+    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[: ctx.rules.limits.task_buttons]]
     await ctx.reply("\n".join(lines), buttons=buttons)
 
 
@@ -97,7 +97,7 @@ async def ack_command(ctx: Ctx) -> None:
     """/ack <assignment>."""
     number, _ = _number_and_text(ctx, N_("Usage: /ack <assignment number>"), need_text=False)
     assignment = await ctx.call(
-        assignments.acknowledge, actor=ctx.actor, assignment_id=number, rules=ctx.rules
+        assignments.acknowledge, actor=ctx.actor, assignment_number=number, rules=ctx.rules
     )
     await ctx.reply(
         "✍️ "
@@ -114,7 +114,7 @@ async def return_command(ctx: Ctx) -> None:
     assignment = await ctx.call(
         assignments.return_assignment,
         actor=ctx.actor,
-        assignment_id=number,
+        assignment_number=number,
         reason=reason,
         rules=ctx.rules,
     )
@@ -135,7 +135,7 @@ async def ask_command(ctx: Ctx) -> None:
         await ctx.call(
             cases.ask_enterprise,
             actor=ctx.actor,
-            assignment_id=number,
+            assignment_number=number,
             question=question,
             rules=ctx.rules,
         )
@@ -143,7 +143,7 @@ async def ask_command(ctx: Ctx) -> None:
         await ctx.call(
             cases.ask_enterprise,
             actor=ctx.actor,
-            case_id=number,
+            case_number=number,
             question=question,
             rules=ctx.rules,
         )
@@ -157,7 +157,11 @@ async def progress_command(ctx: Ctx) -> None:
         ctx, N_("Usage: /progress <assignment number> <note>"), need_text=True
     )
     await ctx.call(
-        assignments.add_progress, actor=ctx.actor, assignment_id=number, text=note, rules=ctx.rules
+        assignments.add_progress,
+        actor=ctx.actor,
+        assignment_number=number,
+        text=note,
+        rules=ctx.rules,
     )
     await ctx.reply("✅ " + ctx.tr("Progress note saved."))
 
@@ -171,7 +175,7 @@ async def done_command(ctx: Ctx) -> None:
     assignment = await ctx.call(
         assignments.complete,
         actor=ctx.actor,
-        assignment_id=number,
+        assignment_number=number,
         result=result,
         rules=ctx.rules,
     )

@@ -18,7 +18,7 @@ from services.errors import InvalidInput
 @handler
 async def queue(ctx: Ctx) -> None:
     """Cases waiting for dispatch, and returned assignments waiting for re-dispatch."""
-    items = await ctx.call(orders.queue, actor=ctx.actor)
+    items = await ctx.call(orders.queue, actor=ctx.actor, limit=ctx.rules.limits.queue_list)
     if not items:
         await ctx.reply(ctx.tr("Nothing is waiting for dispatch."))
         return

@@ -17,7 +17,7 @@ from bot.textsplit import escape
 from handlers.common import Buttons, Ctx, handler
 from handlers.conversation import flow
 from handlers.invitations import STALE, invitation_text
-from models import Draft
+from models import MAJOR_PROJECT_YUAN, Draft
 from models.enums import Role
 from services import onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
@@ -120,9 +120,10 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         if prompt.current and prompt.current.is_major:
             lines.append(
                 say(
-                    "{project} is a major project (investment of 100 million yuan or more): "
+                    "{project} is a major project (investment of {amount} or more): "
                     "a named efficiency head follows it end to end.",
                     project=current,
+                    amount=format_yuan(MAJOR_PROJECT_YUAN, ctx.lang),
                 )
             )
         lines.append(say("Is {project} on the county's key-project list?", project=current))

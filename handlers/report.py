@@ -204,7 +204,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
 @handler
 async def my_cases(ctx: Ctx) -> None:
     """The contact's cases with status and deadlines."""
-    views = await ctx.call(cases.my_cases, actor=ctx.actor)
+    views = await ctx.call(cases.my_cases, actor=ctx.actor, limit=ctx.rules.limits.cases_list)
     if not views:
         await ctx.reply(ctx.tr("You have no cases yet. Send /report to report a problem."))
         return
@@ -232,7 +232,7 @@ async def confirm_command(ctx: Ctx) -> None:
     case_obj = await ctx.call(
         confirmation.confirm,
         actor=ctx.actor,
-        case_id=ctx.args[0],
+        case_number=ctx.args[0],
         satisfaction=choice,
         note=note,
         rules=ctx.rules,

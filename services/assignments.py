@@ -22,11 +22,12 @@ OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
 
 
 def _mine(
-    session: Session, actor: Actor, assignment_id: int
+    session: Session, actor: Actor, assignment_id: int | None, assignment_number: str | None
 ) -> tuple[Assignment, Case, Department]:
-    assignment = access.liaison_assignment(
-        session, actor, access.assignment_by_id(session, actor, assignment_id)
+    found = access.find_assignment(
+        session, actor, assignment_id=assignment_id, assignment_number=assignment_number
     )
+    assignment = access.liaison_assignment(session, actor, found)
     # Updates are handled concurrently: lock the case, then re-read the assignment, so a
     # double tap (or two departments completing at once) acts on what the other one left.
     case = session.get(Case, assignment.case_id, with_for_update=True, populate_existing=True)
@@ -45,10 +46,15 @@ def _closed_refusal(assignment: Assignment) -> InvalidState:
 
 
 def check_action(
-    session: Session, *, actor: Actor, assignment_id: int | str, action: str
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
 ) -> Assignment:
     """Refuse early (before the liaison types a reason or result) what would be refused later."""
-    assignment, _case, _dept = _mine(session, actor, assignment_id)
+    assignment, _case, _dept = _mine(session, actor, assignment_id, assignment_number)
     if action == "done" and assignment.status == AssignmentStatus.ISSUED:
         raise InvalidState("Sign for assignment {number} first.", number=assignment.number)
     if action in ("done", "prog") and assignment.status != AssignmentStatus.ACKNOWLEDGED:
@@ -59,11 +65,16 @@ def check_action(
 
 
 def acknowledge(
-    session: Session, *, actor: Actor, assignment_id: int | str, rules: Rules
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
+    rules: Rules,
 ) -> Assignment:
     """签收: the liaison signs for the assignment personally."""
     now = rules.now()
-    assignment, case, dept = _mine(session, actor, assignment_id)
+    assignment, case, dept = _mine(session, actor, assignment_id, assignment_number)
     if assignment.status == AssignmentStatus.ACKNOWLEDGED:
         raise InvalidState("Assignment {number} is already signed for.", number=assignment.number)
     if assignment.status != AssignmentStatus.ISSUED:
@@ -104,7 +115,8 @@ def return_assignment(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     reason: str,
     rules: Rules,
 ) -> Assignment:
@@ -113,7 +125,7 @@ def return_assignment(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A return needs a reason (which department it belongs to, and why).")
-    assignment, case, dept = _mine(session, actor, assignment_id)
+    assignment, case, dept = _mine(session, actor, assignment_id, assignment_number)
     if assignment.status not in OPEN:
         raise _closed_refusal(assignment)
     assignment.status = AssignmentStatus.RETURNED
@@ -166,7 +178,8 @@ def add_progress(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     text: str,
     rules: Rules,
 ) -> Note:
@@ -174,7 +187,13 @@ def add_progress(
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Please write the progress note.")
-    assignment = check_action(session, actor=actor, assignment_id=assignment_id, action="prog")
+    assignment = check_action(
+        session,
+        actor=actor,
+        action="prog",
+        assignment_id=assignment_id,
+        assignment_number=assignment_number,
+    )
     note = Note(
         case_id=assignment.case_id,
         assignment_id=assignment.id,
@@ -201,7 +220,8 @@ def complete(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     result: str,
     attachments: Sequence[dict[str, str]] = (),
     rules: Rules,
@@ -211,7 +231,13 @@ def complete(
     result = (result or "").strip()
     if not result:
         raise InvalidInput("Please describe the result: what was done for the enterprise.")
-    assignment = check_action(session, actor=actor, assignment_id=assignment_id, action="done")
+    assignment = check_action(
+        session,
+        actor=actor,
+        action="done",
+        assignment_id=assignment_id,
+        assignment_number=assignment_number,
+    )
     case = session.get(Case, assignment.case_id)
     dept = session.get(Department, assignment.department_id)
     assert case is not None and dept is not None
@@ -334,7 +360,9 @@ def _maybe_complete_case(
     )
 
 
-def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list[Assignment]:
+def tasks(
+    session: Session, *, actor: Actor, limit: int, include_done: bool = False
+) -> list[Assignment]:
     """The department's assignments, for its liaison and head; open ones first by deadline."""
     departments = actor.department_ids(*DEPARTMENT_ROLES)
     if not departments:
@@ -347,7 +375,7 @@ def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list
                 col(Assignment.department_id).in_(departments), col(Assignment.status).in_(statuses)
             )
             .order_by(col(Assignment.due_at))
-            .limit(50)
+            .limit(limit)
         ).all()
     )
 
@@ -356,7 +384,7 @@ def card(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int,
     lang: str,
     rules: Rules,
 ) -> tuple[str, list[list[dict[str, str]]] | None]:

@@ -155,7 +155,7 @@ def add_attachments(
     case: Case,
     attachments: Sequence[dict[str, str]],
     uploader: int,
-    assignment_id: int | str | None = None,
+    assignment_id: int | None = None,
 ) -> list[dict[str, str]]:
     """Store attachments by Telegram file_id; returns them as outbox attachment items."""
     items = []
@@ -181,7 +181,7 @@ def add_attachments(
 
 
 def case_attachments(
-    session: Session, case_id: int | str, assignment_id: int | None = None
+    session: Session, case_id: int, assignment_id: int | None = None
 ) -> list[dict[str, str]]:
     query = select(Attachment).where(Attachment.case_id == case_id)
     query = query.where(Attachment.assignment_id == assignment_id)
@@ -221,9 +221,9 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: 
     )
 
 
-def declinable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+def declinable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """A case the office may still decline (checked before the reason is typed)."""
-    case = access.managed_case(session, actor, case_id)
+    case = access.managed_case(session, actor, case_id=case_id)
     if case.status not in (CaseStatus.NEW, CaseStatus.INFO_REQUESTED):
         raise InvalidState(
             "Case {number} is already being handled; it cannot be declined now.", number=case.number
@@ -231,16 +231,16 @@ def declinable_case(session: Session, *, actor: Actor, case_id: int | str) -> Ca
     return case
 
 
-def askable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+def askable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """A case the office may still ask the enterprise about (checked before typing)."""
-    case = access.managed_case(session, actor, case_id)
+    case = access.managed_case(session, actor, case_id=case_id)
     if case.status not in OPEN_FOR_QUESTIONS:
         raise InvalidState("Case {number} is no longer open for questions.", number=case.number)
     return case
 
 
 def decline_case(
-    session: Session, *, actor: Actor, case_id: int | str, reason: str, rules: Rules
+    session: Session, *, actor: Actor, case_id: int, reason: str, rules: Rules
 ) -> Case:
     """The office declines a case it cannot take up; the enterprise is told why."""
     now = rules.now()
@@ -304,8 +304,10 @@ def ask_enterprise(
     *,
     actor: Actor,
     question: str,
-    case_id: int | str | None = None,
-    assignment_id: int | str | None = None,
+    case_id: int | None = None,
+    case_number: str | None = None,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     rules: Rules,
 ) -> Note:
     """A question from the office (about a case) or a liaison (about an assignment)."""
@@ -314,16 +316,17 @@ def ask_enterprise(
     if not question:
         raise InvalidInput("Please write the question for the enterprise.")
     assignment = None
-    if assignment_id is not None:
-        assignment = access.liaison_assignment(
-            session, actor, access.assignment_by_id(session, actor, assignment_id)
+    if assignment_id is not None or assignment_number is not None:
+        found = access.find_assignment(
+            session, actor, assignment_id=assignment_id, assignment_number=assignment_number
         )
+        assignment = access.liaison_assignment(session, actor, found)
         case = session.get(Case, assignment.case_id)
         assert case is not None
         if assignment.status not in ("issued", "acknowledged"):
             raise InvalidState("Assignment {number} is no longer open.", number=assignment.number)
-    elif case_id is not None:
-        case = access.managed_case(session, actor, case_id)
+    elif case_id is not None or case_number is not None:
+        case = access.managed_case(session, actor, case_id=case_id, case_number=case_number)
     else:
         raise InvalidInput("Say which case or assignment the question is about.")
     if case.status not in OPEN_FOR_QUESTIONS:
@@ -496,7 +499,7 @@ class CaseView:
     timeline: list[tuple[datetime, str, dict[str, str]]] = field(default_factory=list)
 
 
-def my_cases(session: Session, *, actor: Actor, limit: int = 20) -> list[CaseView]:
+def my_cases(session: Session, *, actor: Actor, limit: int) -> list[CaseView]:
     """An enterprise contact's cases, newest first, with their assignments."""
     if not actor.has(Role.ENTERPRISE):
         raise NotAllowed("Only enterprise contacts have cases of their own; try /help.")

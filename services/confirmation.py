@@ -16,6 +16,9 @@ from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.rules import Rules
 from services.users import Actor
 
+# Cases closed per sweep step; a backlog is worked off over the following sweeps.
+AUTO_CONFIRM_BATCH = 500
+
 SATISFACTION_NAMES = {
     Satisfaction.SATISFIED: N_("satisfied"),
     Satisfaction.MOSTLY: N_("mostly satisfied"),
@@ -41,7 +44,10 @@ def parse_satisfaction(text: str) -> Satisfaction:
 
 def confirmable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """The case this contact is asked to confirm (checked before they type a reason)."""
-    case = access.case_ref(session, actor, case_id)
+    return _confirmable(session, actor, access.case_by_id(session, actor, case_id))
+
+
+def _confirmable(session: Session, actor: Actor, case: Case) -> Case:
     # A double tap on Satisfied is handled concurrently: the second waits and is refused.
     session.refresh(case, with_for_update=True)
     if case.enterprise_id not in actor.enterprise_ids():
@@ -59,14 +65,17 @@ def confirm(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
+    case_id: int | None = None,
+    case_number: str | None = None,
     satisfaction: Satisfaction,
     note: str = "",
     rules: Rules,
 ) -> Case:
     """Close the case, or (not satisfied) reopen its completed assignments with a new deadline."""
     now = rules.now()
-    case = confirmable_case(session, actor=actor, case_id=case_id)
+    case = _confirmable(
+        session, actor, access.find_case(session, actor, case_id=case_id, case_number=case_number)
+    )
     note = (note or "").strip()
     if satisfaction == Satisfaction.UNSATISFIED and not note:
         raise InvalidInput("Please say what is still wrong, so the departments can fix it.")
@@ -218,7 +227,7 @@ def auto_confirm(session: Session, *, rules: Rules) -> int:
             Case.status == CaseStatus.AWAITING_CONFIRMATION,
             col(Case.confirm_due_at) <= now,
         )
-        .limit(500)
+        .limit(AUTO_CONFIRM_BATCH)
     ).all()
     for case in due:
         case.status = CaseStatus.CLOSED

@@ -17,7 +17,6 @@ from services.errors import InvalidInput, InvalidState, NotFound
 from services.org import department_by_code, park_by_code
 from services.rules import Rules
 
-DEFAULT_VALIDITY = timedelta(days=7)
 # 24 random bytes = 192 bits, URL-safe: fits Telegram's 64-character /start payload.
 CODE_BYTES = 24
 
@@ -67,10 +66,13 @@ def create_invitation(
     department_code: str | None = None,
     park_code: str | None = None,
     enterprise_id: int | None = None,
-    validity: timedelta = DEFAULT_VALIDITY,
+    validity: timedelta | None = None,
     rules: Rules,
 ) -> NewInvitation:
-    """Create an invitation for ``role`` in its scope; the plain code is returned only here."""
+    """Create an invitation for ``role`` in its scope; the plain code is returned only here.
+
+    ``validity`` defaults to the configured ``limits.invitation_validity``.
+    """
     now = rules.now()
     needed = SCOPE_NEEDED[role]
     given = {
@@ -88,7 +90,7 @@ def create_invitation(
         role=role,
         created_by_user_id=created_by,
         created_at=now,
-        expires_at=now + validity,
+        expires_at=now + (validity or rules.limits.invitation_validity),
     )
     if department_code is not None:
         dept = department_by_code(session, department_code)

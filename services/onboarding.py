@@ -14,7 +14,6 @@ from models.enums import COUNTY_ROLES, Role
 from services import audit, outbox
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.invites import (
-    DEFAULT_VALIDITY,
     SCOPE_NEEDED,
     create_invitation,
     find_valid,
@@ -330,7 +329,7 @@ def invite(
     role: Role,
     scope: str | None = None,
     enterprise_id: int | None = None,
-    validity: timedelta = DEFAULT_VALIDITY,
+    validity: timedelta | None = None,
     rules: Rules,
 ) -> IssuedInvitation:
     """Create an invitation for ``role`` on behalf of ``actor``, within what their roles allow.

@@ -15,6 +15,17 @@ from scheduler.calendar import WorkCalendar
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Numbers an operator may change (settings ``[limits]``)."""
+
+    invitation_validity: timedelta = timedelta(days=7)
+    cases_list: int = 20
+    queue_list: int = 30
+    tasks_list: int = 50
+    task_buttons: int = 20
+
+
+@dataclass(frozen=True)
 class Rules:
     """Calendar, SLA policies of the active profile, zone, language, limits and a clock."""
 
@@ -23,6 +34,7 @@ class Rules:
     zone: ZoneInfo
     default_language: str
     conversation_ttl: timedelta
+    limits: Limits = Limits()
     clock: Callable[[], datetime] = utcnow
 
     def __post_init__(self) -> None:

@@ -77,7 +77,7 @@ def open_form(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
+    case_id: int,
     rules: Rules,
 ) -> Form:
     """Start dispatching a case with the category's default departments pre-selected."""
@@ -181,7 +181,7 @@ def dispatch_now(
     return orders.dispatch_case(
         session,
         actor=actor,
-        case_id=case_number,
+        case_number=case_number,
         department_codes=department_codes,
         due_at=due,
         rules=rules,

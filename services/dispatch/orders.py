@@ -38,11 +38,11 @@ def dispatch_options(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
+    case_id: int,
     rules: Rules,
 ) -> DispatchOptions:
     now = rules.now()
-    case = _dispatchable(session, actor, case_id)
+    case = _dispatchable(session, actor, case_id=case_id)
     policy = rules.sla(case.category)
     departments = list(
         session.exec(select(Department).where(Department.active).order_by(col(Department.id))).all()
@@ -58,8 +58,10 @@ def dispatch_options(
     )
 
 
-def _dispatchable(session: Session, actor: Actor, case_id: int | str) -> Case:
-    case = access.managed_case(session, actor, case_id)
+def _dispatchable(
+    session: Session, actor: Actor, *, case_id: int | None = None, case_number: str | None = None
+) -> Case:
+    case = access.managed_case(session, actor, case_id=case_id, case_number=case_number)
     if case.status not in DISPATCHABLE:
         raise InvalidState(
             "Case {number} cannot be dispatched now (it is {status}).",
@@ -83,14 +85,15 @@ def dispatch_case(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
+    case_id: int | None = None,
+    case_number: str | None = None,
     department_codes: Sequence[str],
     due_at: datetime | None = None,
     rules: Rules,
 ) -> list[Assignment]:
     """Issue one assignment per department at the same moment, each with its own number."""
     now = rules.now()
-    case = _dispatchable(session, actor, case_id)
+    case = _dispatchable(session, actor, case_id=case_id, case_number=case_number)
     codes = list(dict.fromkeys(c.strip() for c in department_codes if c.strip()))
     if not codes:
         raise InvalidInput("Choose at least one department.")
@@ -278,7 +281,7 @@ class QueueItem:
     returns: list[tuple[Assignment, Department]] = field(default_factory=list)
 
 
-def queue(session: Session, *, actor: Actor, limit: int = 30) -> list[QueueItem]:
+def queue(session: Session, *, actor: Actor, limit: int) -> list[QueueItem]:
     """Cases waiting for dispatch, and cases with returned assignments to re-dispatch."""
     if not actor.has(*OFFICE_ROLES):
         raise NotAllowed(

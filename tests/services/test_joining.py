@@ -183,7 +183,7 @@ def test_a_new_liaison_must_confirm_and_nothing_changes_before(
         "县发改委",
         "Development & Reform Commission",
     )
-    assert result.expires_at == NOW + invites.DEFAULT_VALIDITY
+    assert result.expires_at == NOW + RULES.limits.invitation_validity
     # Not consumed, nothing granted, nobody told.
     assert invitation(session, code).used_at is None
     assert [
@@ -278,10 +278,12 @@ def test_open_assignments_stay_with_the_department(
 
     # The new liaison finds and acts on it; the old one no longer can.
     new_actor, old_actor = actor_of(db, new), actor_of(db, old)
-    assert [a.id for a in db.call(assignments.tasks, actor=new_actor)] == [assignment_id]
+    assert [
+        a.id for a in db.call(assignments.tasks, actor=new_actor, limit=RULES.limits.tasks_list)
+    ] == [assignment_id]
     db.call(assignments.check_action, actor=new_actor, assignment_id=assignment_id, action="done")
     with pytest.raises(NotAllowed):
-        db.call(assignments.tasks, actor=old_actor)
+        db.call(assignments.tasks, actor=old_actor, limit=RULES.limits.tasks_list)
     with pytest.raises((NotAllowed, NotFound)):
         db.call(
             assignments.check_action, actor=old_actor, assignment_id=assignment_id, action="done"
@@ -454,7 +456,7 @@ def test_who_may_invite_whom(
     issued = db.call(
         onboarding.invite, actor=people[who], role=role, scope=scope, rules=RULES.at(NOW)
     )
-    assert issued.role == role and issued.expires_at == NOW + invites.DEFAULT_VALIDITY
+    assert issued.role == role and issued.expires_at == NOW + RULES.limits.invitation_validity
     assert issued.deep_link("duban_bot") == f"https://t.me/duban_bot?start={issued.code}"
     if scope is not None:
         assert issued.scope_zh

@@ -158,7 +158,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         reason="阻工属矛盾协调，应由县政府办牵头",
         rules=RULES.at(MONDAY),
     )
-    items = db.call(orders.queue, actor=dispatcher)
+    items = db.call(orders.queue, actor=dispatcher, limit=RULES.limits.queue_list)
     assert [i.case.id for i in items] == [case.id] and items[0].returns
     second = db.call(
         orders.dispatch_case,
@@ -168,7 +168,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         rules=RULES.at(MONDAY),
     )[0]
     assert second.number.endswith("-2")
-    assert db.call(orders.queue, actor=dispatcher) == []
+    assert db.call(orders.queue, actor=dispatcher, limit=RULES.limits.queue_list) == []
 
     gov = actor(db, 3001)
     db.call(assignments.acknowledge, actor=gov, assignment_id=second.id, rules=RULES.at(MONDAY))
