@@ -15,7 +15,6 @@ from babel.messages.pofile import read_po
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
 
 log = logging.getLogger(__name__)
 
