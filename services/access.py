@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models import Assignment, Case
 from models.enums import COUNTY_ROLES, OVERSIGHT_ROLES, Role
-from services.errors import NotAllowed, NotFound
+from services.errors import InvalidState, NotAllowed, NotFound
 from services.users import Actor
 
 
@@ -116,4 +116,17 @@ def liaison_assignment(session: Session, actor: Actor, assignment: Assignment) -
             "Only the liaison of the assigned department can act on assignment {number}.",
             number=assignment.number,
         )
+    return assignment
+
+
+def open_assignment(
+    session: Session, actor: Actor, assignment_id: int | None, assignment_number: str | None
+) -> Assignment:
+    """The liaison's own assignment, still open (issued or signed for)."""
+    found = find_assignment(
+        session, actor, assignment_id=assignment_id, assignment_number=assignment_number
+    )
+    assignment = liaison_assignment(session, actor, found)
+    if assignment.status not in ("issued", "acknowledged"):
+        raise InvalidState("Assignment {number} is no longer open.", number=assignment.number)
     return assignment

@@ -317,14 +317,9 @@ def ask_enterprise(
         raise InvalidInput("Please write the question for the enterprise.")
     assignment = None
     if assignment_id is not None or assignment_number is not None:
-        found = access.find_assignment(
-            session, actor, assignment_id=assignment_id, assignment_number=assignment_number
-        )
-        assignment = access.liaison_assignment(session, actor, found)
+        assignment = access.open_assignment(session, actor, assignment_id, assignment_number)
         case = session.get(Case, assignment.case_id)
         assert case is not None
-        if assignment.status not in ("issued", "acknowledged"):
-            raise InvalidState("Assignment {number} is no longer open.", number=assignment.number)
     elif case_id is not None or case_number is not None:
         case = access.managed_case(session, actor, case_id=case_id, case_number=case_number)
     else:
@@ -469,14 +464,8 @@ def answer_question(
         )
         return text, buttons_for(lang)
 
-    notify.tell(
-        session,
-        recipients,
-        rules=rules,
-        template="note.answer",
-        key=f"note:{note.id}:answer",
-        render=render,
-    )
+    key = f"note:{note.id}:answer"
+    notify.tell(session, recipients, rules=rules, template="note.answer", key=key, render=render)
     return note
 
 
