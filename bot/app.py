@@ -11,17 +11,16 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.db import Database
-from bot.deps import Deps, make_calendar
-from bot.i18n import LANGUAGES, normalize_language, set_default_language, t
+from bot.deps import Deps, make_rules
+from bot.i18n import LANGUAGES, normalize_language, t
 from bot.inbox import DurableQueue, replay_unhandled
+from bot.jobs import sweep_job
 from bot.lock import Instance
 from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
 from handlers.menu import COMMANDS
-from scheduler.sweeps import sweep_job
-from services import notify
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,8 @@ def build_application(
     if rate_limiter:
         # Paces every call within Telegram's limits and retries 429s after retry_after.
         # The builder's bot type becomes ExtBot[int], which one variable cannot express.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+        limiter = AIORateLimiter(max_retries=settings.telegram.max_retries)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     inbox = DurableQueue()
     builder = (
         builder.update_queue(inbox)
@@ -60,16 +60,20 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     app = builder.build()
-    set_default_language(settings.i18n.default_language)
-    notify.set_zone(settings.time.zone)
-    db = db or Database(settings.database.url, echo=settings.database.echo)
+    options = settings.database
+    db = db or Database(
+        options.url,
+        echo=options.echo,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        threads=options.threads,
+    )
     app.bot_data["resilience"] = Resilience()
     inbox.db = db
     app.bot_data["deps"] = Deps(
         settings=settings,
         db=db,
-        calendar=make_calendar(settings),
-        sla_profile=sla_profile or settings.sla.profile,
+        rules=make_rules(settings, sla_profile=sla_profile),
         extras={"instance": Instance(db)},
     )
     register_all(app)
@@ -123,7 +127,7 @@ async def publish_commands(app: Application) -> None:
     for lang in LANGUAGES:
         commands = [BotCommand(c.name, t(lang, c.description)[:256]) for c in everyone]
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
-    default = app.bot_data["deps"].settings.i18n.default_language
+    default = app.bot_data["deps"].rules.default_language
     commands = [BotCommand(c.name, t(default, c.description)[:256]) for c in everyone]
     await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
 
@@ -145,7 +149,8 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
-    lang = normalize_language(user.language_code if user else None)
+    default = context.application.bot_data["deps"].rules.default_language
+    lang = normalize_language(user.language_code if user else None, default)
     text = t(
         lang,
         "Sorry, something went wrong on our side and your last action was not "

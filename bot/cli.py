@@ -34,6 +34,9 @@ app.command("calendar")(calendar_command)
 
 log = logging.getLogger("duban")
 
+# The commands import what they need when they run: `duban --help` or a settings mistake then
+# answers at once, without loading SQLAlchemy, PTB and the whole domain first.
+
 
 TOKEN_REJECTED = "Telegram rejected the token; check DUBAN_TELEGRAM__TOKEN"
 ALLOW_EMPTY_HELP = "Sync even if settings list no parks or no departments (deactivates them all)."
@@ -295,12 +298,16 @@ def invite(
     department: Annotated[str | None, typer.Option(help="Department code (liaison, head).")] = None,
     park: Annotated[str | None, typer.Option(help="Park code (park_officer).")] = None,
     enterprise: Annotated[int | None, typer.Option(help="Enterprise id (enterprise).")] = None,
-    days: Annotated[int, typer.Option(min=1, max=90, help="Days the code stays valid.")] = 7,
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, max=90, help="Days the code stays valid [limits.invitation_validity]."),
+    ] = None,
 ) -> None:
     """Create a one-time invitation code and its t.me deep link."""
     from datetime import timedelta
 
     from bot.db import Database
+    from bot.deps import make_rules
     from models.enums import Role
     from services.errors import DomainError
     from services.invites import create_invitation
@@ -321,7 +328,8 @@ def invite(
             department_code=department,
             park_code=park,
             enterprise_id=enterprise,
-            validity=timedelta(days=days),
+            validity=timedelta(days=days) if days else None,
+            rules=make_rules(settings),
         )
     except DomainError as exc:
         typer.echo(f"duban: {exc}", err=True)
@@ -350,6 +358,7 @@ def enterprise_import(
 ) -> None:
     """Import enterprises and projects from a CSV file: all rows, or none if any row is bad."""
     from bot.db import Database
+    from bot.deps import make_rules
     from services.errors import DomainError
     from services.registry.importer import ImportRejected, import_enterprises, read_csv
 
@@ -368,7 +377,9 @@ def enterprise_import(
     db = Database(settings.database.url)
     try:
         rows = read_csv(text)
-        result = db.call(import_enterprises, rows=rows, default_park=park)
+        result = db.call(
+            import_enterprises, rows=rows, default_park=park, rules=make_rules(settings)
+        )
     except ImportRejected as exc:
         for row, reason in exc.problems:
             typer.echo(f"{file}, row {row}: {reason}", err=True)

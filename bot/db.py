@@ -13,6 +13,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -23,7 +24,9 @@ P = ParamSpec("P")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10
+) -> Engine:
     """Create an engine; SQLite gets a directory, foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
@@ -42,17 +45,28 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return sa.create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+    )
 
 
 class Database:
     """The engine plus the ways to run a unit of work against it."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        threads: int = 8,
+    ) -> None:
+        """The defaults are those of settings' ``[database]``; pools matter on PostgreSQL only."""
         self.url = url
-        self.engine = make_engine(url, echo=echo)
+        self.engine = make_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow)
         # SQLite has one writer; one worker thread avoids lock contention entirely.
-        workers = 1 if url.startswith("sqlite") else 8
+        workers = 1 if url.startswith("sqlite") else threads
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
 
     @contextmanager
@@ -110,8 +124,6 @@ def current_revision(url: str) -> str | None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            from alembic.runtime.migration import MigrationContext
-
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()

@@ -1,13 +1,17 @@
-"""What handlers and jobs share: settings, database, calendar, outbox (no domain state)."""
+"""What handlers and jobs share: settings, database, rules, outbox (no domain state)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.db import Database
-from bot.settings import Settings, SlaPolicy
+from bot.settings import Settings
+from models.types import utcnow
 from scheduler.calendar import WorkCalendar
+from services.rules import Limits, Rules
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxWorker
@@ -17,13 +21,9 @@ if TYPE_CHECKING:
 class Deps:
     settings: Settings
     db: Database
-    calendar: WorkCalendar
-    sla_profile: str
+    rules: Rules
     outbox: OutboxWorker | None = None
     extras: dict[str, object] = field(default_factory=dict)
-
-    def policy(self, category: str) -> SlaPolicy:
-        return self.settings.sla.policy(category, self.sla_profile)
 
     def kick_outbox(self) -> None:
         if self.outbox is not None:
@@ -36,4 +36,30 @@ def make_calendar(settings: Settings) -> WorkCalendar:
         workday_end=settings.time.workday_end,
         extra_holidays=settings.time.extra_holidays,
         extra_workdays=settings.time.extra_workdays,
+    )
+
+
+def make_rules(
+    settings: Settings,
+    *,
+    sla_profile: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> Rules:
+    """The rules for ``settings`` under ``sla_profile`` (default: the configured one)."""
+    profile = sla_profile or settings.sla.profile
+    limits = settings.limits
+    return Rules(
+        calendar=make_calendar(settings),
+        policies=settings.sla.profiles[profile],
+        zone=settings.time.zone,
+        default_language=settings.i18n.default_language,
+        conversation_ttl=settings.conversation.timeout.as_timedelta(),
+        limits=Limits(
+            invitation_validity=limits.invitation_validity.as_timedelta(),
+            cases_list=limits.cases_list,
+            queue_list=limits.queue_list,
+            tasks_list=limits.tasks_list,
+            task_buttons=limits.task_buttons,
+        ),
+        clock=clock,
     )

@@ -15,7 +15,6 @@ from babel.messages.pofile import read_po
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +50,10 @@ def t(lang: str | None, msgid: str, /, **params: Any) -> str:
         return msgid.format(**params)
 
 
-_configured_default = DEFAULT_LANGUAGE
-
-
-def set_default_language(lang: str) -> None:
-    """The settings' default language (configuration, read once at start-up)."""
-    global _configured_default
-    _configured_default = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def default_language() -> str:
-    return _configured_default
-
-
-def normalize_language(code: str | None, default: str | None = None) -> str:
+def normalize_language(code: str | None, default: str) -> str:
     """Map Telegram's language_code (zh-hans, en-US, ...) onto a supported language."""
     if code:
         base = code.lower().replace("_", "-").split("-")[0]
         if base in LANGUAGES:
             return base
-    return default or _configured_default
+    return default

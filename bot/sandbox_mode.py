@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from bot.app import build_application
 from bot.db import Database
+from bot.lock import hold_polling_or_exit
 from bot.settings import Settings
+from bot.startup import run_application
+from sandbox.server import running_in_thread
+from services.demo import seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +25,6 @@ def run_sandbox(
     fault_rate: float | None = None,
 ) -> None:
     """Start the emulator in a thread and poll it with the real application until Ctrl-C."""
-    from bot.app import build_application
-    from bot.startup import run_application
-    from sandbox.server import running_in_thread
-    from services.demo import seed_demo
-
     options = settings.sandbox
     with running_in_thread(
         host=options.host,
@@ -46,8 +46,6 @@ def run_sandbox(
             base_file_url=f"{server.url}/file/bot",
             sla_profile=options.sla_profile,
         )
-        from bot.lock import hold_polling_or_exit
-
         hold_polling_or_exit(application)
         print(f"\n  duban sandbox: open {server.url} in your browser\n", flush=True)
         run_application(application, settings, sandbox=True)

@@ -83,6 +83,7 @@ class TelegramSettings(_Section):
     webhook_port: Port = 8443
     webhook_secret: SecretStr | None = None
     bot_username: str = "duban_bot"
+    max_retries: int = Field(default=3, ge=0)  # a call Telegram answers 429 is retried this often
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramSettings:
@@ -94,6 +95,10 @@ class TelegramSettings(_Section):
 class DatabaseSettings(_Section):
     url: str = "sqlite:///./data/duban.db"
     echo: bool = False
+    # PostgreSQL only (SQLite has one writer, so one connection and one thread):
+    pool_size: int = Field(default=10, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    threads: int = Field(default=8, ge=1)
 
     @field_validator("url")
     @classmethod
@@ -242,6 +247,24 @@ class ConversationSettings(_Section):
         return _clock_interval(value)
 
 
+class LimitsSettings(_Section):
+    """How long an invitation stays valid and how many rows a list in the chat shows."""
+
+    invitation_validity: Duration = _Duration(7, "d")
+    cases_list: int = Field(default=20, ge=1)
+    queue_list: int = Field(default=30, ge=1)
+    tasks_list: int = Field(default=50, ge=1)
+    # Telegram allows 100 buttons per message; fewer keep the chat readable.
+    task_buttons: int = Field(default=20, ge=0, le=100)
+
+    @field_validator("invitation_validity")
+    @classmethod
+    def _plain_validity(cls, value: _Duration) -> _Duration:
+        if value.is_working_days or value.as_timedelta().total_seconds() < 60:
+            raise ValueError("invitation_validity must be at least 1m and not in working days")
+        return value
+
+
 class SandboxSettings(_Section):
     host: str = "127.0.0.1"
     port: Port = 8080
@@ -283,6 +306,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = SlaSettings()
     i18n: I18nSettings = I18nSettings()
     conversation: ConversationSettings = ConversationSettings()
+    limits: LimitsSettings = LimitsSettings()
     sandbox: SandboxSettings = SandboxSettings()
     outbox: OutboxSettings = OutboxSettings()
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from handlers import (
+    conversation,
+    department,
+    dispatch,
+    invitations,
+    prompts,
+    registry,
+    report,
+    start,
+    updates,
+)
+
 
 def register_all(app: Application) -> None:
     """Register every handler module, in the order they must see updates."""
-    from handlers import (
-        conversation,
-        department,
-        dispatch,
-        invitations,
-        prompts,
-        registry,
-        report,
-        start,
-        updates,
-    )
-
     updates.register(app)
     start.register(app)
     invitations.register(app)

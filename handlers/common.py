@@ -6,7 +6,6 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel import Session
@@ -18,13 +17,13 @@ from telegram.ext import ContextTypes
 
 from bot.deps import Deps
 from bot.i18n import t
-from bot.settings import SlaPolicy
 from bot.startup import transient
 from bot.textsplit import escape, split_html
 from handlers.menu import command_word
 from handlers.menu import refusal as menu_refusal
 from services import replies
 from services.errors import DomainError, InvalidInput
+from services.rules import Rules
 from services.users import Actor, ensure_user, language_of, load_actor
 
 log = logging.getLogger(__name__)
@@ -55,13 +54,8 @@ class Ctx:
     t = tr  # older spelling; extraction only sees ``tr``
 
     @property
-    def ttl(self) -> timedelta:
-        """How long a half-finished conversation stays open."""
-        return self.deps.settings.conversation.timeout.as_timedelta()
-
-    @property
-    def sla(self) -> Callable[[str], SlaPolicy]:
-        return self.deps.policy
+    def rules(self) -> Rules:
+        return self.deps.rules
 
     @property
     def message_key(self) -> str | None:
@@ -223,7 +217,7 @@ def handler(fn: Handler) -> Callback:
             return
         deps = deps_of(context)
         actor, lang = await deps.db.run(
-            _identify, tg_user=tg_user, default_language=deps.settings.i18n.default_language
+            _identify, tg_user=tg_user, default_language=deps.rules.default_language
         )
         ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
         try:

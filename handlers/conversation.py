@@ -40,7 +40,7 @@ def flow(kind: str) -> Callable[[Flow], Flow]:
 @handler
 async def route(ctx: Ctx) -> None:
     """Continue the user's open conversation, or explain what to do."""
-    draft = await ctx.call(drafts.current, user_id=ctx.actor.id)
+    draft = await ctx.call(drafts.current, user_id=ctx.actor.id, rules=ctx.rules)
     if draft is None or draft.kind not in FLOWS:
         await ctx.reply(ctx.tr("I did not understand that. Send /help to see what you can do."))
         return

@@ -35,13 +35,13 @@ PROMPTS = {
 @handler
 async def tasks(ctx: Ctx) -> None:
     """The department's open assignments, nearest deadline first."""
-    items = await ctx.call(assignments.tasks, actor=ctx.actor)
+    items = await ctx.call(assignments.tasks, actor=ctx.actor, limit=ctx.rules.limits.tasks_list)
     if not items:
         await ctx.reply(ctx.tr("No open assignments for your department."))
         return
     lines = [f"<b>{ctx.tr('Open assignments: {count}', count=len(items))}</b>"]
     lines += [task_line(ctx, a) for a in items]
-    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[:20]]
+    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[: ctx.rules.limits.task_buttons]]
     await ctx.reply("\n".join(lines), buttons=buttons)
 
 
@@ -50,7 +50,7 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
         assignments.card,
         actor=ctx.actor,
         assignment_id=assignment_id,
-        calendar=ctx.deps.calendar,
+        rules=ctx.rules,
         lang=ctx.lang,
     )
     rows = [[(b["text"], b["data"]) for b in row] for row in buttons or []]
@@ -69,13 +69,15 @@ async def assignment_button(ctx: Ctx) -> None:
         await _card(ctx, assignment_id, edit=False)  # refused (as an alert) before answering
         await ctx.answer()
     elif action == "ack":
-        await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=assignment_id)
+        await ctx.call(
+            assignments.acknowledge, actor=ctx.actor, assignment_id=assignment_id, rules=ctx.rules
+        )
         await ctx.answer(ctx.tr("Signed for"))
         await _card(ctx, assignment_id, edit=True)
     elif action in PROMPTS:
         prompt, question = PROMPTS[action]
         assignment = await ctx.call(
-            prompts.ask, actor=ctx.actor, action=prompt, target=assignment_id, ttl=ctx.ttl
+            prompts.ask, actor=ctx.actor, action=prompt, target=assignment_id, rules=ctx.rules
         )
         await ctx.answer()
         await ctx.reply(ctx.tr(question, number=f"<b>{escape(assignment.number)}</b>"))
@@ -94,7 +96,9 @@ def _number_and_text(ctx: Ctx, usage: str, *, need_text: bool) -> tuple[str, str
 async def ack_command(ctx: Ctx) -> None:
     """/ack <assignment>."""
     number, _ = _number_and_text(ctx, N_("Usage: /ack <assignment number>"), need_text=False)
-    assignment = await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=number)
+    assignment = await ctx.call(
+        assignments.acknowledge, actor=ctx.actor, assignment_number=number, rules=ctx.rules
+    )
     await ctx.reply(
         "✍️ "
         + ctx.tr("Assignment {number} signed for.", number=f"<b>{escape(assignment.number)}</b>")
@@ -108,7 +112,11 @@ async def return_command(ctx: Ctx) -> None:
         ctx, N_("Usage: /return <assignment number> <reason>"), need_text=True
     )
     assignment = await ctx.call(
-        assignments.return_assignment, actor=ctx.actor, assignment_id=number, reason=reason
+        assignments.return_assignment,
+        actor=ctx.actor,
+        assignment_number=number,
+        reason=reason,
+        rules=ctx.rules,
     )
     await ctx.reply(
         "✅ "
@@ -125,10 +133,20 @@ async def ask_command(ctx: Ctx) -> None:
     number, question = _number_and_text(ctx, N_("Usage: /ask <number> <question>"), need_text=True)
     if ctx.actor.has(Role.LIAISON) and number.count("-") >= 2:
         await ctx.call(
-            cases.ask_enterprise, actor=ctx.actor, assignment_id=number, question=question
+            cases.ask_enterprise,
+            actor=ctx.actor,
+            assignment_number=number,
+            question=question,
+            rules=ctx.rules,
         )
     else:
-        await ctx.call(cases.ask_enterprise, actor=ctx.actor, case_id=number, question=question)
+        await ctx.call(
+            cases.ask_enterprise,
+            actor=ctx.actor,
+            case_number=number,
+            question=question,
+            rules=ctx.rules,
+        )
     await ctx.reply("✅ " + ctx.tr("Your question was sent to the enterprise."))
 
 
@@ -138,7 +156,13 @@ async def progress_command(ctx: Ctx) -> None:
     number, note = _number_and_text(
         ctx, N_("Usage: /progress <assignment number> <note>"), need_text=True
     )
-    await ctx.call(assignments.add_progress, actor=ctx.actor, assignment_id=number, text=note)
+    await ctx.call(
+        assignments.add_progress,
+        actor=ctx.actor,
+        assignment_number=number,
+        text=note,
+        rules=ctx.rules,
+    )
     await ctx.reply("✅ " + ctx.tr("Progress note saved."))
 
 
@@ -151,10 +175,9 @@ async def done_command(ctx: Ctx) -> None:
     assignment = await ctx.call(
         assignments.complete,
         actor=ctx.actor,
-        assignment_id=number,
+        assignment_number=number,
         result=result,
-        calendar=ctx.deps.calendar,
-        sla=ctx.sla,
+        rules=ctx.rules,
     )
     await ctx.reply(
         "✅ "

@@ -18,7 +18,7 @@ from services.errors import InvalidInput
 @handler
 async def queue(ctx: Ctx) -> None:
     """Cases waiting for dispatch, and returned assignments waiting for re-dispatch."""
-    items = await ctx.call(orders.queue, actor=ctx.actor)
+    items = await ctx.call(orders.queue, actor=ctx.actor, limit=ctx.rules.limits.queue_list)
     if not items:
         await ctx.reply(ctx.tr("Nothing is waiting for dispatch."))
         return
@@ -45,7 +45,7 @@ def _form_text(ctx: Ctx, form: dispatch_form.Form) -> str:
         escape(case.description[:300]),
         "",
         ctx.tr("Choose the departments (tap to select or deselect), then the deadline."),
-        ctx.tr("Deadline: {due}", due=notify.local_time(form.due_at))
+        ctx.tr("Deadline: {due}", due=notify.local_time(form.due_at, ctx.rules.zone))
         + ("" if form.custom_due else " " + ctx.tr("(the category's default)")),
     ]
     if form.options.already:
@@ -92,16 +92,14 @@ async def case_button(ctx: Ctx) -> None:
             dispatch_form.open_form,
             actor=ctx.actor,
             case_id=case_id,
-            calendar=ctx.deps.calendar,
-            sla=ctx.sla,
-            ttl=ctx.ttl,
+            rules=ctx.rules,
         )
         await ctx.answer()
         await ctx.reply(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action in ("ask", "dec"):
         prompt = "ask_c" if action == "ask" else "decline"
         case = await ctx.call(
-            prompts.ask, actor=ctx.actor, action=prompt, target=case_id, ttl=ctx.ttl
+            prompts.ask, actor=ctx.actor, action=prompt, target=case_id, rules=ctx.rules
         )
         await ctx.answer()
         if prompt == "ask_c":
@@ -124,33 +122,23 @@ async def dispatch_button(ctx: Ctx) -> None:
     """d:<case>:<t|due|go|x>:<value> — the dispatch form."""
     raw_case, action, raw_value = callback_parts(ctx, "d", 3)
     case_id, value = int_part(raw_case), int_part(raw_value)
-    actor, calendar, sla = ctx.actor, ctx.deps.calendar, ctx.sla
+    actor, rules = ctx.actor, ctx.rules
     if action == "t":
         form = await ctx.call(
-            dispatch_form.toggle,
-            case_id=case_id,
-            department_id=value,
-            ttl=ctx.ttl,
-            actor=actor,
-            calendar=calendar,
-            sla=sla,
+            dispatch_form.toggle, case_id=case_id, department_id=value, actor=actor, rules=rules
         )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due" and value == 0:
         form = await ctx.call(
-            dispatch_form.set_deadline,
-            text=None,
-            ttl=ctx.ttl,
-            case_id=case_id,
-            actor=actor,
-            calendar=calendar,
-            sla=sla,
+            dispatch_form.set_deadline, text=None, case_id=case_id, actor=actor, rules=rules
         )
         await ctx.answer()
         await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
     elif action == "due":
-        await ctx.call(dispatch_form.ask_deadline, actor=ctx.actor, case_id=case_id, ttl=ctx.ttl)
+        await ctx.call(
+            dispatch_form.ask_deadline, actor=ctx.actor, case_id=case_id, rules=ctx.rules
+        )
         await ctx.answer()
         await ctx.reply(
             ctx.tr(
@@ -159,13 +147,11 @@ async def dispatch_button(ctx: Ctx) -> None:
             )
         )
     elif action == "go":
-        issued = await ctx.call(
-            dispatch_form.issue, case_id=case_id, actor=actor, calendar=calendar, sla=sla
-        )
+        issued = await ctx.call(dispatch_form.issue, case_id=case_id, actor=actor, rules=rules)
         await ctx.answer(ctx.tr("Issued"))
         await ctx.edit(_issued_text(ctx, issued))
     elif action == "x":
-        await ctx.call(dispatch_form.close, actor=ctx.actor, case_id=case_id)
+        await ctx.call(dispatch_form.close, actor=ctx.actor, case_id=case_id, rules=ctx.rules)
         await ctx.answer()
         await ctx.edit(ctx.tr("Dispatch cancelled. Nothing was issued."))
     else:
@@ -175,7 +161,7 @@ async def dispatch_button(ctx: Ctx) -> None:
 def _issued_text(ctx: Ctx, issued: list[Assignment]) -> str:
     lines = ["📨 " + ctx.tr("Assignment orders issued:")]
     lines += [escape(a.number) for a in issued]
-    lines.append(ctx.tr("Deadline: {due}", due=notify.local_time(issued[0].due_at)))
+    lines.append(ctx.tr("Deadline: {due}", due=notify.local_time(issued[0].due_at, ctx.rules.zone)))
     return "\n".join(lines)
 
 
@@ -189,9 +175,7 @@ async def dispatch_flow(ctx: Ctx, draft: Draft) -> None:
         dispatch_form.set_deadline,
         actor=ctx.actor,
         text=ctx.text,
-        calendar=ctx.deps.calendar,
-        sla=ctx.sla,
-        ttl=ctx.ttl,
+        rules=ctx.rules,
     )
     await ctx.reply(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
 
@@ -212,8 +196,7 @@ async def dispatch_command(ctx: Ctx) -> None:
         case_number=ctx.args[0],
         department_codes=codes,
         deadline=deadline,
-        calendar=ctx.deps.calendar,
-        sla=ctx.sla,
+        rules=ctx.rules,
     )
     await ctx.reply(_issued_text(ctx, issued))
 

@@ -77,6 +77,7 @@ async def redeem(ctx: Ctx, code: str) -> None:
         onboarding.join,
         user=ctx.actor.user,
         code=code,
+        rules=ctx.rules,
     )
     if isinstance(result, onboarding.TakeoverNeeded):
         text = ctx.tr(
@@ -129,12 +130,12 @@ async def on_join_button(ctx: Ctx) -> None:
     choice, code = match.groups()
     if choice == "n":
         try:
-            expires = await ctx.call(onboarding.check_code, code=code)
+            expires = await ctx.call(onboarding.check_code, code=code, rules=ctx.rules)
         except DomainError:
             await ctx.answer()
             await ctx.edit(escape(ctx.tr("Cancelled. Nothing was changed.")))
             return
-        local = expires.astimezone(ctx.deps.settings.time.zone)
+        local = expires.astimezone(ctx.rules.zone)
         await ctx.answer()
         await ctx.edit(
             escape(
@@ -151,6 +152,7 @@ async def on_join_button(ctx: Ctx) -> None:
         onboarding.confirm_takeover,
         user=ctx.actor.user,
         code=code,
+        rules=ctx.rules,
     )
     await ctx.answer()
     await ctx.edit(_joined_text(ctx, joined))
@@ -205,7 +207,9 @@ async def invite_command(ctx: Ctx) -> None:
         await ctx.reply(escape("\n".join(lines)))
         return
     scope = " ".join(ctx.args[1:]) or None
-    issued = await ctx.call(onboarding.invite, actor=ctx.actor, role=role, scope=scope)
+    issued = await ctx.call(
+        onboarding.invite, actor=ctx.actor, role=role, scope=scope, rules=ctx.rules
+    )
     await ctx.reply(invitation_text(ctx, issued))
 
 

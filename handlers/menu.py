@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.i18n import N_
 from bot.textsplit import escape, shorten
-from models.enums import Role
+from models.enums import CASE_VIEWER_ROLES, DEPARTMENT_ROLES, OFFICE_ROLES, Role
 
 EVERYONE: frozenset[Role] = frozenset()
 
@@ -26,8 +26,8 @@ def _r(*roles: Role) -> frozenset[Role]:
     return frozenset(roles)
 
 
-OFFICE = _r(Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN)
-DEPARTMENT = _r(Role.LIAISON, Role.HEAD)
+OFFICE = OFFICE_ROLES
+DEPARTMENT = DEPARTMENT_ROLES
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start, or join with an invitation code")),
@@ -38,7 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "case",
         N_("One case with its timeline: /case <number>"),
-        _r(Role.ENTERPRISE, *OFFICE, *DEPARTMENT, Role.SUPERVISOR),
+        CASE_VIEWER_ROLES,
     ),
     Command(
         "confirm",

@@ -28,17 +28,16 @@ async def prompt_flow(ctx: Ctx, draft: Draft) -> None:
     """Run the pending action with the typed text; files are kept for a completion."""
     item = ctx.attachment()
     if item is not None and not ctx.text:
-        count = await ctx.call(prompts.add_attachment, actor=ctx.actor, item=item, ttl=ctx.ttl)
+        count = await ctx.call(prompts.add_attachment, actor=ctx.actor, item=item, rules=ctx.rules)
         await ctx.reply(ctx.tr("Attached ({count}). Now send the result as text.", count=count))
         return
     if item is not None:
-        await ctx.call(prompts.add_attachment, actor=ctx.actor, item=item, ttl=ctx.ttl)
+        await ctx.call(prompts.add_attachment, actor=ctx.actor, item=item, rules=ctx.rules)
     action, result = await ctx.call(
         prompts.answer,
         actor=ctx.actor,
         text=ctx.text,
-        calendar=ctx.deps.calendar,
-        sla=ctx.sla,
+        rules=ctx.rules,
         idempotency_key=ctx.message_key,
     )
     number = getattr(result, "number", "")

@@ -17,7 +17,7 @@ from bot.textsplit import escape
 from handlers.common import Buttons, Ctx, handler
 from handlers.conversation import flow
 from handlers.invitations import STALE, invitation_text
-from models import Draft
+from models import MAJOR_PROJECT_YUAN, Draft
 from models.enums import Role
 from services import onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
@@ -120,9 +120,10 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         if prompt.current and prompt.current.is_major:
             lines.append(
                 say(
-                    "{project} is a major project (investment of 100 million yuan or more): "
+                    "{project} is a major project (investment of {amount} or more): "
                     "a named efficiency head follows it end to end.",
                     project=current,
+                    amount=format_yuan(MAJOR_PROJECT_YUAN, ctx.lang),
                 )
             )
         lines.append(say("Is {project} on the county's key-project list?", project=current))
@@ -171,7 +172,7 @@ async def enterprise_command(ctx: Ctx) -> None:
     """/enterprise starts the guided form; /enterprise <name> <credit code> [park] is one go."""
     args = ctx.args
     if not args:
-        prompt = await ctx.call(form.begin_registration, actor=ctx.actor, ttl=ctx.ttl)
+        prompt = await ctx.call(form.begin_registration, actor=ctx.actor, rules=ctx.rules)
         await show(ctx, prompt)
         return
     park = None
@@ -188,6 +189,7 @@ async def enterprise_command(ctx: Ctx) -> None:
         name=" ".join(args[:-1]),
         credit_code=args[-1],
         park=park,
+        rules=ctx.rules,
     )
     text, buttons = summary(ctx, registered)
     await ctx.reply(text, buttons=buttons)
@@ -197,10 +199,12 @@ async def enterprise_command(ctx: Ctx) -> None:
 async def on_text(ctx: Ctx, draft: Draft) -> None:
     """The next answer of the guided registration; bad input asks the same question again."""
     try:
-        prompt = await ctx.call(form.registration_text, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl)
+        prompt = await ctx.call(
+            form.registration_text, actor=ctx.actor, text=ctx.text, rules=ctx.rules
+        )
     except (InvalidInput, NotFound, NotAllowed) as exc:
         # Bad input (or a park not theirs): say why, then ask the same question again.
-        again = await ctx.call(form.registration_prompt, actor=ctx.actor)
+        again = await ctx.call(form.registration_prompt, actor=ctx.actor, rules=ctx.rules)
         await show(ctx, again, error=ctx.tr(exc.msgid, **exc.params))
         return
     await show(ctx, prompt)
@@ -217,7 +221,11 @@ async def on_button(ctx: Ctx) -> None:
         if not parts[2].isdigit() or len(parts[2]) > 12:
             raise InvalidState(STALE)
         issued = await ctx.call(
-            onboarding.invite, actor=ctx.actor, role=Role.ENTERPRISE, enterprise_id=int(parts[2])
+            onboarding.invite,
+            actor=ctx.actor,
+            role=Role.ENTERPRISE,
+            enterprise_id=int(parts[2]),
+            rules=ctx.rules,
         )
         await ctx.answer()
         await ctx.reply(invitation_text(ctx, issued))
@@ -230,7 +238,7 @@ async def on_button(ctx: Ctx) -> None:
         actor=ctx.actor,
         action=action,
         value=parts[2] if len(parts) == 3 else "",
-        ttl=ctx.ttl,
+        rules=ctx.rules,
     )
     await ctx.answer()
     await show(ctx, prompt, edit=True)

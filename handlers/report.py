@@ -43,10 +43,11 @@ async def report_command(ctx: Ctx) -> None:
             if len(ctx.text.split(maxsplit=2)) > 2
             else "",
             idempotency_key=ctx.message_key,
+            rules=ctx.rules,
         )
         await _received(ctx, submitted)
         return
-    await ctx.call(report.start, actor=ctx.actor, ttl=ctx.ttl)
+    await ctx.call(report.start, actor=ctx.actor, rules=ctx.rules)
     await ctx.reply(
         ctx.tr("New report. What kind of problem is it?") + "\n" + ctx.tr("(/cancel to stop)"),
         buttons=_category_buttons(ctx),
@@ -73,7 +74,7 @@ async def report_button(ctx: Ctx) -> None:
     if action == "cat":
         [_, code] = callback_parts(ctx, "r", 2)
         draft, projects = await ctx.call(
-            report.choose_category, actor=ctx.actor, category=code, ttl=ctx.ttl
+            report.choose_category, actor=ctx.actor, category=code, rules=ctx.rules
         )
         await ctx.answer()
         if draft.step == "project":
@@ -85,18 +86,18 @@ async def report_button(ctx: Ctx) -> None:
     elif action == "prj":
         [_, raw] = callback_parts(ctx, "r", 2)
         draft = await ctx.call(
-            report.choose_project, actor=ctx.actor, project_id=int_part(raw), ttl=ctx.ttl
+            report.choose_project, actor=ctx.actor, project_id=int_part(raw), rules=ctx.rules
         )
         await ctx.answer()
         await _next_question(ctx, draft)
     elif action in ("next", "sum"):
         callback_parts(ctx, "r", 1)
-        await ctx.call(report.to_summary, actor=ctx.actor, ttl=ctx.ttl)
+        await ctx.call(report.to_summary, actor=ctx.actor, rules=ctx.rules)
         await ctx.answer()
         await _summary(ctx, edit=True)
     elif action == "sub":
         callback_parts(ctx, "r", 1)
-        submitted = await ctx.call(report.submit, actor=ctx.actor)
+        submitted = await ctx.call(report.submit, actor=ctx.actor, rules=ctx.rules)
         await ctx.answer(ctx.tr("Submitted"))
         await ctx.edit(
             ctx.tr(
@@ -118,7 +119,7 @@ async def report_button(ctx: Ctx) -> None:
         )
     elif action == "ed":
         [_, part] = callback_parts(ctx, "r", 2)
-        draft = await ctx.call(report.edit, actor=ctx.actor, part=part, ttl=ctx.ttl)
+        draft = await ctx.call(report.edit, actor=ctx.actor, part=part, rules=ctx.rules)
         await ctx.answer()
         if draft.step == "category":
             await ctx.edit(ctx.tr("What kind of problem is it?"), buttons=_category_buttons(ctx))
@@ -177,7 +178,7 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
 
 
 async def _summary(ctx: Ctx, *, edit: bool) -> None:
-    data = await ctx.call(report.current_summary, actor=ctx.actor)
+    data = await ctx.call(report.current_summary, actor=ctx.actor, rules=ctx.rules)
     lines = [
         f"<b>{ctx.tr('Please check your report')}</b>",
         ctx.tr("Category: {category}", category=notify.category_name(ctx.lang, data["category"])),
@@ -201,7 +202,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
     """Text and files typed while the report form is open."""
     item = ctx.attachment()
     if item is not None:
-        updated = await ctx.call(report.add_attachment, actor=ctx.actor, item=item, ttl=ctx.ttl)
+        updated = await ctx.call(report.add_attachment, actor=ctx.actor, item=item, rules=ctx.rules)
         count = len(updated.data.get("attachments", []))
         await ctx.reply(
             ctx.tr("Attached ({count}). Send more, or continue.", count=count),
@@ -210,7 +211,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
         return
     if draft.step in ("description", "attachments"):
         updated = await ctx.call(
-            report.set_description, actor=ctx.actor, text=ctx.text, ttl=ctx.ttl
+            report.set_description, actor=ctx.actor, text=ctx.text, rules=ctx.rules
         )
         await _described(ctx, updated, added=draft.step == "attachments")
     elif draft.step == "category":
@@ -229,7 +230,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
 @handler
 async def my_cases(ctx: Ctx) -> None:
     """The contact's cases with status and deadlines."""
-    views = await ctx.call(cases.my_cases, actor=ctx.actor)
+    views = await ctx.call(cases.my_cases, actor=ctx.actor, limit=ctx.rules.limits.cases_list)
     if not views:
         await ctx.reply(ctx.tr("You have no cases yet. Send /report to report a problem."))
         return
@@ -257,11 +258,10 @@ async def confirm_command(ctx: Ctx) -> None:
     case_obj = await ctx.call(
         confirmation.confirm,
         actor=ctx.actor,
-        case_id=ctx.args[0],
+        case_number=ctx.args[0],
         satisfaction=choice,
         note=note,
-        calendar=ctx.deps.calendar,
-        sla=ctx.sla,
+        rules=ctx.rules,
     )
     await ctx.reply(_confirmed_text(ctx, case_obj.number, choice))
 
@@ -288,7 +288,7 @@ async def confirm_button(ctx: Ctx) -> None:
     choice = confirmation.parse_satisfaction(raw_choice)
     if choice == Satisfaction.UNSATISFIED:
         checked = await ctx.call(
-            prompts.ask, actor=ctx.actor, action="unsat", target=case_id, ttl=ctx.ttl
+            prompts.ask, actor=ctx.actor, action="unsat", target=case_id, rules=ctx.rules
         )
         await ctx.answer()
         await ctx.reply(
@@ -303,8 +303,7 @@ async def confirm_button(ctx: Ctx) -> None:
         actor=ctx.actor,
         case_id=case_id,
         satisfaction=choice,
-        calendar=ctx.deps.calendar,
-        sla=ctx.sla,
+        rules=ctx.rules,
     )
     await ctx.answer(ctx.tr("Thank you"))
     await ctx.edit(_confirmed_text(ctx, case_obj.number, choice))
@@ -315,7 +314,7 @@ async def reply_button(ctx: Ctx) -> None:
     """q:rep:<question> — answer a question from a liaison or the office."""
     [_, raw] = callback_parts(ctx, "q", 2)
     question = await ctx.call(
-        prompts.ask, actor=ctx.actor, action="answer", target=int_part(raw), ttl=ctx.ttl
+        prompts.ask, actor=ctx.actor, action="answer", target=int_part(raw), rules=ctx.rules
     )
     await ctx.answer()
     await ctx.reply(

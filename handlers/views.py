@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.textsplit import escape, shorten
 from handlers.common import Ctx
 from models import Assignment
-from models.types import utcnow
 from services import notify
 from services.cases import MAX_DESCRIPTION, CaseView
 from services.confirmation import SATISFACTION_NAMES
@@ -24,7 +23,7 @@ def case_text(ctx: Ctx, view: CaseView, *, timeline: bool) -> str:
         lines.append(ctx.tr("Project: {name}", name=escape(view.project.name)))
     lines += [
         ctx.tr("Category: {category}", category=notify.category_name(lang, case.category)),
-        ctx.tr("Reported: {when}", when=notify.local_time(case.created_at)),
+        ctx.tr("Reported: {when}", when=notify.local_time(case.created_at, ctx.rules.zone)),
         # /case is where the whole description can be read (a long one comes in several
         # messages); lists and notifications show its beginning.
         notify.description_block(lang, case, limit=MAX_DESCRIPTION if timeline else 200),
@@ -42,7 +41,7 @@ def case_text(ctx: Ctx, view: CaseView, *, timeline: bool) -> str:
                     number=escape(a.number),
                     department=escape(name),
                     status=state,
-                    due=notify.local_time(a.due_at),
+                    due=notify.local_time(a.due_at, ctx.rules.zone),
                 )
             )
     if timeline and view.timeline:
@@ -55,19 +54,19 @@ def case_text(ctx: Ctx, view: CaseView, *, timeline: bool) -> str:
             if params.get("satisfaction"):
                 label = SATISFACTION_NAMES.get(params["satisfaction"], params["satisfaction"])
                 values["satisfaction"] = ctx.tr(label)
-            lines.append(f"{notify.local_time(when)}  {ctx.tr(msgid, **values)}")
+            lines.append(f"{notify.local_time(when, ctx.rules.zone)}  {ctx.tr(msgid, **values)}")
     return "\n".join(lines)
 
 
 def task_line(ctx: Ctx, assignment: Assignment) -> str:
-    days = ctx.deps.calendar.working_days_left(utcnow(), assignment.due_at)
+    days = ctx.rules.calendar.working_days_left(ctx.rules.now(), assignment.due_at)
     left = (
         ctx.tr("{days} working days left", days=days)
         if days >= 0
         else ctx.tr("overdue by {days} working days", days=-days)
     )
     state = ctx.tr(notify.ASSIGNMENT_STATUS_NAMES.get(assignment.status, assignment.status))
-    due = notify.local_time(assignment.due_at)
+    due = notify.local_time(assignment.due_at, ctx.rules.zone)
     return f"<b>{escape(assignment.number)}</b> · {state} · {due} ({left})"
 
 

@@ -15,6 +15,22 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# The role sets, each written once; services check and menus show against these names.
+# The office: receives cases, dispatches them, registers enterprises, invites (a park officer
+# within their own park).
+OFFICE_ROLES: frozenset[Role] = frozenset({Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN})
+# The part of the office not bound to one park: acts on every park's cases and enterprises.
+COUNTY_ROLES: frozenset[Role] = frozenset({Role.DISPATCHER, Role.ADMIN})
+# A department's people: its liaison (acts on assignments) and its head (follows them).
+DEPARTMENT_ROLES: frozenset[Role] = frozenset({Role.LIAISON, Role.HEAD})
+# Sees every case without acting on it.
+OVERSIGHT_ROLES: frozenset[Role] = frozenset({Role.SUPERVISOR})
+# May look a case up at all (each within their own scope: access.can_view decides which).
+CASE_VIEWER_ROLES: frozenset[Role] = frozenset(
+    {Role.ENTERPRISE, *OFFICE_ROLES, *DEPARTMENT_ROLES, *OVERSIGHT_ROLES}
+)
+
+
 class Category(StrEnum):
     PERMIT = "permit"  # 权证办理 / 办事办证
     UTILITY = "utility"  # 用水用电

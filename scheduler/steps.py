@@ -1,24 +1,46 @@
-"""The sweep's steps, in order. Importing this module registers them."""
+"""The sweep's steps, in order, and what each step is given."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlmodel import Session
 
-from scheduler.sweeps import SweepContext, step
 from services import confirmation, drafts
+from services.rules import Rules
 from services.updates import prune as prune_updates
 
 
-@step("prune_processed_updates")
+@dataclass(frozen=True)
+class SweepContext:
+    """One sweep's rules, with the clock stopped at the instant the sweep started."""
+
+    rules: Rules
+
+    @property
+    def now(self) -> datetime:
+        return self.rules.now()
+
+
+Step = Callable[[Session, SweepContext], int]
+
+
 def _prune_updates(session: Session, sweep: SweepContext) -> int:
-    return prune_updates(session, now=sweep.now)
+    return prune_updates(session, rules=sweep.rules)
 
 
-@step("expire_drafts")
 def _expire_drafts(session: Session, sweep: SweepContext) -> int:
-    return drafts.expire(session, now=sweep.now, default_language=sweep.default_language)
+    return drafts.expire(session, rules=sweep.rules)
 
 
-@step("auto_confirm_cases")
 def _auto_confirm(session: Session, sweep: SweepContext) -> int:
-    return confirmation.auto_confirm(session, now=sweep.now)
+    return confirmation.auto_confirm(session, rules=sweep.rules)
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("prune_processed_updates", _prune_updates),
+    ("expire_drafts", _expire_drafts),
+    ("auto_confirm_cases", _auto_confirm),
+)

@@ -5,22 +5,20 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from models import Assignment, Case
-from models.enums import Role
-from services.errors import NotAllowed, NotFound
+from models.enums import COUNTY_ROLES, OVERSIGHT_ROLES, Role
+from services.errors import InvalidState, NotAllowed, NotFound
 from services.users import Actor
-
-OFFICE_ROLES = (Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN)
 
 
 def can_manage(actor: Actor, case: Case) -> bool:
     """Dispatch, decline or question a case: its park's officers, dispatchers, admins."""
-    if actor.has(Role.DISPATCHER, Role.ADMIN):
+    if actor.has(*COUNTY_ROLES):
         return True
     return actor.has(Role.PARK_OFFICER) and case.park_id in actor.park_ids()
 
 
 def can_view(session: Session, actor: Actor, case: Case) -> bool:
-    if can_manage(actor, case) or actor.has(Role.SUPERVISOR):
+    if can_manage(actor, case) or actor.has(*OVERSIGHT_ROLES):
         return True
     if case.enterprise_id in actor.enterprise_ids():
         return True
@@ -51,15 +49,21 @@ def case_by_id(session: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
-def case_ref(session: Session, actor: Actor, ref: int | str) -> Case:
-    """A case by id (from a button) or by its number (typed by a person)."""
-    if isinstance(ref, str):
-        return case_by_number(session, actor, ref)
-    return case_by_id(session, actor, ref)
+def find_case(
+    session: Session, actor: Actor, *, case_id: int | None = None, case_number: str | None = None
+) -> Case:
+    """A case by its database id (from a button) or by its number (typed by a person)."""
+    if case_id is not None:
+        return case_by_id(session, actor, case_id)
+    if case_number is not None:
+        return case_by_number(session, actor, case_number)
+    raise TypeError("find_case needs case_id or case_number")
 
 
-def managed_case(session: Session, actor: Actor, case_id: int | str) -> Case:
-    case = case_ref(session, actor, case_id)
+def managed_case(
+    session: Session, actor: Actor, *, case_id: int | None = None, case_number: str | None = None
+) -> Case:
+    case = find_case(session, actor, case_id=case_id, case_number=case_number)
     if not can_manage(actor, case):
         raise NotAllowed(
             "Only the park's efficiency office and the optimization office can do this."
@@ -72,11 +76,23 @@ def assignment_by_number(session: Session, actor: Actor, number: str) -> Assignm
     return _visible_assignment(session, actor, assignment, number.strip())
 
 
-def assignment_by_id(session: Session, actor: Actor, assignment_id: int | str) -> Assignment:
-    """An assignment by id (from a button) or by its number (typed by a person)."""
-    if isinstance(assignment_id, str):
-        return assignment_by_number(session, actor, assignment_id)
+def assignment_by_id(session: Session, actor: Actor, assignment_id: int) -> Assignment:
     return _visible_assignment(session, actor, session.get(Assignment, assignment_id), None)
+
+
+def find_assignment(
+    session: Session,
+    actor: Actor,
+    *,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
+) -> Assignment:
+    """An assignment by its database id (from a button) or by its number (typed by a person)."""
+    if assignment_id is not None:
+        return assignment_by_id(session, actor, assignment_id)
+    if assignment_number is not None:
+        return assignment_by_number(session, actor, assignment_number)
+    raise TypeError("find_assignment needs assignment_id or assignment_number")
 
 
 def _visible_assignment(
@@ -100,4 +116,17 @@ def liaison_assignment(session: Session, actor: Actor, assignment: Assignment) -
             "Only the liaison of the assigned department can act on assignment {number}.",
             number=assignment.number,
         )
+    return assignment
+
+
+def open_assignment(
+    session: Session, actor: Actor, assignment_id: int | None, assignment_number: str | None
+) -> Assignment:
+    """The liaison's own assignment, still open (issued or signed for)."""
+    found = find_assignment(
+        session, actor, assignment_id=assignment_id, assignment_number=assignment_number
+    )
+    assignment = liaison_assignment(session, actor, found)
+    if assignment.status not in ("issued", "acknowledged"):
+        raise InvalidState("Assignment {number} is no longer open.", number=assignment.number)
     return assignment

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department, Note
-from models.enums import AssignmentStatus, CaseStatus, NoteKind, Role
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
+from models.enums import DEPARTMENT_ROLES, AssignmentStatus, CaseStatus, NoteKind, Role
 from services import access, audit, notify
 from services.cases import add_attachments
+from services.dispatch.orders import assignment_card, liaison_buttons
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.rules import Rules
 from services.users import Actor
 
 OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
 
 
 def _mine(
-    session: Session, actor: Actor, assignment_id: int | str
+    session: Session, actor: Actor, assignment_id: int | None, assignment_number: str | None
 ) -> tuple[Assignment, Case, Department]:
-    assignment = access.liaison_assignment(
-        session, actor, access.assignment_by_id(session, actor, assignment_id)
+    found = access.find_assignment(
+        session, actor, assignment_id=assignment_id, assignment_number=assignment_number
     )
+    assignment = access.liaison_assignment(session, actor, found)
     # Updates are handled concurrently: lock the case, then re-read the assignment, so a
     # double tap (or two departments completing at once) acts on what the other one left.
     case = session.get(Case, assignment.case_id, with_for_update=True, populate_existing=True)
@@ -46,10 +46,15 @@ def _closed_refusal(assignment: Assignment) -> InvalidState:
 
 
 def check_action(
-    session: Session, *, actor: Actor, assignment_id: int | str, action: str
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
 ) -> Assignment:
     """Refuse early (before the liaison types a reason or result) what would be refused later."""
-    assignment, _case, _dept = _mine(session, actor, assignment_id)
+    assignment, _case, _dept = _mine(session, actor, assignment_id, assignment_number)
     if action == "done" and assignment.status == AssignmentStatus.ISSUED:
         raise InvalidState("Sign for assignment {number} first.", number=assignment.number)
     if action in ("done", "prog") and assignment.status != AssignmentStatus.ACKNOWLEDGED:
@@ -60,11 +65,16 @@ def check_action(
 
 
 def acknowledge(
-    session: Session, *, actor: Actor, assignment_id: int | str, now: datetime | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
+    rules: Rules,
 ) -> Assignment:
     """签收: the liaison signs for the assignment personally."""
-    now = now or utcnow()
-    assignment, case, dept = _mine(session, actor, assignment_id)
+    now = rules.now()
+    assignment, case, dept = _mine(session, actor, assignment_id, assignment_number)
     if assignment.status == AssignmentStatus.ACKNOWLEDGED:
         raise InvalidState("Assignment {number} is already signed for.", number=assignment.number)
     if assignment.status != AssignmentStatus.ISSUED:
@@ -84,6 +94,7 @@ def acknowledge(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="assignment.acknowledged",
         key=f"asg:{assignment.id}:ack",
         render=lambda lang: (
@@ -104,16 +115,17 @@ def return_assignment(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     reason: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Assignment:
     """退回: not this department's matter; it goes back to the office for re-dispatch."""
-    now = now or utcnow()
+    now = rules.now()
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("A return needs a reason (which department it belongs to, and why).")
-    assignment, case, dept = _mine(session, actor, assignment_id)
+    assignment, case, dept = _mine(session, actor, assignment_id, assignment_number)
     if assignment.status not in OPEN:
         raise _closed_refusal(assignment)
     assignment.status = AssignmentStatus.RETURNED
@@ -141,6 +153,7 @@ def return_assignment(
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="assignment.returned",
         key=f"asg:{assignment.id}:returned",
         render=lambda lang: (
@@ -165,15 +178,22 @@ def add_progress(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     text: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Note:
-    now = now or utcnow()
+    now = rules.now()
     text = (text or "").strip()
     if not text:
         raise InvalidInput("Please write the progress note.")
-    assignment = check_action(session, actor=actor, assignment_id=assignment_id, action="prog")
+    assignment = check_action(
+        session,
+        actor=actor,
+        action="prog",
+        assignment_id=assignment_id,
+        assignment_number=assignment_number,
+    )
     note = Note(
         case_id=assignment.case_id,
         assignment_id=assignment.id,
@@ -200,19 +220,24 @@ def complete(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
     result: str,
     attachments: Sequence[dict[str, str]] = (),
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Assignment:
     """办结: record the result; when every department is done, ask the enterprise to confirm."""
-    now = now or utcnow()
+    now = rules.now()
     result = (result or "").strip()
     if not result:
         raise InvalidInput("Please describe the result: what was done for the enterprise.")
-    assignment = check_action(session, actor=actor, assignment_id=assignment_id, action="done")
+    assignment = check_action(
+        session,
+        actor=actor,
+        action="done",
+        assignment_id=assignment_id,
+        assignment_number=assignment_number,
+    )
     case = session.get(Case, assignment.case_id)
     dept = session.get(Department, assignment.department_id)
     assert case is not None and dept is not None
@@ -252,6 +277,7 @@ def complete(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="assignment.completed",
         key=key,
         render=render,
@@ -262,12 +288,13 @@ def complete(
     notify.tell(
         session,
         office,
+        rules=rules,
         template="assignment.completed.office",
         key=key + ".office",
         render=render,
         exclude=actor.id,
     )
-    _maybe_complete_case(session, case, now, calendar=calendar, sla=sla)
+    _maybe_complete_case(session, case, now, rules=rules)
     return assignment
 
 
@@ -276,8 +303,7 @@ def _maybe_complete_case(
     case: Case,
     now: datetime,
     *,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
+    rules: Rules,
 ) -> None:
     """All active assignments completed (and no return waiting): ask the enterprise to confirm."""
     statuses = session.exec(
@@ -293,7 +319,7 @@ def _maybe_complete_case(
         return
     case.status = CaseStatus.AWAITING_CONFIRMATION
     case.completed_at = now
-    case.confirm_due_at = calendar.add(now, sla(case.category).confirmation)
+    case.confirm_due_at = rules.calendar.add(now, rules.sla(case.category).confirmation)
     session.add(case)
     audit.record(
         session, actor_id=None, action="case.completed", entity="cases", entity_id=case.id, at=now
@@ -312,7 +338,7 @@ def _maybe_complete_case(
                     lang,
                     "Are you satisfied with how it was handled? Please answer by {due}; "
                     "without an answer the case is closed as confirmed.",
-                    due=notify.local_time(case.confirm_due_at),
+                    due=notify.local_time(case.confirm_due_at, rules.zone),
                 ),
             ]
         )
@@ -327,15 +353,18 @@ def _maybe_complete_case(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="case.confirm",
         key=f"case:{case.id}:confirm:{now.timestamp():.6f}",
         render=render,
     )
 
 
-def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list[Assignment]:
+def tasks(
+    session: Session, *, actor: Actor, limit: int, include_done: bool = False
+) -> list[Assignment]:
     """The department's assignments, for its liaison and head; open ones first by deadline."""
-    departments = actor.department_ids(Role.LIAISON, Role.HEAD)
+    departments = actor.department_ids(*DEPARTMENT_ROLES)
     if not departments:
         raise NotAllowed("Only department liaisons and heads have assignments.")
     statuses = (*OPEN, AssignmentStatus.COMPLETED) if include_done else OPEN
@@ -346,7 +375,7 @@ def tasks(session: Session, *, actor: Actor, include_done: bool = False) -> list
                 col(Assignment.department_id).in_(departments), col(Assignment.status).in_(statuses)
             )
             .order_by(col(Assignment.due_at))
-            .limit(50)
+            .limit(limit)
         ).all()
     )
 
@@ -355,15 +384,12 @@ def card(
     session: Session,
     *,
     actor: Actor,
-    assignment_id: int | str,
-    calendar: WorkCalendar,
+    assignment_id: int,
     lang: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> tuple[str, list[list[dict[str, str]]] | None]:
     """The assignment card and, for the department's liaison only, its buttons."""
-    from services.dispatch.orders import assignment_card, liaison_buttons
-
     assignment = access.assignment_by_id(session, actor, assignment_id)
-    text = assignment_card(session, lang, assignment, calendar, now or utcnow())
+    text = assignment_card(session, lang, assignment, rules)
     mine = assignment.department_id in actor.department_ids(Role.LIAISON)
     return text, liaison_buttons(lang, assignment) if mine else None

@@ -12,10 +12,10 @@ from bot.i18n import N_, t
 from bot.textsplit import escape, shorten
 from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
-from models.types import utcnow
 from services import access, audit, notify
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.numbers import case_number
+from services.rules import Rules
 from services.users import Actor
 
 MIN_DESCRIPTION = 5
@@ -105,10 +105,10 @@ def submit_case(
     project_id: int | None = None,
     attachments: Sequence[dict[str, str]] = (),
     idempotency_key: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Submitted:
     """Receive a case; tell the park office and the dispatchers."""
-    now = now or utcnow()
+    now = rules.now()
     if idempotency_key:
         earlier = session.exec(select(Case).where(Case.idempotency_key == idempotency_key)).first()
         if earlier is not None:
@@ -124,7 +124,7 @@ def submit_case(
     if len(attachments) > MAX_ATTACHMENTS:
         raise InvalidInput("At most {limit} attachments per case.", limit=MAX_ATTACHMENTS)
     case = Case(
-        number=case_number(session, now.astimezone(notify.ZONE).year),
+        number=case_number(session, now.astimezone(rules.zone).year),
         enterprise_id=enterprise.id,  # type: ignore[arg-type]  # stored rows have an id
         project_id=project.id if project else None,
         park_id=enterprise.park_id,
@@ -147,7 +147,7 @@ def submit_case(
         data={"number": case.number, "category": chosen.value, "attachments": len(files)},
         at=now,
     )
-    _announce(session, case, files)
+    _announce(session, case, files, rules)
     return Submitted(case=case, created=True)
 
 
@@ -183,7 +183,7 @@ def add_attachments(
 
 
 def case_attachments(
-    session: Session, case_id: int | str, assignment_id: int | None = None
+    session: Session, case_id: int, assignment_id: int | None = None
 ) -> list[dict[str, str]]:
     query = select(Attachment).where(Attachment.case_id == case_id)
     query = query.where(Attachment.assignment_id == assignment_id)
@@ -193,7 +193,7 @@ def case_attachments(
     ]
 
 
-def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None:
+def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: Rules) -> None:
     def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
         text = "\n".join(
             [
@@ -215,6 +215,7 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="case.new",
         key=f"case:{case.id}:new",
         render=render,
@@ -222,9 +223,9 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None
     )
 
 
-def declinable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+def declinable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """A case the office may still decline (checked before the reason is typed)."""
-    case = access.managed_case(session, actor, case_id)
+    case = access.managed_case(session, actor, case_id=case_id)
     if case.status not in (CaseStatus.NEW, CaseStatus.INFO_REQUESTED):
         raise InvalidState(
             "Case {number} is already being handled; it cannot be declined now.", number=case.number
@@ -232,19 +233,19 @@ def declinable_case(session: Session, *, actor: Actor, case_id: int | str) -> Ca
     return case
 
 
-def askable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+def askable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """A case the office may still ask the enterprise about (checked before typing)."""
-    case = access.managed_case(session, actor, case_id)
+    case = access.managed_case(session, actor, case_id=case_id)
     if case.status not in OPEN_FOR_QUESTIONS:
         raise InvalidState("Case {number} is no longer open for questions.", number=case.number)
     return case
 
 
 def decline_case(
-    session: Session, *, actor: Actor, case_id: int | str, reason: str, now: datetime | None = None
+    session: Session, *, actor: Actor, case_id: int, reason: str, rules: Rules
 ) -> Case:
     """The office declines a case it cannot take up; the enterprise is told why."""
-    now = now or utcnow()
+    now = rules.now()
     case = declinable_case(session, actor=actor, case_id=case_id)
     reason = (reason or "").strip()
     if not reason:
@@ -274,6 +275,7 @@ def decline_case(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="case.declined",
         key=f"case:{case.id}:declined",
         render=render,
@@ -281,6 +283,7 @@ def decline_case(
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="case.declined.office",
         key=f"case:{case.id}:declined.office",
         exclude=actor.id,
@@ -303,26 +306,24 @@ def ask_enterprise(
     *,
     actor: Actor,
     question: str,
-    case_id: int | str | None = None,
-    assignment_id: int | str | None = None,
-    now: datetime | None = None,
+    case_id: int | None = None,
+    case_number: str | None = None,
+    assignment_id: int | None = None,
+    assignment_number: str | None = None,
+    rules: Rules,
 ) -> Note:
     """A question from the office (about a case) or a liaison (about an assignment)."""
-    now = now or utcnow()
+    now = rules.now()
     question = (question or "").strip()
     if not question:
         raise InvalidInput("Please write the question for the enterprise.")
     assignment = None
-    if assignment_id is not None:
-        assignment = access.liaison_assignment(
-            session, actor, access.assignment_by_id(session, actor, assignment_id)
-        )
+    if assignment_id is not None or assignment_number is not None:
+        assignment = access.open_assignment(session, actor, assignment_id, assignment_number)
         case = session.get(Case, assignment.case_id)
         assert case is not None
-        if assignment.status not in ("issued", "acknowledged"):
-            raise InvalidState("Assignment {number} is no longer open.", number=assignment.number)
-    elif case_id is not None:
-        case = access.managed_case(session, actor, case_id)
+    elif case_id is not None or case_number is not None:
+        case = access.managed_case(session, actor, case_id=case_id, case_number=case_number)
     else:
         raise InvalidInput("Say which case or assignment the question is about.")
     if case.status not in OPEN_FOR_QUESTIONS:
@@ -371,6 +372,7 @@ def ask_enterprise(
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="note.question",
         key=f"note:{note.id}:question",
         render=render,
@@ -409,10 +411,10 @@ def answer_question(
     note_id: int,
     answer: str,
     idempotency_key: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Note:
     """The enterprise's answer goes back into the thread it was asked in."""
-    now = now or utcnow()
+    now = rules.now()
     if idempotency_key:
         earlier = session.exec(select(Note).where(Note.idempotency_key == idempotency_key)).first()
         if earlier is not None:
@@ -467,9 +469,8 @@ def answer_question(
         )
         return text, buttons_for(lang)
 
-    notify.tell(
-        session, recipients, template="note.answer", key=f"note:{note.id}:answer", render=render
-    )
+    key = f"note:{note.id}:answer"
+    notify.tell(session, recipients, rules=rules, template="note.answer", key=key, render=render)
     return note
 
 
@@ -494,7 +495,7 @@ class CaseView:
     timeline: list[tuple[datetime, str, dict[str, str]]] = field(default_factory=list)
 
 
-def my_cases(session: Session, *, actor: Actor, limit: int = 20) -> list[CaseView]:
+def my_cases(session: Session, *, actor: Actor, limit: int) -> list[CaseView]:
     """An enterprise contact's cases, newest first, with their assignments."""
     if not actor.has(Role.ENTERPRISE):
         raise NotAllowed("Only enterprise contacts have cases of their own; try /help.")

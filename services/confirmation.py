@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import N_, t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape
 from models import Assignment, Case, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
 from services.dispatch.orders import assignment_card, liaison_buttons
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.rules import Rules
 from services.users import Actor
+
+# Cases closed per sweep step; a backlog is worked off over the following sweeps.
+AUTO_CONFIRM_BATCH = 500
 
 SATISFACTION_NAMES: dict[str, str] = {  # keyed by Satisfaction, a str
     Satisfaction.SATISFIED: N_("satisfied"),
@@ -42,9 +42,12 @@ def parse_satisfaction(text: str) -> Satisfaction:
         raise InvalidInput("Answer satisfied, mostly or unsatisfied.") from None
 
 
-def confirmable_case(session: Session, *, actor: Actor, case_id: int | str) -> Case:
+def confirmable_case(session: Session, *, actor: Actor, case_id: int) -> Case:
     """The case this contact is asked to confirm (checked before they type a reason)."""
-    case = access.case_ref(session, actor, case_id)
+    return _confirmable(session, actor, access.case_by_id(session, actor, case_id))
+
+
+def _confirmable(session: Session, actor: Actor, case: Case) -> Case:
     # A double tap on Satisfied is handled concurrently: the second waits and is refused.
     session.refresh(case, with_for_update=True)
     if case.enterprise_id not in actor.enterprise_ids():
@@ -62,16 +65,17 @@ def confirm(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
+    case_id: int | None = None,
+    case_number: str | None = None,
     satisfaction: Satisfaction,
     note: str = "",
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Case:
     """Close the case, or (not satisfied) reopen its completed assignments with a new deadline."""
-    now = now or utcnow()
-    case = confirmable_case(session, actor=actor, case_id=case_id)
+    now = rules.now()
+    case = _confirmable(
+        session, actor, access.find_case(session, actor, case_id=case_id, case_number=case_number)
+    )
     note = (note or "").strip()
     if satisfaction == Satisfaction.UNSATISFIED and not note:
         raise InvalidInput("Please say what is still wrong, so the departments can fix it.")
@@ -90,13 +94,13 @@ def confirm(
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         session.add(case)
-        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note)
+        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note, rules)
         return case
-    _reopen(session, actor, case, note, calendar, sla, now)
+    _reopen(session, actor, case, note, rules, now)
     return case
 
 
-def _tell_office_closed(session: Session, case: Case, label: str, note: str) -> None:
+def _tell_office_closed(session: Session, case: Case, label: str, note: str, rules: Rules) -> None:
     def render(lang: str) -> tuple[str, None]:
         text = t(
             lang,
@@ -111,6 +115,7 @@ def _tell_office_closed(session: Session, case: Case, label: str, note: str) -> 
     notify.tell(
         session,
         notify.office_for(session, case),
+        rules=rules,
         template="case.closed",
         key=f"case:{case.id}:closed",
         render=render,
@@ -122,11 +127,10 @@ def _reopen(
     actor: Actor,
     case: Case,
     reason: str,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
+    rules: Rules,
     now: datetime,
 ) -> None:
-    due = calendar.add(now, sla(case.category).completion)
+    due = rules.calendar.add(now, rules.sla(case.category).completion)
     reopened = session.exec(
         select(Assignment)
         .where(Assignment.case_id == case.id, Assignment.status == AssignmentStatus.COMPLETED)
@@ -187,13 +191,14 @@ def _reopen(
                 number=f"<b>{escape(a.number)}</b>",
             )
             why = t(lang, "Reason: {reason}", reason=escape(reason))
-            card = assignment_card(session, lang, a, calendar, now)
+            card = assignment_card(session, lang, a, rules)
             return f"{head}\n{why}\n\n{card}", liaison_buttons(lang, a)
 
         key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
         notify.tell(
             session,
             notify.liaisons_of(session, assignment.department_id),
+            rules=rules,
             template="assignment.reopened",
             key=key,
             render=render,
@@ -210,21 +215,23 @@ def _reopen(
         notify.tell(
             session,
             notify.office_for(session, case) + notify.heads_of(session, assignment.department_id),
+            rules=rules,
             template="assignment.reopened.office",
             key=key + ".office",
             render=office,
         )
 
 
-def auto_confirm(session: Session, *, now: datetime) -> int:
+def auto_confirm(session: Session, *, rules: Rules) -> int:
     """Sweep step: no answer in time closes the case as confirmed by default, recorded as such."""
+    now = rules.now()
     due = session.exec(
         select(Case)
         .where(
             Case.status == CaseStatus.AWAITING_CONFIRMATION,
             col(Case.confirm_due_at) <= now,
         )
-        .limit(500)
+        .limit(AUTO_CONFIRM_BATCH)
     ).all()
     for case in due:
         case.status = CaseStatus.CLOSED
@@ -252,6 +259,7 @@ def auto_confirm(session: Session, *, now: datetime) -> int:
         notify.tell(
             session,
             notify.contacts_for(session, case) + notify.office_for(session, case),
+            rules=rules,
             template="case.closed.default",
             key=f"case:{case.id}:closed.default",
             render=closed,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models import Department, Enterprise, Park, Project, RoleGrant, User
-from models.enums import Role
+from models.enums import DEPARTMENT_ROLES, Role
 from services import audit
 
 
@@ -92,7 +92,7 @@ def _ensure_grant(
         grant.enterprise_id = enterprises[persona.scope].id
     elif persona.role == Role.PARK_OFFICER:
         grant.park_id = session.exec(select(Park.id).where(Park.code == persona.scope)).one()
-    elif persona.role in (Role.LIAISON, Role.HEAD):
+    elif persona.role in DEPARTMENT_ROLES:
         grant.department_id = session.exec(
             select(Department.id).where(Department.code == persona.scope)
         ).one()

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
 from bot.i18n import N_, t
 from models import Draft, User
-from models.types import utcnow
 from services import outbox
+from services.rules import Rules
 from services.users import language_of
 
 
-def current(session: Session, *, user_id: int, now: datetime | None = None) -> Draft | None:
+def current(session: Session, *, user_id: int, rules: Rules) -> Draft | None:
     """The user's live draft, if any (an expired one counts as none).
 
     The row is locked for the rest of the transaction: updates are handled concurrently, so
@@ -22,7 +21,7 @@ def current(session: Session, *, user_id: int, now: datetime | None = None) -> D
     on the same draft; the second now waits for the first and sees what it left.
     """
     draft = session.exec(select(Draft).where(Draft.user_id == user_id).with_for_update()).first()
-    if draft is None or draft.expires_at <= (now or utcnow()):
+    if draft is None or draft.expires_at <= rules.now():
         return None
     return draft
 
@@ -34,11 +33,10 @@ def start(
     kind: str,
     step: str,
     data: dict[str, Any] | None = None,
-    ttl: timedelta,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Draft:
     """Begin a conversation, replacing whatever the user had half-done before."""
-    now = now or utcnow()
+    now = rules.now()
     existing = session.exec(select(Draft).where(Draft.user_id == user_id)).first()
     if existing is not None:
         session.delete(existing)
@@ -50,7 +48,7 @@ def start(
         data=dict(data or {}),
         created_at=now,
         updated_at=now,
-        expires_at=now + ttl,
+        expires_at=now + rules.conversation_ttl,
     )
     session.add(draft)
     session.flush()
@@ -62,19 +60,18 @@ def advance(
     draft: Draft,
     *,
     step: str | None = None,
-    ttl: timedelta,
-    now: datetime | None = None,
+    rules: Rules,
     **changes: Any,
 ) -> Draft:
     """Move to ``step`` and merge ``changes`` into the draft's data; renews its expiry."""
-    now = now or utcnow()
+    now = rules.now()
     draft = session.merge(draft)
     if step is not None:
         draft.step = step
     if changes:
         draft.data = {**draft.data, **changes}  # a new dict, so the JSON column is saved
     draft.updated_at = now
-    draft.expires_at = now + ttl
+    draft.expires_at = now + rules.conversation_ttl
     session.add(draft)
     return draft
 
@@ -88,13 +85,14 @@ def finish(session: Session, *, user_id: int) -> bool:
     return True
 
 
-def expire(session: Session, *, now: datetime, default_language: str) -> int:
+def expire(session: Session, *, rules: Rules) -> int:
     """Drop drafts past their expiry and tell each user what was abandoned."""
+    now = rules.now()
     expired = session.exec(select(Draft).where(Draft.expires_at <= now)).all()
     for draft in expired:
         user = session.get(User, draft.user_id)
         if user is not None:
-            lang = language_of(user, default_language)
+            lang = language_of(user, rules.default_language)
             outbox.enqueue(
                 session,
                 user=user,

@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from bot.i18n import N_
 from models import Enterprise, Invitation, RoleGrant, User
 from models.enums import Role
-from models.types import utcnow
 from services import audit
 from services.errors import InvalidInput, InvalidState, NotFound
 from services.org import department_by_code, park_by_code
+from services.rules import Rules
 
-DEFAULT_VALIDITY = timedelta(days=7)
 # 24 random bytes = 192 bits, URL-safe: fits Telegram's 64-character /start payload.
 CODE_BYTES = 24
 
@@ -67,11 +66,14 @@ def create_invitation(
     department_code: str | None = None,
     park_code: str | None = None,
     enterprise_id: int | None = None,
-    validity: timedelta = DEFAULT_VALIDITY,
-    now: datetime | None = None,
+    validity: timedelta | None = None,
+    rules: Rules,
 ) -> NewInvitation:
-    """Create an invitation for ``role`` in its scope; the plain code is returned only here."""
-    now = now or utcnow()
+    """Create an invitation for ``role`` in its scope; the plain code is returned only here.
+
+    ``validity`` defaults to the configured ``limits.invitation_validity``.
+    """
+    now = rules.now()
     needed = SCOPE_NEEDED[role]
     given = {
         "department": department_code,
@@ -88,7 +90,7 @@ def create_invitation(
         role=role,
         created_by_user_id=created_by,
         created_at=now,
-        expires_at=now + validity,
+        expires_at=now + (validity or rules.limits.invitation_validity),
     )
     if department_code is not None:
         dept = department_by_code(session, department_code)
@@ -120,9 +122,9 @@ def create_invitation(
     return NewInvitation(code=code, invitation=invitation)
 
 
-def find_valid(session: Session, code: str, *, now: datetime | None = None) -> Invitation:
+def find_valid(session: Session, code: str, *, rules: Rules) -> Invitation:
     """The unused, unexpired invitation for ``code``, or a clear refusal."""
-    now = now or utcnow()
+    now = rules.now()
     invitation = session.exec(
         select(Invitation).where(Invitation.code_hash == hash_code(code))
     ).first()
@@ -139,11 +141,9 @@ def find_valid(session: Session, code: str, *, now: datetime | None = None) -> I
     return invitation
 
 
-def grant_from(
-    session: Session, *, invitation: Invitation, user: User, now: datetime | None = None
-) -> RoleGrant:
+def grant_from(session: Session, *, invitation: Invitation, user: User, rules: Rules) -> RoleGrant:
     """Mark ``invitation`` used by ``user`` and grant its role (no confirmation logic here)."""
-    now = now or utcnow()
+    now = rules.now()
     invitation.used_at = now
     invitation.used_by_user_id = user.id
     session.add(invitation)

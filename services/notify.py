@@ -14,9 +14,8 @@ from models import Assignment, Case, Department, Enterprise, Project, User
 from models.enums import Category, Role
 from services import outbox
 from services.outbox import Button
+from services.rules import Rules
 from services.users import holders, language_of
-
-ZONE = ZoneInfo("Asia/Shanghai")
 
 CATEGORY_NAMES: dict[str, str] = {
     Category.PERMIT: N_("Permits and approvals"),
@@ -46,16 +45,10 @@ ASSIGNMENT_STATUS_NAMES: dict[str, str] = {
 Render = Callable[[str], tuple[str, list[list[Button]] | None]]
 
 
-def set_zone(zone: ZoneInfo) -> None:
-    """The display time zone from settings (configuration, read once at start-up)."""
-    global ZONE
-    ZONE = zone
-
-
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
     if moment is None:
         return "—"
-    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def category_name(lang: str, category: str) -> str:
@@ -70,6 +63,7 @@ def tell(
     session: Session,
     users: Iterable[User],
     *,
+    rules: Rules,
     template: str,
     key: str,
     render: Render,
@@ -83,7 +77,7 @@ def tell(
         if user.id is None or user.id in seen or user.id == exclude:
             continue
         seen.add(user.id)
-        text, buttons = render(language_of(user))
+        text, buttons = render(language_of(user, rules.default_language))
         queued = outbox.enqueue(
             session,
             user=user,
@@ -146,7 +140,7 @@ def description_block(lang: str, case: Case, limit: int = 1500) -> str:
     return t(lang, "Description:") + "\n" + escape(shorten(case.description, limit))
 
 
-def assignment_line(session: Session, lang: str, assignment: Assignment) -> str:
+def assignment_line(session: Session, lang: str, assignment: Assignment, zone: ZoneInfo) -> str:
     dept = session.get(Department, assignment.department_id)
     status = t(lang, ASSIGNMENT_STATUS_NAMES.get(assignment.status, assignment.status))
     return t(
@@ -155,7 +149,7 @@ def assignment_line(session: Session, lang: str, assignment: Assignment) -> str:
         number=escape(assignment.number),
         department=escape(dept_name(lang, dept) if dept else "?"),
         status=status,
-        due=local_time(assignment.due_at),
+        due=local_time(assignment.due_at, zone),
     )
 
 

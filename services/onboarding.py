@@ -11,18 +11,17 @@ from sqlmodel import Session, col, select
 from bot.i18n import N_, t
 from bot.textsplit import escape
 from models import Department, Enterprise, Invitation, Park, RoleGrant, User
-from models.enums import Role
-from models.types import utcnow
+from models.enums import COUNTY_ROLES, Role
 from services import audit, outbox
 from services.errors import InvalidInput, NotAllowed, NotFound
 from services.invites import (
-    DEFAULT_VALIDITY,
     SCOPE_NEEDED,
     create_invitation,
     find_valid,
     grant_from,
     hash_code,
 )
+from services.rules import Rules
 from services.users import Actor, holders, language_of
 
 # Who may invite whom from the chat; the CLI (`duban invite`) may invite anyone.
@@ -98,7 +97,7 @@ def join(
     *,
     user: User,
     code: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Joined | TakeoverNeeded:
     """Redeem ``code``; a used, expired or unknown code raises and grants nothing.
 
@@ -109,7 +108,7 @@ def join(
         session,
         user=user,
         code=code,
-        now=now or utcnow(),
+        rules=rules,
         confirmed=False,
     )
 
@@ -119,23 +118,23 @@ def confirm_takeover(
     *,
     user: User,
     code: str,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Joined:
     """Redeem a liaison ``code``, replacing the department's current liaison."""
     result = _redeem(
         session,
         user=user,
         code=code,
-        now=now or utcnow(),
+        rules=rules,
         confirmed=True,
     )
     assert isinstance(result, Joined)  # confirmed=True never asks again
     return result
 
 
-def check_code(session: Session, *, code: str, now: datetime | None = None) -> datetime:
+def check_code(session: Session, *, code: str, rules: Rules) -> datetime:
     """The expiry of a still-usable code (a declined takeover leaves it usable)."""
-    return find_valid(session, code, now=now).expires_at
+    return find_valid(session, code, rules=rules).expires_at
 
 
 def _redeem(
@@ -143,14 +142,15 @@ def _redeem(
     *,
     user: User,
     code: str,
-    now: datetime,
+    rules: Rules,
     confirmed: bool,
 ) -> Joined | TakeoverNeeded:
+    now = rules.now()
     # Lock the invitation first, so two people redeeming one code at once cannot both win.
     session.exec(
         select(Invitation).where(Invitation.code_hash == hash_code(code)).with_for_update()
     ).first()
-    invitation = find_valid(session, code, now=now)
+    invitation = find_valid(session, code, rules=rules)
     role = Role(invitation.role)
     if _holds_same(session, user_id=user.id, invitation=invitation):
         # Grants nothing twice, and leaves the code unused: redeeming it changed nothing.
@@ -185,7 +185,7 @@ def _redeem(
             data={"role": old.role, "reason": "liaison_takeover", "invitation_id": invitation.id},
             at=now,
         )
-    grant = grant_from(session, invitation=invitation, user=user, now=now)
+    grant = grant_from(session, invitation=invitation, user=user, rules=rules)
     owners: list[MenuOwner] = []
     if replaced:
         owners = _announce_takeover(
@@ -193,6 +193,7 @@ def _redeem(
             new_user=user,
             new_grant=grant,
             replaced=replaced,
+            default_language=rules.default_language,
         )
     return Joined(
         role=role,
@@ -260,6 +261,7 @@ def _announce_takeover(
     new_user: User,
     new_grant: RoleGrant,
     replaced: list[RoleGrant],
+    default_language: str,
 ) -> list[MenuOwner]:
     """Tell the replaced liaison(s) and the department head(s); they are not the actor."""
     department = session.get(Department, new_grant.department_id)
@@ -272,7 +274,7 @@ def _announce_takeover(
         if old_user is None:
             continue
         old_names.append(old_user.display_name or f"#{old_user.id}")
-        lang = language_of(old_user)
+        lang = language_of(old_user, default_language)
         outbox.enqueue(
             session,
             user=old_user,
@@ -291,7 +293,7 @@ def _announce_takeover(
     for head in holders(session, Role.HEAD, department_id=department.id):
         if head.id in skip:
             continue
-        lang = language_of(head)
+        lang = language_of(head, default_language)
         outbox.enqueue(
             session,
             user=head,
@@ -343,8 +345,8 @@ def invite(
     role: Role,
     scope: str | None = None,
     enterprise_id: int | None = None,
-    validity: timedelta = DEFAULT_VALIDITY,
-    now: datetime | None = None,
+    validity: timedelta | None = None,
+    rules: Rules,
 ) -> IssuedInvitation:
     """Create an invitation for ``role`` on behalf of ``actor``, within what their roles allow.
 
@@ -377,13 +379,11 @@ def invite(
         kwargs["park_code"] = find_park(session, scope).code
     else:
         enterprise = _enterprise(session, scope, enterprise_id)
-        if not actor.has(Role.DISPATCHER, Role.ADMIN) and enterprise.park_id not in (
-            actor.park_ids()
-        ):
+        if not actor.has(*COUNTY_ROLES) and enterprise.park_id not in (actor.park_ids()):
             raise NotAllowed("You may only invite contacts of enterprises in your own park.")
         kwargs["enterprise_id"] = enterprise.id
     created = create_invitation(
-        session, role=role, created_by=actor.id, validity=validity, now=now, **kwargs
+        session, role=role, created_by=actor.id, validity=validity, rules=rules, **kwargs
     )
     return IssuedInvitation(
         code=created.code,

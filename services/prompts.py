@@ -7,18 +7,15 @@ one transaction, so a refused answer leaves the question open for another try.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.settings import SlaPolicy
 from models import Draft
 from models.enums import Satisfaction
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
 from services import assignments, cases, confirmation, drafts
 from services.errors import InvalidInput
+from services.rules import Rules
 from services.users import Actor
 
 KIND = "prompt"
@@ -51,8 +48,7 @@ def ask(
     actor: Actor,
     action: str,
     target: int,
-    ttl: timedelta,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Any:
     """Check the action is possible now, then open the question; returns the checked record."""
     if action not in CHECKS:
@@ -64,8 +60,7 @@ def ask(
         kind=KIND,
         step=action,
         data={"target": target, "attachments": []},
-        ttl=ttl,
-        now=now,
+        rules=rules,
     )
     return record
 
@@ -75,22 +70,21 @@ def add_attachment(
     *,
     actor: Actor,
     item: dict[str, str],
-    ttl: timedelta,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> int:
     """Attach a file to the pending answer (only a completion takes files)."""
-    draft = _draft(session, actor, now)
+    draft = _draft(session, actor, rules)
     if draft.step != "done":
         raise InvalidInput("Please answer with text.")
     items = [*draft.data.get("attachments", []), item]
     if len(items) > cases.MAX_ATTACHMENTS:
         raise InvalidInput("At most {limit} attachments per case.", limit=cases.MAX_ATTACHMENTS)
-    drafts.advance(session, draft, ttl=ttl, now=now, attachments=items)
+    drafts.advance(session, draft, rules=rules, attachments=items)
     return len(items)
 
 
-def _draft(session: Session, actor: Actor, now: datetime | None) -> Draft:
-    draft = drafts.current(session, user_id=actor.id, now=now or utcnow())
+def _draft(session: Session, actor: Actor, rules: Rules) -> Draft:
+    draft = drafts.current(session, user_id=actor.id, rules=rules)
     if draft is None or draft.kind != KIND:
         raise InvalidInput("Nothing is waiting for an answer from you.")
     return draft
@@ -101,24 +95,21 @@ def answer(
     *,
     actor: Actor,
     text: str,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
     idempotency_key: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> tuple[str, Any]:
     """Run the pending action with ``text``; returns (action, what the service returned)."""
-    now = now or utcnow()
-    draft = _draft(session, actor, now)
+    draft = _draft(session, actor, rules)
     action, target = draft.step, draft.data["target"]
     files = draft.data.get("attachments", [])
     result: Any
     if action == "return":
         result = assignments.return_assignment(
-            session, actor=actor, assignment_id=target, reason=text, now=now
+            session, actor=actor, assignment_id=target, reason=text, rules=rules
         )
     elif action == "progress":
         result = assignments.add_progress(
-            session, actor=actor, assignment_id=target, text=text, now=now
+            session, actor=actor, assignment_id=target, text=text, rules=rules
         )
     elif action == "done":
         result = assignments.complete(
@@ -127,18 +118,18 @@ def answer(
             assignment_id=target,
             result=text,
             attachments=files,
-            calendar=calendar,
-            sla=sla,
-            now=now,
+            rules=rules,
         )
     elif action == "ask_a":
         result = cases.ask_enterprise(
-            session, actor=actor, assignment_id=target, question=text, now=now
+            session, actor=actor, assignment_id=target, question=text, rules=rules
         )
     elif action == "ask_c":
-        result = cases.ask_enterprise(session, actor=actor, case_id=target, question=text, now=now)
+        result = cases.ask_enterprise(
+            session, actor=actor, case_id=target, question=text, rules=rules
+        )
     elif action == "decline":
-        result = cases.decline_case(session, actor=actor, case_id=target, reason=text, now=now)
+        result = cases.decline_case(session, actor=actor, case_id=target, reason=text, rules=rules)
     elif action == "answer":
         result = cases.answer_question(
             session,
@@ -146,7 +137,7 @@ def answer(
             note_id=target,
             answer=text,
             idempotency_key=idempotency_key,
-            now=now,
+            rules=rules,
         )
     elif action == "unsat":
         result = confirmation.confirm(
@@ -155,9 +146,7 @@ def answer(
             case_id=target,
             satisfaction=Satisfaction.UNSATISFIED,
             note=text,
-            calendar=calendar,
-            sla=sla,
-            now=now,
+            rules=rules,
         )
     else:
         raise InvalidInput("Unknown choice.")

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete, select
 
 from models import InboxUpdate, ProcessedUpdate
 from models.types import utcnow
+from services.rules import Rules
 
 # Telegram redelivers only unconfirmed updates, within a day; two is a safe margin.
 KEEP = timedelta(days=2)
@@ -54,11 +55,11 @@ def mark(session: Session, update_id: int) -> None:
         session.rollback()
 
 
-def prune(session: Session, *, now: datetime | None = None) -> int:
+def prune(session: Session, *, rules: Rules) -> int:
     """Forget update ids, and stored updates, older than Telegram ever redelivers."""
-    cutoff = (now or utcnow()) - KEEP
+    cutoff = rules.now() - KEEP
     statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff)
-    count = session.exec(statement).rowcount or 0  # type: ignore[call-overload]
+    count = session.exec(statement).rowcount or 0
     inbox = delete(InboxUpdate).where(col(InboxUpdate.received_at) < cutoff)
-    session.exec(inbox)  # type: ignore[call-overload]
+    session.exec(inbox)
     return count

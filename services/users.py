@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 
 from bot.i18n import normalize_language
 from models import RoleGrant, User
-from models.enums import Role
+from models.enums import DEPARTMENT_ROLES, Role
 from services import audit
 
 
@@ -32,7 +32,7 @@ class Actor:
         return any(Role(g.role) in roles for g in self.grants)
 
     def department_ids(self, *roles: Role) -> set[int]:
-        wanted = roles or (Role.LIAISON, Role.HEAD)
+        wanted = roles or tuple(DEPARTMENT_ROLES)
         return {g.department_id for g in self.grants if g.role in wanted and g.department_id}
 
     def park_ids(self) -> set[int]:
@@ -84,7 +84,7 @@ def load_actor(session: Session, user: User) -> Actor:
     return Actor(user=user, grants=tuple(grants))
 
 
-def language_of(user: User, default: str | None = None) -> str:
+def language_of(user: User, default: str) -> str:
     """The user's chosen language, else Telegram's hint, else the default."""
     if user.language:
         return user.language

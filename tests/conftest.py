@@ -17,7 +17,9 @@ from sqlmodel import Session
 from bot.db import Database, upgrade
 from bot.settings import Settings
 from services.org import sync_organisation
+from services.rules import Rules
 from tests.pgserver import PgServer, require_pg_bin
+from tests.rules import RULES
 
 # ======================================================================================
 # PostgreSQL (tests/pgserver.py): pg_server, pg_url, db_url
@@ -148,3 +150,9 @@ def session(db: Database) -> Iterator[Session]:
 # ======================================================================================
 # end of the settings and database section
 # ======================================================================================
+
+
+@pytest.fixture
+def rules() -> Rules:
+    """The repository's rules with the real clock; ``rules.at(moment)`` stops the clock there."""
+    return RULES

@@ -23,6 +23,7 @@ from models import AuditEvent, Department, Invitation, Park, User
 from models.enums import Role
 from services.onboarding import join
 from services.org import EmptyOrganisation, sync_organisation
+from tests.rules import RULES
 
 DUBAN = Path(sys.executable).parent / "duban"
 CODE_LINE = re.compile(r"^code:\s+(\S+)$", re.M)
@@ -154,7 +155,7 @@ def test_invite_prints_a_code_and_a_deep_link_that_work(cli_env: str, runner: Cl
             user = User(telegram_id=4242, display_name="Liaison")
             session.add(user)
             session.flush()
-            joined = join(session, user=user, code=code)
+            joined = join(session, user=user, code=code, rules=RULES)
         assert joined.role == Role.LIAISON
         assert joined.scope_zh == "县发改委"
     finally:

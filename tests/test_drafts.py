@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from bot.db import Database
-from bot.deps import Deps, make_calendar
-from bot.settings import Settings
 from models import Draft, OutboxMessage, User
 from scheduler.sweeps import run_sweeps
 from services import drafts
+from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)
+# Users without a language of their own are told in the default language.
+ENGLISH = dataclasses.replace(RULES, default_language="en")
 
 
 def make_user(db: Database, telegram_id: int, language: str | None = None) -> User:
@@ -36,13 +37,12 @@ def begin(db: Database, user: User, kind: str = "report", *, now: datetime = NOW
         kind=kind,
         step="category",
         data={"park": "JH"},
-        ttl=TTL,
-        now=now,
+        rules=RULES.at(now),
     )
 
 
 def live(db: Database, user: User, now: datetime) -> Draft | None:
-    return db.call(drafts.current, user_id=user.id, now=now)
+    return db.call(drafts.current, user_id=user.id, rules=RULES.at(now))
 
 
 def notes(session: Session) -> list[OutboxMessage]:
@@ -61,7 +61,7 @@ def test_start_advance_finish(db: Database, session: Session, user: User) -> Non
     assert (draft.kind, draft.step, draft.data) == ("report", "category", {"park": "JH"})
 
     later = NOW + timedelta(minutes=10)
-    db.call(drafts.advance, draft, step="description", ttl=TTL, now=later, category="permit")
+    db.call(drafts.advance, draft, step="description", rules=RULES.at(later), category="permit")
     # What a restarted bot would read back from the database.
     stored = live(db, user, later)
     assert stored is not None
@@ -69,7 +69,7 @@ def test_start_advance_finish(db: Database, session: Session, user: User) -> Non
     assert stored.data == {"park": "JH", "category": "permit"}
     assert stored.expires_at == later + TTL  # every answer renews the timeout
 
-    db.call(drafts.advance, stored, ttl=TTL, now=later, description="电力增容审批")
+    db.call(drafts.advance, stored, rules=RULES.at(later), description="电力增容审批")
     again = live(db, user, later)
     assert again is not None
     assert again.step == "description"  # no step given: it stays
@@ -88,8 +88,7 @@ def test_a_new_start_replaces_the_old_draft(db: Database, session: Session, user
         user_id=user.id,
         kind="dispatch",
         step="departments",
-        ttl=TTL,
-        now=NOW + timedelta(minutes=1),
+        rules=RULES.at(NOW + timedelta(minutes=1)),
     )
     draft = live(db, user, NOW + timedelta(minutes=1))
     assert draft is not None
@@ -112,7 +111,7 @@ def test_expiry_queues_one_note_per_draft(db: Database, session: Session, user: 
     begin(db, fresh, now=NOW + timedelta(minutes=20))  # not yet expired at the sweep
 
     sweep_at = NOW + TTL
-    assert db.call(drafts.expire, now=sweep_at, default_language="zh") == 2
+    assert db.call(drafts.expire, rules=RULES.at(sweep_at)) == 2
     queued = notes(session)
     assert sorted(n.chat_id for n in queued) == [7001, 7002]
     for note in queued:
@@ -122,7 +121,7 @@ def test_expiry_queues_one_note_per_draft(db: Database, session: Session, user: 
     assert live(db, fresh, sweep_at) is not None  # the fresh draft is untouched
 
     # A second sweep at the same instant (or after a restart) tells nobody twice.
-    assert db.call(drafts.expire, now=sweep_at, default_language="zh") == 0
+    assert db.call(drafts.expire, rules=RULES.at(sweep_at)) == 0
     assert len(notes(session)) == 2
 
 
@@ -130,7 +129,7 @@ def test_expiry_names_what_was_discarded(db: Database, session: Session, user: U
     drafts.name_draft("test-kind", "test conversation")
     begin(db, user, "test-kind")
     begin(db, make_user(db, 7004, language="en"), "unnamed-kind")
-    db.call(drafts.expire, now=NOW + TTL, default_language="en")
+    db.call(drafts.expire, rules=ENGLISH.at(NOW + TTL))
     texts = {n.chat_id: n.text for n in notes(session)}
     assert texts[7001].startswith("Your unfinished test conversation was discarded")
     assert texts[7004].startswith("Your unfinished conversation was discarded")
@@ -138,33 +137,29 @@ def test_expiry_names_what_was_discarded(db: Database, session: Session, user: U
 
 def test_the_note_is_deduplicated_per_draft(db: Database, session: Session, user: User) -> None:
     draft = begin(db, user)
-    assert db.call(drafts.expire, now=NOW + TTL, default_language="en") == 1
+    assert db.call(drafts.expire, rules=ENGLISH.at(NOW + TTL)) == 1
 
     # A second sweep (another process) that read the draft before it was deleted.
     def seen_by_another_sweep(s: Session) -> None:
         s.add(Draft.model_validate(draft.model_dump()))
 
     db.call(seen_by_another_sweep)
-    assert db.call(drafts.expire, now=NOW + TTL, default_language="en") == 1
+    assert db.call(drafts.expire, rules=ENGLISH.at(NOW + TTL)) == 1
     assert len(notes(session)) == 1  # the user is told once
 
 
 def test_a_renewed_draft_does_not_expire(db: Database, session: Session, user: User) -> None:
     draft = begin(db, user)
-    db.call(drafts.advance, draft, ttl=TTL, now=NOW + timedelta(minutes=25), category="land")
-    assert db.call(drafts.expire, now=NOW + TTL, default_language="en") == 0
+    db.call(drafts.advance, draft, rules=RULES.at(NOW + timedelta(minutes=25)), category="land")
+    assert db.call(drafts.expire, rules=ENGLISH.at(NOW + TTL)) == 0
     assert notes(session) == []
     assert live(db, user, NOW + TTL) is not None
 
 
-def test_the_sweep_expires_drafts(
-    db: Database, session: Session, user: User, settings_factory: Callable[..., Settings]
-) -> None:
-    settings = settings_factory(database={"url": db.url})
-    deps = Deps(settings=settings, db=db, calendar=make_calendar(settings), sla_profile="standard")
+def test_the_sweep_expires_drafts(db: Database, session: Session, user: User) -> None:
     begin(db, user)
-    counts = run_sweeps(deps, now=NOW + TTL)
+    counts = run_sweeps(db, RULES.at(NOW + TTL))
     assert counts["expire_drafts"] == 1
     assert [n.chat_id for n in notes(session)] == [7001]
-    assert run_sweeps(deps, now=NOW + TTL)["expire_drafts"] == 0
+    assert run_sweeps(db, RULES.at(NOW + TTL))["expire_drafts"] == 0
     assert len(notes(session)) == 1

@@ -14,6 +14,7 @@ from models.enums import Role
 from services import invites
 from services.errors import InvalidInput, InvalidState, NotFound
 from services.onboarding import Joined, join
+from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -43,11 +44,13 @@ def make_enterprise(db: Database) -> int:
 
 def invite(db: Database, role: Role, *, now: datetime = NOW, **scope: object) -> str:
     """Create an invitation and return its plain code."""
-    return db.call(invites.create_invitation, role=role, created_by=None, now=now, **scope).code
+    return db.call(
+        invites.create_invitation, role=role, created_by=None, rules=RULES.at(now), **scope
+    ).code
 
 
 def redeem(db: Database, user: User, code: str, *, now: datetime = NOW) -> Joined:
-    joined = db.call(join, user=user, code=code, now=now)
+    joined = db.call(join, user=user, code=code, rules=RULES.at(now))
     assert isinstance(joined, Joined)
     return joined
 
@@ -80,7 +83,9 @@ def test_only_the_hash_is_stored(db: Database, session: Session) -> None:
 
 
 def test_the_deep_link_carries_the_code(db: Database) -> None:
-    created = db.call(invites.create_invitation, role=Role.SUPERVISOR, created_by=None, now=NOW)
+    created = db.call(
+        invites.create_invitation, role=Role.SUPERVISOR, created_by=None, rules=RULES.at(NOW)
+    )
     assert created.deep_link("duban_bot") == f"https://t.me/duban_bot?start={created.code}"
 
 
@@ -132,7 +137,7 @@ def test_an_expired_code_is_refused(db: Database, session: Session) -> None:
         role=Role.SUPERVISOR,
         created_by=None,
         validity=timedelta(days=2),
-        now=NOW,
+        rules=RULES.at(NOW),
     ).code
     user = make_user(db, 3001)
     with pytest.raises(InvalidState, match="expired"):
@@ -144,7 +149,7 @@ def test_an_expired_code_is_refused(db: Database, session: Session) -> None:
         role=Role.SUPERVISOR,
         created_by=None,
         validity=timedelta(days=2),
-        now=NOW,
+        rules=RULES.at(NOW),
     ).code
     assert redeem(db, user, fresh, now=NOW + timedelta(days=2, seconds=-1)).role == Role.SUPERVISOR
 
@@ -181,7 +186,7 @@ def test_the_refusal_messages_differ(db: Database) -> None:
         role=Role.DISPATCHER,
         created_by=None,
         validity=timedelta(hours=1),
-        now=NOW - timedelta(hours=2),
+        rules=RULES.at(NOW - timedelta(hours=2)),
     ).code
     user = make_user(db, 5002)
     messages = set()

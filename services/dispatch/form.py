@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.settings import SlaPolicy
 from models import Assignment, Department, Draft
-from models.types import utcnow
-from scheduler.calendar import DeadlineError, DeadlineInPast, DeadlineTooFar, WorkCalendar
+from scheduler.calendar import DeadlineError, DeadlineInPast, DeadlineTooFar
 from services import drafts
 from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState
+from services.rules import Rules
 from services.users import Actor
 
 KIND = "dispatch"
@@ -36,12 +34,10 @@ def _form(
     session: Session,
     actor: Actor,
     draft: Draft,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime,
+    rules: Rules,
 ) -> Form:
     options = orders.dispatch_options(
-        session, actor=actor, case_id=draft.data["case_id"], calendar=calendar, sla=sla, now=now
+        session, actor=actor, case_id=draft.data["case_id"], rules=rules
     )
     due = draft.data.get("due_at")
     return Form(
@@ -53,10 +49,10 @@ def _form(
     )
 
 
-def _parse_deadline(calendar: WorkCalendar, text: str, now: datetime) -> datetime:
+def _parse_deadline(rules: Rules, text: str) -> datetime:
     """What a dispatcher typed as a deadline, or a refusal that shows the accepted forms."""
     try:
-        return calendar.parse_deadline(text, now=now)
+        return rules.calendar.parse_deadline(text, now=rules.now())
     except DeadlineInPast:
         raise InvalidInput("The deadline must be in the future.") from None
     except DeadlineTooFar:
@@ -68,8 +64,8 @@ def _parse_deadline(calendar: WorkCalendar, text: str, now: datetime) -> datetim
         ) from None
 
 
-def _draft(session: Session, actor: Actor, case_id: int, now: datetime) -> Draft:
-    draft = drafts.current(session, user_id=actor.id, now=now)
+def _draft(session: Session, actor: Actor, case_id: int, rules: Rules) -> Draft:
+    draft = drafts.current(session, user_id=actor.id, rules=rules)
     if draft is None or draft.kind != KIND or draft.data.get("case_id") != case_id:
         raise InvalidState(
             "This dispatch form is no longer open. Press Dispatch on the case again."
@@ -81,27 +77,20 @@ def open_form(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    ttl: timedelta,
-    now: datetime | None = None,
+    case_id: int,
+    rules: Rules,
 ) -> Form:
     """Start dispatching a case with the category's default departments pre-selected."""
-    now = now or utcnow()
-    options = orders.dispatch_options(
-        session, actor=actor, case_id=case_id, calendar=calendar, sla=sla, now=now
-    )
+    options = orders.dispatch_options(session, actor=actor, case_id=case_id, rules=rules)
     draft = drafts.start(
         session,
         user_id=actor.id,
         kind=KIND,
         step="choose",
         data={"case_id": options.case.id, "selected": options.preselected},
-        ttl=ttl,
-        now=now,
+        rules=rules,
     )
-    return _form(session, actor, draft, calendar, sla, now)
+    return _form(session, actor, draft, rules)
 
 
 def toggle(
@@ -110,13 +99,9 @@ def toggle(
     actor: Actor,
     case_id: int,
     department_id: int,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    ttl: timedelta,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Form:
-    now = now or utcnow()
-    draft = _draft(session, actor, case_id, now)
+    draft = _draft(session, actor, case_id, rules)
     dept = session.get(Department, department_id)
     if dept is None or not dept.active:
         raise InvalidInput("Unknown choice.")
@@ -125,16 +110,13 @@ def toggle(
         selected.remove(dept.code)
     else:
         selected.append(dept.code)
-    draft = drafts.advance(session, draft, step="choose", ttl=ttl, now=now, selected=selected)
-    return _form(session, actor, draft, calendar, sla, now)
+    draft = drafts.advance(session, draft, step="choose", rules=rules, selected=selected)
+    return _form(session, actor, draft, rules)
 
 
-def ask_deadline(
-    session: Session, *, actor: Actor, case_id: int, ttl: timedelta, now: datetime | None = None
-) -> None:
+def ask_deadline(session: Session, *, actor: Actor, case_id: int, rules: Rules) -> None:
     """The next text from this user is the deadline."""
-    now = now or utcnow()
-    drafts.advance(session, _draft(session, actor, case_id, now), step="deadline", ttl=ttl, now=now)
+    drafts.advance(session, _draft(session, actor, case_id, rules), step="deadline", rules=rules)
 
 
 def set_deadline(
@@ -142,23 +124,19 @@ def set_deadline(
     *,
     actor: Actor,
     text: str | None,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    ttl: timedelta,
     case_id: int | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Form:
     """A typed deadline (5wd, 3天, 12-15 ...), or None for the category's default."""
-    now = now or utcnow()
-    draft = drafts.current(session, user_id=actor.id, now=now)
+    draft = drafts.current(session, user_id=actor.id, rules=rules)
     stale = case_id is not None and draft is not None and draft.data.get("case_id") != case_id
     if draft is None or draft.kind != KIND or stale:
         raise InvalidState(
             "This dispatch form is no longer open. Press Dispatch on the case again."
         )
-    due = _parse_deadline(calendar, text, now).isoformat() if text is not None else None
-    draft = drafts.advance(session, draft, step="choose", ttl=ttl, now=now, due_at=due)
-    return _form(session, actor, draft, calendar, sla, now)
+    due = _parse_deadline(rules, text).isoformat() if text is not None else None
+    draft = drafts.advance(session, draft, step="choose", rules=rules, due_at=due)
+    return _form(session, actor, draft, rules)
 
 
 def issue(
@@ -166,31 +144,26 @@ def issue(
     *,
     actor: Actor,
     case_id: int,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> list[Assignment]:
     """Issue the assignments chosen on the form and close it."""
-    now = now or utcnow()
-    draft = _draft(session, actor, case_id, now)
-    form = _form(session, actor, draft, calendar, sla, now)
+    draft = _draft(session, actor, case_id, rules)
+    form = _form(session, actor, draft, rules)
     issued = orders.dispatch_case(
         session,
         actor=actor,
         case_id=case_id,
         department_codes=form.selected,
-        calendar=calendar,
-        sla=sla,
         due_at=form.due_at if form.custom_due else None,
-        now=now,
+        rules=rules,
     )
     drafts.finish(session, user_id=actor.id)
     return issued
 
 
-def close(session: Session, *, actor: Actor, case_id: int, now: datetime | None = None) -> None:
+def close(session: Session, *, actor: Actor, case_id: int, rules: Rules) -> None:
     """Cancel the open dispatch form; nothing is issued."""
-    _draft(session, actor, case_id, now or utcnow())
+    _draft(session, actor, case_id, rules)
     drafts.finish(session, user_id=actor.id)
 
 
@@ -201,20 +174,15 @@ def dispatch_now(
     case_number: str,
     department_codes: list[str],
     deadline: str | None,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    rules: Rules,
 ) -> list[Assignment]:
     """The one-line /dispatch: departments and an optional typed deadline."""
-    now = now or utcnow()
-    due = _parse_deadline(calendar, deadline, now) if deadline else None
+    due = _parse_deadline(rules, deadline) if deadline else None
     return orders.dispatch_case(
         session,
         actor=actor,
-        case_id=case_number,
+        case_number=case_number,
         department_codes=department_codes,
-        calendar=calendar,
-        sla=sla,
         due_at=due,
-        now=now,
+        rules=rules,
     )

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.i18n import t
-from bot.settings import SlaPolicy
 from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department
-from models.enums import AssignmentStatus, CaseStatus, Role
-from models.types import utcnow
-from scheduler.calendar import WorkCalendar
+from models.enums import COUNTY_ROLES, OFFICE_ROLES, AssignmentStatus, CaseStatus
 from services import access, audit, notify
 from services.cases import case_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
 from services.org import department_by_code
+from services.rules import Rules
 from services.users import Actor
 
 ACTIVE = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED, AssignmentStatus.COMPLETED)
@@ -40,14 +38,12 @@ def dispatch_options(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
-    now: datetime | None = None,
+    case_id: int,
+    rules: Rules,
 ) -> DispatchOptions:
-    now = now or utcnow()
-    case = _dispatchable(session, actor, case_id)
-    policy = sla(case.category)
+    now = rules.now()
+    case = _dispatchable(session, actor, case_id=case_id)
+    policy = rules.sla(case.category)
     departments = list(
         session.exec(select(Department).where(Department.active).order_by(col(Department.id))).all()
     )
@@ -58,12 +54,14 @@ def dispatch_options(
         departments=departments,
         preselected=preselected,
         already=already,
-        default_due=calendar.add(now, policy.completion),
+        default_due=rules.calendar.add(now, policy.completion),
     )
 
 
-def _dispatchable(session: Session, actor: Actor, case_id: int | str) -> Case:
-    case = access.managed_case(session, actor, case_id)
+def _dispatchable(
+    session: Session, actor: Actor, *, case_id: int | None = None, case_number: str | None = None
+) -> Case:
+    case = access.managed_case(session, actor, case_id=case_id, case_number=case_number)
     if case.status not in DISPATCHABLE:
         raise InvalidState(
             "Case {number} cannot be dispatched now (it is {status}).",
@@ -87,16 +85,15 @@ def dispatch_case(
     session: Session,
     *,
     actor: Actor,
-    case_id: int | str,
+    case_id: int | None = None,
+    case_number: str | None = None,
     department_codes: Sequence[str],
-    calendar: WorkCalendar,
-    sla: Callable[[str], SlaPolicy],
     due_at: datetime | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> list[Assignment]:
     """Issue one assignment per department at the same moment, each with its own number."""
-    now = now or utcnow()
-    case = _dispatchable(session, actor, case_id)
+    now = rules.now()
+    case = _dispatchable(session, actor, case_id=case_id, case_number=case_number)
     codes = list(dict.fromkeys(c.strip() for c in department_codes if c.strip()))
     if not codes:
         raise InvalidInput("Choose at least one department.")
@@ -120,11 +117,11 @@ def dispatch_case(
             number=case.number,
             departments=", ".join(d.code for d in clash),
         )
-    policy = sla(case.category)
-    due = due_at or calendar.add(now, policy.completion)
+    policy = rules.sla(case.category)
+    due = due_at or rules.calendar.add(now, policy.completion)
     if due <= now:
         raise InvalidInput("The deadline must be in the future.")
-    ack_due = min(calendar.add(now, policy.acknowledgement), due)
+    ack_due = min(rules.calendar.add(now, policy.acknowledgement), due)
     count = len(session.exec(select(Assignment.id).where(Assignment.case_id == case.id)).all())
     issued = []
     for offset, dept in enumerate(departments, start=1):
@@ -164,13 +161,11 @@ def dispatch_case(
             data={"number": assignment.number, "due_at": due.isoformat()},
             at=now,
         )
-    _notify_issued(session, case, issued, calendar, now)
+    _notify_issued(session, case, issued, rules)
     return issued
 
 
-def _notify_issued(
-    session: Session, case: Case, issued: list[Assignment], calendar: WorkCalendar, now: datetime
-) -> None:
+def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules: Rules) -> None:
     files = case_attachments(session, case.id)  # type: ignore[arg-type]  # stored rows have an id
     copied = notify.efficiency_head(session, case)
     for assignment in issued:
@@ -179,15 +174,16 @@ def _notify_issued(
         def card(
             lang: str, a: Assignment = assignment
         ) -> tuple[str, list[list[dict[str, str]]] | None]:
-            return assignment_card(session, lang, a, calendar, now), liaison_buttons(lang, a)
+            return assignment_card(session, lang, a, rules), liaison_buttons(lang, a)
 
         def copy(lang: str, a: Assignment = assignment) -> tuple[str, None]:
             head = "📋 " + t(lang, "Copy for the major project's efficiency head")
-            return head + "\n" + assignment_card(session, lang, a, calendar, now), None
+            return head + "\n" + assignment_card(session, lang, a, rules), None
 
         notify.tell(
             session,
             liaisons,
+            rules=rules,
             template="assignment.issued",
             key=f"asg:{assignment.id}:issued",
             render=card,
@@ -196,6 +192,7 @@ def _notify_issued(
         notify.tell(
             session,
             copied,
+            rules=rules,
             template="assignment.issued.copy",
             key=f"asg:{assignment.id}:issued.cc",
             render=copy,
@@ -213,27 +210,26 @@ def _notify_issued(
                 departments=escape(listed),
             )
             + "\n"
-            + t(lang, "Deadline: {due}", due=notify.local_time(issued[0].due_at)),
+            + t(lang, "Deadline: {due}", due=notify.local_time(issued[0].due_at, rules.zone)),
             None,
         )
 
     notify.tell(
         session,
         notify.contacts_for(session, case),
+        rules=rules,
         template="case.dispatched",
         key=f"case:{case.id}:dispatched:{issued[0].id}",
         render=render_enterprise,
     )
 
 
-def assignment_card(
-    session: Session, lang: str, assignment: Assignment, calendar: WorkCalendar, now: datetime
-) -> str:
+def assignment_card(session: Session, lang: str, assignment: Assignment, rules: Rules) -> str:
     """The assignment order as the liaison sees it."""
     case = session.get(Case, assignment.case_id)
     dept = session.get(Department, assignment.department_id)
     assert case is not None and dept is not None
-    left = calendar.working_days_left(now, assignment.due_at)
+    left = rules.calendar.working_days_left(rules.now(), assignment.due_at)
     if left >= 0:
         remaining = t(lang, "{days} working days left", days=left)
     else:
@@ -249,10 +245,10 @@ def assignment_card(
             t(
                 lang,
                 "Deadline: {due} ({remaining})",
-                due=notify.local_time(assignment.due_at),
+                due=notify.local_time(assignment.due_at, rules.zone),
                 remaining=remaining,
             ),
-            t(lang, "Sign for by: {due}", due=notify.local_time(assignment.ack_due_at)),
+            t(lang, "Sign for by: {due}", due=notify.local_time(assignment.ack_due_at, rules.zone)),
             t(lang, "Status: {status}", status=status),
         ]
     )
@@ -287,14 +283,14 @@ class QueueItem:
     returns: list[tuple[Assignment, Department]] = field(default_factory=list)
 
 
-def queue(session: Session, *, actor: Actor, limit: int = 30) -> list[QueueItem]:
+def queue(session: Session, *, actor: Actor, limit: int) -> list[QueueItem]:
     """Cases waiting for dispatch, and cases with returned assignments to re-dispatch."""
-    if not actor.has(Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN):
+    if not actor.has(*OFFICE_ROLES):
         raise NotAllowed(
             "Only the park's efficiency office and the optimization office can do this."
         )
     scope = select(Case)
-    if not actor.has(Role.DISPATCHER, Role.ADMIN):
+    if not actor.has(*COUNTY_ROLES):
         scope = scope.where(col(Case.park_id).in_(actor.park_ids()))
     waiting = session.exec(
         scope.where(col(Case.status).in_((CaseStatus.NEW, CaseStatus.INFO_REQUESTED)))

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.i18n import N_
 from models import MAJOR_PROJECT_YUAN, Draft, Park, User
-from models.enums import Role
-from models.types import utcnow
+from models.enums import COUNTY_ROLES
 from services import drafts
 from services.errors import InvalidInput, InvalidState
 from services.onboarding import find_park
@@ -30,6 +29,7 @@ from services.registry.records import (
     require_office,
 )
 from services.registry.values import clean_name, parse_flag, parse_investment
+from services.rules import Rules
 from services.users import Actor
 
 DRAFT_KIND = "enterprise"
@@ -70,51 +70,46 @@ class Prompt:
 # -- the guided registration (a Draft of kind "enterprise") --------------------------------
 
 
-def begin_registration(
-    session: Session, *, actor: Actor, ttl: timedelta, now: datetime | None = None
-) -> Prompt:
+def begin_registration(session: Session, *, actor: Actor, rules: Rules) -> Prompt:
     """Start a guided registration (replacing whatever the user had half-done)."""
     require_office(actor)
     if not allowed_parks(session, actor):
         raise InvalidState("No park is assigned to you yet; ask the county optimization office.")
-    drafts.start(session, user_id=actor.id, kind=DRAFT_KIND, step=NAME, ttl=ttl, now=now)
+    drafts.start(session, user_id=actor.id, kind=DRAFT_KIND, step=NAME, rules=rules)
     return Prompt(step=NAME)
 
 
-def registration_prompt(session: Session, *, actor: Actor, now: datetime | None = None) -> Prompt:
+def registration_prompt(session: Session, *, actor: Actor, rules: Rules) -> Prompt:
     """The question the guided registration is waiting on (to ask again after bad input)."""
-    return _prompt(session, actor, _draft(session, actor, now))
+    return _prompt(session, actor, _draft(session, actor, rules))
 
 
-def registration_text(
-    session: Session, *, actor: Actor, text: str, ttl: timedelta, now: datetime | None = None
-) -> Prompt:
+def registration_text(session: Session, *, actor: Actor, text: str, rules: Rules) -> Prompt:
     """Apply typed ``text`` to the current step; bad input raises and leaves the draft as it was."""
     require_office(actor)
-    now = now or utcnow()
-    draft = _draft(session, actor, now)
+    draft = _draft(session, actor, rules)
     data = dict(draft.data)
     text = text.strip()
     if not text:
         raise InvalidInput("Please answer with text.")
     step = draft.step
     if step == NAME:
-        return _advance(session, actor, draft, CREDIT, ttl, now, name=clean_name(text))
+        return _advance(session, actor, draft, CREDIT, rules, name=clean_name(text))
     if step == CREDIT:
         code = check_new_credit_code(session, text)
-        return _after_credit(session, actor, draft, ttl, now, code)
+        return _after_credit(session, actor, draft, rules, code)
     if step == PARK:
         park = find_park(session, text)
         # Stored rows have an id; SQLModel types it int | None.
-        return _choose_park(session, actor, draft, ttl, now, park.id)  # type: ignore[arg-type]
+        return _choose_park(session, actor, draft, rules, park.id)  # type: ignore[arg-type]
     if step in (PROJECT, MORE):
         name = _project_name(data, text)
-        return _advance(session, actor, draft, INVESTMENT, ttl, now, current={"name": name})
+        return _advance(session, actor, draft, INVESTMENT, rules, current={"name": name})
     if step == INVESTMENT:
         current = {**data["current"], "investment": parse_investment(text)}
-        return _advance(session, actor, draft, KEY, ttl, now, current=current)
+        return _advance(session, actor, draft, KEY, rules, current=current)
     if step == KEY:
-        return _set_key(session, actor, draft, ttl, now, parse_flag(text))
+        return _set_key(session, actor, draft, rules, parse_flag(text))
     if step == HEAD:
         raise InvalidInput("Please choose with the buttons.")
     raise InvalidState(STALE)
@@ -126,27 +121,25 @@ def registration_button(
     actor: Actor,
     action: str,
     value: str = "",
-    ttl: timedelta,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Prompt:
     """Apply a pressed button; one that does not fit the current step is refused as stale."""
     require_office(actor)
-    now = now or utcnow()
-    draft = _draft(session, actor, now)
+    draft = _draft(session, actor, rules)
     step = draft.step
     if action == "cancel":
         drafts.finish(session, user_id=actor.id)
         return Prompt(step=CANCELLED)
     if action == "park" and step == PARK:
-        return _choose_park(session, actor, draft, ttl, now, _int(value))
+        return _choose_park(session, actor, draft, rules, _int(value))
     if action == "key" and step == KEY and value in ("0", "1"):
-        return _set_key(session, actor, draft, ttl, now, value == "1")
+        return _set_key(session, actor, draft, rules, value == "1")
     if action == "head" and step == HEAD:
-        return _set_head(session, actor, draft, ttl, now, _int(value))
+        return _set_head(session, actor, draft, rules, _int(value))
     if action == "add" and step == MORE:
-        return _advance(session, actor, draft, PROJECT, ttl, now)
+        return _advance(session, actor, draft, PROJECT, rules)
     if action == "finish" and step in (PROJECT, MORE):
-        return _finish(session, actor, draft, now)
+        return _finish(session, actor, draft, rules.now())
     raise InvalidState(STALE)
 
 
@@ -156,8 +149,8 @@ def _int(value: str) -> int:
     return int(value)
 
 
-def _draft(session: Session, actor: Actor, now: datetime | None) -> Draft:
-    draft = drafts.current(session, user_id=actor.id, now=now)
+def _draft(session: Session, actor: Actor, rules: Rules) -> Draft:
+    draft = drafts.current(session, user_id=actor.id, rules=rules)
     if draft is None or draft.kind != DRAFT_KIND:
         raise InvalidState("No registration is in progress. Send /enterprise to start one.")
     return draft
@@ -168,39 +161,35 @@ def _advance(
     actor: Actor,
     draft: Draft,
     step: str,
-    ttl: timedelta,
-    now: datetime,
+    rules: Rules,
     **changes: Any,
 ) -> Prompt:
-    draft = drafts.advance(session, draft, step=step, ttl=ttl, now=now, **changes)
+    draft = drafts.advance(session, draft, step=step, rules=rules, **changes)
     return _prompt(session, actor, draft)
 
 
-def _after_credit(
-    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, code: str
-) -> Prompt:
+def _after_credit(session: Session, actor: Actor, draft: Draft, rules: Rules, code: str) -> Prompt:
     allowed = allowed_parks(session, actor)
-    if len(allowed) == 1 and not actor.has(Role.DISPATCHER, Role.ADMIN):
+    if len(allowed) == 1 and not actor.has(*COUNTY_ROLES):
         # A park officer registers in their own park: no need to ask.
         return _advance(
             session,
             actor,
             draft,
             PROJECT,
-            ttl,
-            now,
+            rules,
             credit_code=code,
             park_id=allowed[0].id,
             auto_park=True,
         )
-    return _advance(session, actor, draft, PARK, ttl, now, credit_code=code)
+    return _advance(session, actor, draft, PARK, rules, credit_code=code)
 
 
 def _choose_park(
-    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, park_id: int
+    session: Session, actor: Actor, draft: Draft, rules: Rules, park_id: int
 ) -> Prompt:
     park = allowed_park(session, actor, park_id)
-    return _advance(session, actor, draft, PROJECT, ttl, now, park_id=park.id, auto_park=False)
+    return _advance(session, actor, draft, PROJECT, rules, park_id=park.id, auto_park=False)
 
 
 def _project_name(data: dict[str, Any], text: str) -> str:
@@ -213,41 +202,34 @@ def _project_name(data: dict[str, Any], text: str) -> str:
     return name
 
 
-def _set_key(
-    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, is_key: bool
-) -> Prompt:
+def _set_key(session: Session, actor: Actor, draft: Draft, rules: Rules, is_key: bool) -> Prompt:
     current = {**draft.data["current"], "is_key": is_key}
     if current["investment"] >= MAJOR_PROJECT_YUAN and head_candidates(
         session, park_id=draft.data["park_id"]
     ):
-        return _advance(session, actor, draft, HEAD, ttl, now, current=current)
-    return _add_project(session, actor, draft, ttl, now, current)
+        return _advance(session, actor, draft, HEAD, rules, current=current)
+    return _add_project(session, actor, draft, rules, current)
 
 
-def _set_head(
-    session: Session, actor: Actor, draft: Draft, ttl: timedelta, now: datetime, user_id: int
-) -> Prompt:
+def _set_head(session: Session, actor: Actor, draft: Draft, rules: Rules, user_id: int) -> Prompt:
     current = dict(draft.data["current"])
     if user_id:
         candidates = {u.id for u in head_candidates(session, park_id=draft.data["park_id"])}
         if user_id not in candidates:
             raise InvalidState(STALE)
         current["head_user_id"] = user_id
-    return _add_project(session, actor, draft, ttl, now, current)
+    return _add_project(session, actor, draft, rules, current)
 
 
 def _add_project(
     session: Session,
     actor: Actor,
     draft: Draft,
-    ttl: timedelta,
-    now: datetime,
+    rules: Rules,
     current: dict[str, Any],
 ) -> Prompt:
     projects = [*draft.data.get("projects", []), current]
-    draft = drafts.advance(
-        session, draft, step=MORE, ttl=ttl, now=now, projects=projects, current=None
-    )
+    draft = drafts.advance(session, draft, step=MORE, rules=rules, projects=projects, current=None)
     return _prompt(session, actor, draft)
 
 

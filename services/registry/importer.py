@@ -13,12 +13,12 @@ from typing import TypeVar
 from sqlmodel import Session, select
 
 from models import Enterprise, Park, Project
-from models.types import utcnow
 from services.credit_code import normalize_credit_code
 from services.errors import DomainError, NotFound
 from services.onboarding import find_park
 from services.registry.records import create_enterprise, create_project
 from services.registry.values import clean_name, parse_flag, parse_investment
+from services.rules import Rules
 
 COLUMNS: dict[str, str] = {
     "name": "name",
@@ -176,13 +176,14 @@ def import_enterprises(
     rows: Sequence[CsvRow],
     default_park: str | None = None,
     actor_id: int | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> ImportResult:
     """Validate every row, then import all of them, or raise ImportRejected and import nothing.
 
     One row per project; rows repeating an enterprise add projects. Enterprises and projects
     already registered are skipped, so importing the same file again creates nothing.
     """
+    now = rules.now()
     forced = find_park(session, default_park) if default_park else None
     problems: list[tuple[int, str]] = []
     planned: dict[str, _Planned] = {}
@@ -192,7 +193,7 @@ def import_enterprises(
         raise ImportRejected(problems)
     result = ImportResult(rows=len(rows))
     for plan in planned.values():
-        _import_planned(session, plan, result, actor_id=actor_id, now=now or utcnow())
+        _import_planned(session, plan, result, actor_id=actor_id, now=now)
     return result
 
 

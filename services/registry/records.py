@@ -8,16 +8,14 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from models import MAJOR_PROJECT_YUAN, Enterprise, Park, Project, User
-from models.enums import Role
-from models.types import utcnow
+from models.enums import COUNTY_ROLES, OFFICE_ROLES, Role
 from services import audit
 from services.credit_code import normalize_credit_code
 from services.errors import InvalidInput, NotAllowed
 from services.onboarding import find_park
 from services.registry.values import clean_name
+from services.rules import Rules
 from services.users import Actor, holders
-
-OFFICE_ROLES = (Role.PARK_OFFICER, Role.DISPATCHER, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ def require_office(actor: Actor) -> None:
 def allowed_parks(session: Session, actor: Actor) -> list[Park]:
     """Parks ``actor`` may register enterprises in: all for the county office, else their own."""
     parks = session.exec(select(Park).where(col(Park.active)).order_by(col(Park.id))).all()
-    if actor.has(Role.DISPATCHER, Role.ADMIN):
+    if actor.has(*COUNTY_ROLES):
         return list(parks)
     own = actor.park_ids()
     return [p for p in parks if p.id in own]
@@ -191,12 +189,12 @@ def register_enterprise(
     name: str,
     credit_code: str,
     park: str | None = None,
-    now: datetime | None = None,
+    rules: Rules,
 ) -> Registered:
     """Register an enterprise in one go; ``park`` (code or name) may be left out by an officer
     of a single park."""
     require_office(actor)
-    now = now or utcnow()
+    now = rules.now()
     clean = clean_name(name)
     code = check_new_credit_code(session, credit_code)
     allowed = allowed_parks(session, actor)
@@ -204,7 +202,7 @@ def register_enterprise(
         chosen = find_park(session, park)
         if chosen.id not in {p.id for p in allowed}:
             raise NotAllowed("You may only register enterprises in your own park.")
-    elif len(allowed) == 1 and not actor.has(Role.DISPATCHER, Role.ADMIN):
+    elif len(allowed) == 1 and not actor.has(*COUNTY_ROLES):
         chosen = allowed[0]
     else:
         raise InvalidInput(

@@ -61,6 +61,8 @@ def clean_name(text: str) -> str:
         raise InvalidInput("The name cannot be empty.")
     if len(name) > NAME_LIMIT:
         raise InvalidInput(
-            "The name is too long ({length} characters; at most 200).", length=len(name)
+            "The name is too long ({length} characters; at most {limit}).",
+            length=len(name),
+            limit=NAME_LIMIT,
         )
     return name

@@ -29,6 +29,7 @@ from sandbox.media import make_png
 from services import notify
 from services.demo import CONCH, KUNHAO, PERSONAS
 from tests.e2e.harness import Running
+from tests.rules import RULES
 
 LANGS = [pytest.param("zh", id="zh"), pytest.param("en", id="en")]
 PHOTO = make_png(6, 4, (30, 120, 200))
@@ -88,7 +89,7 @@ def category(lang: str, code: str) -> str:
 
 
 def local(moment: datetime | None) -> str:
-    return notify.local_time(moment)
+    return notify.local_time(moment, RULES.zone)
 
 
 # --- waiting ----------------------------------------------------------------------------------
@@ -351,7 +352,7 @@ def dept_label(lang: str, dept: Department) -> str:
 
 
 def days_left(bot: Running, due: datetime) -> int:
-    return bot.deps.calendar.working_days_left(utcnow(), due)
+    return bot.deps.rules.calendar.working_days_left(utcnow(), due)
 
 
 def card_lines(

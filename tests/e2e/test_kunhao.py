@@ -167,7 +167,9 @@ async def test_kunhao_permits_four_departments_same_day(db_url: str, lang: str) 
         form = await wait_text(
             officer, lang, "Dispatch case {number}", number=number, after=pressed
         )
-        default_due = bot.deps.calendar.add(case.created_at, bot.deps.policy("permit").completion)
+        default_due = bot.deps.rules.calendar.add(
+            case.created_at, bot.deps.rules.sla("permit").completion
+        )
         assert has(form, lang, "Deadline: {due}", due=local(default_due))
         assert tr(lang, "(the category's default)") in form.body
 

@@ -47,8 +47,8 @@ async def test_abandoned_report_expires_with_a_note(db_url: str) -> None:
         wang = await bot.client.persona(1001, "王经理", language_code="zh")
         sent = await wang.send("/report")
         await wang.wait_for_bot_message(after=sent)
-        later = utcnow() + bot.deps.settings.conversation.timeout.as_timedelta()
-        counts = run_sweeps(bot.deps, now=later + timedelta(seconds=1))
+        later = utcnow() + bot.deps.rules.conversation_ttl
+        counts = run_sweeps(bot.db, bot.deps.rules.at(later + timedelta(seconds=1)))
         assert counts["expire_drafts"] == 1
         bot.deps.kick_outbox()
         note = await wang.wait_for_bot_message()  # the next one after the form

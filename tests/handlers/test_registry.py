@@ -246,9 +246,10 @@ async def test_the_guided_registration_of_a_park_officer(db_url: str, lang: str)
         key = await wait_text(
             officer,
             lang,
-            "{project} is a major project (investment of 100 million yuan or more): a named "
+            "{project} is a major project (investment of {amount} or more): a named "
             "efficiency head follows it end to end.",
             project="一期工程",
+            amount="1亿元" if lang == "zh" else "100,000,000 yuan",
             after=sent,
         )
         pressed = await press_label(officer, key, tr(lang, "Yes"))

@@ -26,6 +26,7 @@ from services import access, assignments, invites, onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.onboarding import Joined, TakeoverNeeded
 from services.users import Actor, load_actor
+from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
@@ -42,13 +43,15 @@ def make_user(db: Database, telegram_id: int, name: str, language: str | None = 
 
 
 def code_for(db: Database, role: Role, *, now: datetime = NOW, **scope: Any) -> str:
-    return db.call(invites.create_invitation, role=role, created_by=None, now=now, **scope).code
+    return db.call(
+        invites.create_invitation, role=role, created_by=None, rules=RULES.at(now), **scope
+    ).code
 
 
 def grant(db: Database, user: User, role: Role, **scope: Any) -> User:
     """Give ``user`` a role directly (as `duban invite` + /start would)."""
     code = code_for(db, role, **scope)
-    result = db.call(onboarding.join, user=user, code=code, now=NOW)
+    result = db.call(onboarding.join, user=user, code=code, rules=RULES.at(NOW))
     assert isinstance(result, Joined) and not result.already
     return user
 
@@ -91,17 +94,17 @@ def test_unknown_used_expired_and_withdrawn_codes_grant_nothing(
 ) -> None:
     user = make_user(db, 101, "Someone")
     with pytest.raises(NotFound, match="not valid"):
-        db.call(onboarding.join, user=user, code="no-such-code-at-all", now=NOW)
+        db.call(onboarding.join, user=user, code="no-such-code-at-all", rules=RULES.at(NOW))
 
     used = code_for(db, Role.DISPATCHER)
     grant_code_user = make_user(db, 102, "First")
-    db.call(onboarding.join, user=grant_code_user, code=used, now=NOW)
+    db.call(onboarding.join, user=grant_code_user, code=used, rules=RULES.at(NOW))
     with pytest.raises(InvalidState, match="already been used"):
-        db.call(onboarding.join, user=user, code=used, now=LATER)
+        db.call(onboarding.join, user=user, code=used, rules=RULES.at(LATER))
 
     expired = code_for(db, Role.DISPATCHER, validity=timedelta(hours=1))
     with pytest.raises(InvalidState, match="expired"):
-        db.call(onboarding.join, user=user, code=expired, now=NOW + timedelta(hours=2))
+        db.call(onboarding.join, user=user, code=expired, rules=RULES.at(NOW + timedelta(hours=2)))
 
     withdrawn = code_for(db, Role.SUPERVISOR)
     with db.session() as s:
@@ -111,7 +114,7 @@ def test_unknown_used_expired_and_withdrawn_codes_grant_nothing(
         row.revoked_at = NOW
         s.add(row)
     with pytest.raises(InvalidState, match="withdrawn"):
-        db.call(onboarding.join, user=user, code=withdrawn, now=LATER)
+        db.call(onboarding.join, user=user, code=withdrawn, rules=RULES.at(LATER))
 
     assert active(session, user_id=user.id) == []
 
@@ -121,7 +124,7 @@ def test_a_second_code_for_a_role_already_held_grants_nothing_and_stays_unused(
 ) -> None:
     user = grant(db, make_user(db, 201, "Head Qian"), Role.HEAD, department_code="drc")
     again = code_for(db, Role.HEAD, department_code="drc")
-    result = db.call(onboarding.join, user=user, code=again, now=LATER)
+    result = db.call(onboarding.join, user=user, code=again, rules=RULES.at(LATER))
     assert isinstance(result, Joined)
     assert result.already and result.role == Role.HEAD and result.scope_zh == "县发改委"
     assert len(active(session, user_id=user.id)) == 1
@@ -135,7 +138,9 @@ def test_one_person_may_hold_several_roles(db: Database, session: Session) -> No
     grant(db, user, Role.HEAD, department_code="drc")
     grant(db, user, Role.HEAD, department_code="epb")  # same role, another unit: a new grant
     grant(db, user, Role.PARK_OFFICER, park_code="JH")
-    result = db.call(onboarding.join, user=user, code=code_for(db, Role.SUPERVISOR), now=NOW)
+    result = db.call(
+        onboarding.join, user=user, code=code_for(db, Role.SUPERVISOR), rules=RULES.at(NOW)
+    )
     assert isinstance(result, Joined)
     assert result.roles == {Role.HEAD, Role.PARK_OFFICER, Role.SUPERVISOR}
     assert len(active(session, user_id=user.id)) == 4
@@ -147,7 +152,10 @@ def test_one_person_may_hold_several_roles(db: Database, session: Session) -> No
 def test_the_first_liaison_joins_without_confirmation(db: Database, session: Session) -> None:
     user = make_user(db, 401, "孙联络员")
     result = db.call(
-        onboarding.join, user=user, code=code_for(db, Role.LIAISON, department_code="drc"), now=NOW
+        onboarding.join,
+        user=user,
+        code=code_for(db, Role.LIAISON, department_code="drc"),
+        rules=RULES.at(NOW),
     )
     assert isinstance(result, Joined) and result.role == Role.LIAISON
     assert [g.user_id for g in active(session, role=Role.LIAISON)] == [user.id]
@@ -168,14 +176,14 @@ def test_a_new_liaison_must_confirm_and_nothing_changes_before(
 ) -> None:
     new = make_user(db, 601, "New Liaison", "en")
     code = code_for(db, Role.LIAISON, department_code="drc")
-    result = db.call(onboarding.join, user=new, code=code, now=LATER)
+    result = db.call(onboarding.join, user=new, code=code, rules=RULES.at(LATER))
     assert isinstance(result, TakeoverNeeded)
     assert result.current == ("孙联络员",)
     assert (result.department_zh, result.department_en) == (
         "县发改委",
         "Development & Reform Commission",
     )
-    assert result.expires_at == NOW + invites.DEFAULT_VALIDITY
+    assert result.expires_at == NOW + RULES.limits.invitation_validity
     # Not consumed, nothing granted, nobody told.
     assert invitation(session, code).used_at is None
     assert [
@@ -184,7 +192,7 @@ def test_a_new_liaison_must_confirm_and_nothing_changes_before(
     assert active(session, user_id=new.id) == []
     assert session.exec(select(OutboxMessage)).all() == []
     # Declining is only looking at the code again: it stays usable until it expires.
-    assert db.call(onboarding.check_code, code=code, now=LATER) == result.expires_at
+    assert db.call(onboarding.check_code, code=code, rules=RULES.at(LATER)) == result.expires_at
 
 
 def test_confirming_replaces_the_liaison_and_tells_them_and_the_heads(
@@ -192,8 +200,10 @@ def test_confirming_replaces_the_liaison_and_tells_them_and_the_heads(
 ) -> None:
     new = make_user(db, 602, "New Liaison", "en")
     code = code_for(db, Role.LIAISON, department_code="drc")
-    assert isinstance(db.call(onboarding.join, user=new, code=code, now=LATER), TakeoverNeeded)
-    joined = db.call(onboarding.confirm_takeover, user=new, code=code, now=LATER)
+    assert isinstance(
+        db.call(onboarding.join, user=new, code=code, rules=RULES.at(LATER)), TakeoverNeeded
+    )
+    joined = db.call(onboarding.confirm_takeover, user=new, code=code, rules=RULES.at(LATER))
     assert joined.role == Role.LIAISON and not joined.already
     assert joined.roles == {Role.LIAISON}
     old = drc_team["old"]
@@ -257,16 +267,23 @@ def test_open_assignments_stay_with_the_department(
         return item.id
 
     assignment_id = db.call(arrange)
-    db.call(assignments.acknowledge, actor=actor_of(db, old), assignment_id=assignment_id, now=NOW)
+    db.call(
+        assignments.acknowledge,
+        actor=actor_of(db, old),
+        assignment_id=assignment_id,
+        rules=RULES.at(NOW),
+    )
     code = code_for(db, Role.LIAISON, department_code="drc")
-    db.call(onboarding.confirm_takeover, user=new, code=code, now=LATER)
+    db.call(onboarding.confirm_takeover, user=new, code=code, rules=RULES.at(LATER))
 
     # The new liaison finds and acts on it; the old one no longer can.
     new_actor, old_actor = actor_of(db, new), actor_of(db, old)
-    assert [a.id for a in db.call(assignments.tasks, actor=new_actor)] == [assignment_id]
+    assert [
+        a.id for a in db.call(assignments.tasks, actor=new_actor, limit=RULES.limits.tasks_list)
+    ] == [assignment_id]
     db.call(assignments.check_action, actor=new_actor, assignment_id=assignment_id, action="done")
     with pytest.raises(NotAllowed):
-        db.call(assignments.tasks, actor=old_actor)
+        db.call(assignments.tasks, actor=old_actor, limit=RULES.limits.tasks_list)
     with pytest.raises((NotAllowed, NotFound)):
         db.call(
             assignments.check_action, actor=old_actor, assignment_id=assignment_id, action="done"
@@ -289,20 +306,31 @@ def test_a_declined_takeover_leaves_the_code_usable_until_it_expires(
 ) -> None:
     new = make_user(db, 604, "Hesitant")
     code = code_for(db, Role.LIAISON, department_code="drc", validity=timedelta(days=1))
-    assert isinstance(db.call(onboarding.join, user=new, code=code, now=LATER), TakeoverNeeded)
+    assert isinstance(
+        db.call(onboarding.join, user=new, code=code, rules=RULES.at(LATER)), TakeoverNeeded
+    )
     # Days later (still valid) the same person confirms after all.
-    result = db.call(onboarding.join, user=new, code=code, now=NOW + timedelta(hours=20))
+    result = db.call(
+        onboarding.join, user=new, code=code, rules=RULES.at(NOW + timedelta(hours=20))
+    )
     assert isinstance(result, TakeoverNeeded)
-    db.call(onboarding.confirm_takeover, user=new, code=code, now=NOW + timedelta(hours=21))
+    db.call(
+        onboarding.confirm_takeover, user=new, code=code, rules=RULES.at(NOW + timedelta(hours=21))
+    )
     assert [
         g.user_id for g in active(session, role=Role.LIAISON, department_id=dept_id(session, "drc"))
     ] == [new.id]
 
     late = code_for(db, Role.LIAISON, department_code="drc", validity=timedelta(hours=1))
     with pytest.raises(InvalidState, match="expired"):
-        db.call(onboarding.confirm_takeover, user=new, code=late, now=NOW + timedelta(hours=2))
+        db.call(
+            onboarding.confirm_takeover,
+            user=new,
+            code=late,
+            rules=RULES.at(NOW + timedelta(hours=2)),
+        )
     with pytest.raises(InvalidState, match="expired"):
-        db.call(onboarding.check_code, code=late, now=NOW + timedelta(hours=2))
+        db.call(onboarding.check_code, code=late, rules=RULES.at(NOW + timedelta(hours=2)))
 
 
 def test_forged_confirmations_change_nothing(
@@ -311,11 +339,16 @@ def test_forged_confirmations_change_nothing(
     intruder = make_user(db, 605, "Intruder")
     for garbage in ("", "x" * 40, "j:y:1", "../../etc"):
         with pytest.raises(NotFound):
-            db.call(onboarding.confirm_takeover, user=intruder, code=garbage, now=LATER)
+            db.call(onboarding.confirm_takeover, user=intruder, code=garbage, rules=RULES.at(LATER))
     used = code_for(db, Role.LIAISON, department_code="epb")
-    db.call(onboarding.confirm_takeover, user=make_user(db, 606, "Legit"), code=used, now=NOW)
+    db.call(
+        onboarding.confirm_takeover,
+        user=make_user(db, 606, "Legit"),
+        code=used,
+        rules=RULES.at(NOW),
+    )
     with pytest.raises(InvalidState, match="already been used"):
-        db.call(onboarding.confirm_takeover, user=intruder, code=used, now=LATER)
+        db.call(onboarding.confirm_takeover, user=intruder, code=used, rules=RULES.at(LATER))
     assert active(session, user_id=intruder.id) == []
     drc = dept_id(session, "drc")
     assert [g.user_id for g in active(session, role=Role.LIAISON, department_id=drc)] == [
@@ -328,7 +361,7 @@ def test_the_current_liaison_redeeming_another_code_for_the_same_department(
     db: Database, session: Session, drc_team: dict[str, User]
 ) -> None:
     code = code_for(db, Role.LIAISON, department_code="drc")
-    result = db.call(onboarding.join, user=drc_team["old"], code=code, now=LATER)
+    result = db.call(onboarding.join, user=drc_team["old"], code=code, rules=RULES.at(LATER))
     assert isinstance(result, Joined) and result.already
     assert invitation(session, code).used_at is None
 
@@ -338,8 +371,10 @@ def test_a_liaison_of_one_department_taking_over_another(
 ) -> None:
     mover = drc_team["other"]  # liaison of epb
     code = code_for(db, Role.LIAISON, department_code="drc")
-    assert isinstance(db.call(onboarding.join, user=mover, code=code, now=LATER), TakeoverNeeded)
-    joined = db.call(onboarding.confirm_takeover, user=mover, code=code, now=LATER)
+    assert isinstance(
+        db.call(onboarding.join, user=mover, code=code, rules=RULES.at(LATER)), TakeoverNeeded
+    )
+    joined = db.call(onboarding.confirm_takeover, user=mover, code=code, rules=RULES.at(LATER))
     assert joined.roles == {Role.LIAISON}
     departments = {g.department_id for g in active(session, user_id=mover.id)}
     assert departments == {dept_id(session, "drc"), dept_id(session, "epb")}
@@ -350,12 +385,14 @@ def test_confirming_when_the_old_liaison_already_left_simply_joins(
 ) -> None:
     code = code_for(db, Role.LIAISON, department_code="drc")
     new = make_user(db, 607, "Newcomer")
-    assert isinstance(db.call(onboarding.join, user=new, code=code, now=LATER), TakeoverNeeded)
+    assert isinstance(
+        db.call(onboarding.join, user=new, code=code, rules=RULES.at(LATER)), TakeoverNeeded
+    )
     with db.session() as s:
         for row in s.exec(select(RoleGrant).where(RoleGrant.user_id == drc_team["old"].id)):
             row.revoked_at = LATER
             s.add(row)
-    joined = db.call(onboarding.confirm_takeover, user=new, code=code, now=LATER)
+    joined = db.call(onboarding.confirm_takeover, user=new, code=code, rules=RULES.at(LATER))
     assert joined.replaced == ()
     assert outbox_for(session, drc_team["head"]) == []
 
@@ -416,8 +453,10 @@ def test_who_may_invite_whom(
     scope: str | None,
 ) -> None:
     enterprise_in(db, "JH", "海螺水泥", "91431129MA4L1HL52C")
-    issued = db.call(onboarding.invite, actor=people[who], role=role, scope=scope, now=NOW)
-    assert issued.role == role and issued.expires_at == NOW + invites.DEFAULT_VALIDITY
+    issued = db.call(
+        onboarding.invite, actor=people[who], role=role, scope=scope, rules=RULES.at(NOW)
+    )
+    assert issued.role == role and issued.expires_at == NOW + RULES.limits.invitation_validity
     assert issued.deep_link("duban_bot") == f"https://t.me/duban_bot?start={issued.code}"
     if scope is not None:
         assert issued.scope_zh
@@ -428,7 +467,7 @@ def test_who_may_invite_whom(
     ).one()
     assert (event.action, event.actor_user_id) == ("invitation.create", people[who].id)
     newcomer = make_user(db, 999, "Newcomer")
-    joined = db.call(onboarding.join, user=newcomer, code=issued.code, now=LATER)
+    joined = db.call(onboarding.join, user=newcomer, code=issued.code, rules=RULES.at(LATER))
     assert isinstance(joined, Joined) and joined.role == role
 
 
@@ -457,7 +496,7 @@ def test_invitations_beyond_ones_roles_are_refused(
     enterprise_in(db, "JH", "海螺水泥", "91431129MA4L1HL52C")
     enterprise_in(db, "MS", "码市企业", "91431129MA4L2MS01B")
     with pytest.raises(NotAllowed):
-        db.call(onboarding.invite, actor=people[who], role=role, scope=scope, now=NOW)
+        db.call(onboarding.invite, actor=people[who], role=role, scope=scope, rules=RULES.at(NOW))
     session.rollback()
     assert (
         session.exec(select(Invitation).where(Invitation.created_by_user_id.is_not(None))).all()
@@ -468,21 +507,41 @@ def test_invitations_beyond_ones_roles_are_refused(
 def test_invitation_scope_mistakes_are_explained(db: Database, people: dict[str, Actor]) -> None:
     dispatcher = people["dispatcher"]
     with pytest.raises(InvalidInput, match="Which department"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.LIAISON)
+        db.call(onboarding.invite, actor=dispatcher, role=Role.LIAISON, rules=RULES)
     with pytest.raises(InvalidInput, match="Which park"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.PARK_OFFICER)
+        db.call(onboarding.invite, actor=dispatcher, role=Role.PARK_OFFICER, rules=RULES)
     with pytest.raises(InvalidInput, match="Which enterprise"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.ENTERPRISE)
+        db.call(onboarding.invite, actor=dispatcher, role=Role.ENTERPRISE, rules=RULES)
     with pytest.raises(NotFound, match="no department"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.HEAD, scope="nope")
+        db.call(onboarding.invite, actor=dispatcher, role=Role.HEAD, scope="nope", rules=RULES)
     with pytest.raises(NotFound, match="no park"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.PARK_OFFICER, scope="Atlantis")
+        db.call(
+            onboarding.invite,
+            actor=dispatcher,
+            role=Role.PARK_OFFICER,
+            scope="Atlantis",
+            rules=RULES,
+        )
     with pytest.raises(NotFound, match="no enterprise"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.ENTERPRISE, scope="Nobody Ltd")
+        db.call(
+            onboarding.invite,
+            actor=dispatcher,
+            role=Role.ENTERPRISE,
+            scope="Nobody Ltd",
+            rules=RULES,
+        )
     with pytest.raises(NotFound, match="no enterprise"):
-        db.call(onboarding.invite, actor=dispatcher, role=Role.ENTERPRISE, enterprise_id=987654)
+        db.call(
+            onboarding.invite,
+            actor=dispatcher,
+            role=Role.ENTERPRISE,
+            enterprise_id=987654,
+            rules=RULES,
+        )
     with pytest.raises(InvalidInput, match="belongs to no unit"):
-        db.call(onboarding.invite, actor=people["admin"], role=Role.SUPERVISOR, scope="drc")
+        db.call(
+            onboarding.invite, actor=people["admin"], role=Role.SUPERVISOR, scope="drc", rules=RULES
+        )
 
 
 def test_an_enterprise_button_invites_by_id_within_the_officers_park(
@@ -491,10 +550,18 @@ def test_an_enterprise_button_invites_by_id_within_the_officers_park(
     own = enterprise_in(db, "JH", "海螺水泥", "91431129MA4L1HL52C")
     other = enterprise_in(db, "MS", "码市企业", "91431129MA4L2MS01B")
     issued = db.call(
-        onboarding.invite, actor=people["officer"], role=Role.ENTERPRISE, enterprise_id=own
+        onboarding.invite,
+        actor=people["officer"],
+        role=Role.ENTERPRISE,
+        enterprise_id=own,
+        rules=RULES,
     )
     assert issued.scope_zh == "海螺水泥"
     with pytest.raises(NotAllowed, match="own park"):
         db.call(
-            onboarding.invite, actor=people["officer"], role=Role.ENTERPRISE, enterprise_id=other
+            onboarding.invite,
+            actor=people["officer"],
+            role=Role.ENTERPRISE,
+            enterprise_id=other,
+            rules=RULES,
         )

@@ -21,6 +21,7 @@ from services import invites, onboarding
 from services.errors import DomainError, InvalidInput, InvalidState, NotAllowed, NotFound
 from services.registry import form, importer, records, values
 from services.users import Actor, load_actor
+from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)
@@ -90,8 +91,10 @@ def person(db: Database, telegram_id: int, role: Role | None = None, **scope: An
 
     user = db.call(add)
     if role is not None:
-        code = db.call(invites.create_invitation, role=role, created_by=None, **scope).code
-        db.call(onboarding.join, user=user, code=code)
+        code = db.call(
+            invites.create_invitation, role=role, created_by=None, **scope, rules=RULES
+        ).code
+        db.call(onboarding.join, user=user, code=code, rules=RULES)
     return db.call(load_actor, user)
 
 
@@ -141,7 +144,7 @@ def test_a_dispatcher_registers_in_any_park(
         name="  坤昊实业   有限公司 ",
         credit_code=KUNHAO.lower(),
         park="码市工业园区",
-        now=NOW,
+        rules=RULES.at(NOW),
     )
     assert (registered.name, registered.credit_code, registered.park.label_zh) == (
         "坤昊实业 有限公司",
@@ -161,7 +164,11 @@ def test_a_dispatcher_registers_in_any_park(
 def test_a_dispatcher_must_name_the_park(db: Database, people: dict[str, Actor]) -> None:
     with pytest.raises(InvalidInput, match="Which park") as refused:
         db.call(
-            records.register_enterprise, actor=people["dispatcher"], name="X", credit_code=KUNHAO
+            records.register_enterprise,
+            actor=people["dispatcher"],
+            name="X",
+            credit_code=KUNHAO,
+            rules=RULES,
         )
     assert refused.value.params["codes"] == "JH, HLK, MS"
 
@@ -171,10 +178,17 @@ def test_a_park_officer_registers_in_their_own_park_only(
 ) -> None:
     officer = people["officer"]
     registered = db.call(
-        records.register_enterprise, actor=officer, name="坤昊", credit_code=KUNHAO
+        records.register_enterprise, actor=officer, name="坤昊", credit_code=KUNHAO, rules=RULES
     )
     assert registered.park.id == park_id(session, "JH")
-    db.call(records.register_enterprise, actor=officer, name="海螺", credit_code=CONCH, park="jh")
+    db.call(
+        records.register_enterprise,
+        actor=officer,
+        name="海螺",
+        credit_code=CONCH,
+        park="jh",
+        rules=RULES,
+    )
     with pytest.raises(NotAllowed, match="own park"):
         db.call(
             records.register_enterprise,
@@ -182,6 +196,7 @@ def test_a_park_officer_registers_in_their_own_park_only(
             name="别处",
             credit_code=credit_code(1),
             park="MS",
+            rules=RULES,
         )
     assert len(enterprises_in(session)) == 2
 
@@ -190,10 +205,15 @@ def test_a_park_officer_registers_in_their_own_park_only(
 def test_others_may_not_register(db: Database, people: dict[str, Actor], who: str) -> None:
     with pytest.raises(NotAllowed):
         db.call(
-            records.register_enterprise, actor=people[who], name="X", credit_code=KUNHAO, park="JH"
+            records.register_enterprise,
+            actor=people[who],
+            name="X",
+            credit_code=KUNHAO,
+            park="JH",
+            rules=RULES,
         )
     with pytest.raises(NotAllowed):
-        db.call(form.begin_registration, actor=people[who], ttl=TTL)
+        db.call(form.begin_registration, actor=people[who], rules=RULES)
 
 
 def test_a_bad_check_character_or_a_duplicate_code_is_refused(
@@ -202,11 +222,19 @@ def test_a_bad_check_character_or_a_duplicate_code_is_refused(
     officer = people["officer"]
     with pytest.raises(InvalidInput, match="check character"):
         db.call(
-            records.register_enterprise, actor=officer, name="X", credit_code="91431129MA4L0KH01X"
+            records.register_enterprise,
+            actor=officer,
+            name="X",
+            credit_code="91431129MA4L0KH01X",
+            rules=RULES,
         )
     with pytest.raises(InvalidInput, match="18 characters"):
-        db.call(records.register_enterprise, actor=officer, name="X", credit_code="123")
-    db.call(records.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO)
+        db.call(
+            records.register_enterprise, actor=officer, name="X", credit_code="123", rules=RULES
+        )
+    db.call(
+        records.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO, rules=RULES
+    )
     with pytest.raises(InvalidInput, match="already registered") as refused:
         db.call(
             records.register_enterprise,
@@ -214,6 +242,7 @@ def test_a_bad_check_character_or_a_duplicate_code_is_refused(
             name="Another",
             credit_code=KUNHAO,
             park="MS",
+            rules=RULES,
         )
     # The refusal names the existing enterprise and its park, in both languages.
     assert refused.value.params["name"] == "坤昊实业"
@@ -226,12 +255,12 @@ def test_a_bad_check_character_or_a_duplicate_code_is_refused(
 
 
 def text(db: Database, actor: Actor, value: str) -> form.Prompt:
-    return db.call(form.registration_text, actor=actor, text=value, ttl=TTL, now=NOW)
+    return db.call(form.registration_text, actor=actor, text=value, rules=RULES.at(NOW))
 
 
 def press(db: Database, actor: Actor, action: str, value: str = "") -> form.Prompt:
     return db.call(
-        form.registration_button, actor=actor, action=action, value=value, ttl=TTL, now=NOW
+        form.registration_button, actor=actor, action=action, value=value, rules=RULES.at(NOW)
     )
 
 
@@ -239,7 +268,7 @@ def test_the_guided_registration_of_a_dispatcher_with_two_projects(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     dispatcher = people["dispatcher"]
-    assert db.call(form.begin_registration, actor=dispatcher, ttl=TTL, now=NOW).step == form.NAME
+    assert db.call(form.begin_registration, actor=dispatcher, rules=RULES.at(NOW)).step == form.NAME
     assert text(db, dispatcher, "海螺水泥有限责任公司").step == form.CREDIT
     prompt = text(db, dispatcher, CONCH)
     assert prompt.step == form.PARK
@@ -320,7 +349,7 @@ def test_a_park_officers_park_is_chosen_automatically(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    db.call(form.begin_registration, actor=officer, ttl=TTL)
+    db.call(form.begin_registration, actor=officer, rules=RULES)
     text(db, officer, "坤昊实业")
     prompt = text(db, officer, KUNHAO)
     assert (prompt.step, prompt.auto_park) == (form.PROJECT, True)
@@ -337,7 +366,7 @@ def test_a_major_project_in_a_park_without_officers_skips_the_head(
     db: Database, people: dict[str, Actor], session: Session
 ) -> None:
     dispatcher = people["dispatcher"]
-    db.call(form.begin_registration, actor=dispatcher, ttl=TTL)
+    db.call(form.begin_registration, actor=dispatcher, rules=RULES)
     text(db, dispatcher, "河路口企业")
     text(db, dispatcher, credit_code(2))
     press(db, dispatcher, "park", str(park_id(session, "HLK")))
@@ -351,8 +380,10 @@ def test_bad_input_at_each_step_keeps_the_step_and_what_was_typed(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    db.call(records.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO)
-    db.call(form.begin_registration, actor=officer, ttl=TTL)
+    db.call(
+        records.register_enterprise, actor=officer, name="坤昊实业", credit_code=KUNHAO, rules=RULES
+    )
+    db.call(form.begin_registration, actor=officer, rules=RULES)
     with pytest.raises(InvalidInput):
         text(db, officer, "x" * 201)
     with pytest.raises(InvalidInput):
@@ -372,7 +403,7 @@ def test_bad_input_at_each_step_keeps_the_step_and_what_was_typed(
     press(db, officer, "key", "0")
     with pytest.raises(InvalidInput, match="already on the list"):
         text(db, officer, "一期")
-    prompt = db.call(form.registration_prompt, actor=officer, now=NOW)
+    prompt = db.call(form.registration_prompt, actor=officer, rules=RULES.at(NOW))
     assert prompt.step == form.MORE and [p.name for p in prompt.projects] == ["一期"]
 
 
@@ -394,7 +425,7 @@ def test_forged_or_stale_buttons_change_nothing(
     db: Database, session: Session, people: dict[str, Actor], action: str, value: str
 ) -> None:
     dispatcher = people["dispatcher"]
-    db.call(form.begin_registration, actor=dispatcher, ttl=TTL)
+    db.call(form.begin_registration, actor=dispatcher, rules=RULES)
     text(db, dispatcher, "坤昊实业")
     before = draft_of(session, dispatcher)
     with pytest.raises(DomainError):
@@ -414,11 +445,15 @@ def test_a_park_officer_cannot_pick_another_park_by_button_or_text(
 ) -> None:
     both = person(db, 50, Role.PARK_OFFICER, park_code="JH")
     code = db.call(
-        invites.create_invitation, role=Role.PARK_OFFICER, created_by=None, park_code="HLK"
+        invites.create_invitation,
+        role=Role.PARK_OFFICER,
+        created_by=None,
+        park_code="HLK",
+        rules=RULES,
     )
-    db.call(onboarding.join, user=both.user, code=code.code)
+    db.call(onboarding.join, user=both.user, code=code.code, rules=RULES)
     both = db.call(load_actor, both.user)
-    db.call(form.begin_registration, actor=both, ttl=TTL)
+    db.call(form.begin_registration, actor=both, rules=RULES)
     text(db, both, "两园区企业")
     prompt = text(db, both, KUNHAO)
     assert prompt.step == form.PARK  # two parks of their own: asked
@@ -445,7 +480,7 @@ def test_a_code_registered_meanwhile_stops_the_finish_and_keeps_the_draft(
     db: Database, session: Session, people: dict[str, Actor]
 ) -> None:
     officer = people["officer"]
-    db.call(form.begin_registration, actor=officer, ttl=TTL)
+    db.call(form.begin_registration, actor=officer, rules=RULES)
     text(db, officer, "坤昊实业")
     text(db, officer, KUNHAO)
     db.call(
@@ -454,6 +489,7 @@ def test_a_code_registered_meanwhile_stops_the_finish_and_keeps_the_draft(
         name="坤昊",
         credit_code=KUNHAO,
         park="JH",
+        rules=RULES,
     )
     with pytest.raises(InvalidInput, match="already registered"):
         press(db, officer, "finish")
@@ -463,7 +499,7 @@ def test_a_code_registered_meanwhile_stops_the_finish_and_keeps_the_draft(
 
 def test_cancel_submits_nothing(db: Database, session: Session, people: dict[str, Actor]) -> None:
     officer = people["officer"]
-    db.call(form.begin_registration, actor=officer, ttl=TTL)
+    db.call(form.begin_registration, actor=officer, rules=RULES)
     text(db, officer, "坤昊实业")
     text(db, officer, KUNHAO)
     assert press(db, officer, "cancel").step == form.CANCELLED
@@ -473,14 +509,13 @@ def test_cancel_submits_nothing(db: Database, session: Session, people: dict[str
 
 def test_an_expired_draft_is_no_registration(db: Database, people: dict[str, Actor]) -> None:
     officer = people["officer"]
-    db.call(form.begin_registration, actor=officer, ttl=TTL, now=NOW)
+    db.call(form.begin_registration, actor=officer, rules=RULES.at(NOW))
     with pytest.raises(InvalidState):
         db.call(
             form.registration_text,
             actor=officer,
             text="坤昊",
-            ttl=TTL,
-            now=NOW + TTL + timedelta(seconds=1),
+            rules=RULES.at(NOW + TTL + timedelta(seconds=1)),
         )
 
 
@@ -488,16 +523,21 @@ def test_inviting_the_contact_of_a_registered_enterprise(
     db: Database, people: dict[str, Actor]
 ) -> None:
     registered = db.call(
-        records.register_enterprise, actor=people["officer"], name="坤昊实业", credit_code=KUNHAO
+        records.register_enterprise,
+        actor=people["officer"],
+        name="坤昊实业",
+        credit_code=KUNHAO,
+        rules=RULES,
     )
     issued = db.call(
         onboarding.invite,
         actor=people["officer"],
         role=Role.ENTERPRISE,
         enterprise_id=registered.id,
+        rules=RULES,
     )
     contact = person(db, 60)
-    joined = db.call(onboarding.join, user=contact.user, code=issued.code)
+    joined = db.call(onboarding.join, user=contact.user, code=issued.code, rules=RULES)
     assert isinstance(joined, onboarding.Joined)
     assert (joined.role, joined.scope_zh) == (Role.ENTERPRISE, "坤昊实业")
     with pytest.raises(NotAllowed):
@@ -506,6 +546,7 @@ def test_inviting_the_contact_of_a_registered_enterprise(
             actor=people["ms_officer"],
             role=Role.ENTERPRISE,
             enterprise_id=registered.id,
+            rules=RULES,
         )
 
 
@@ -523,7 +564,10 @@ GOOD = (
 
 def import_text(db: Database, text: str, park: str | None = None) -> importer.ImportResult:
     return db.call(
-        importer.import_enterprises, rows=importer.read_csv(text), default_park=park, now=NOW
+        importer.import_enterprises,
+        rows=importer.read_csv(text),
+        default_park=park,
+        rules=RULES.at(NOW),
     )
 
 
@@ -568,6 +612,7 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(db: Database, session
         name="Existing Co",
         credit_code=CONCH,
         park="JH",
+        rules=RULES,
     )
     bad = (
         "name,credit_code,park,project,investment_yuan,key_project\n"

@@ -11,7 +11,6 @@ from bot.db import Database, upgrade
 from bot.settings import load_settings
 from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
 from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
-from scheduler.calendar import WorkCalendar
 from services import assignments, cases, confirmation
 from services.demo import seed_demo
 from services.dispatch import form as dispatch_form
@@ -19,6 +18,7 @@ from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.org import sync_organisation
 from services.users import Actor, load_actor
+from tests.rules import RULES
 
 # Monday 2026-11-23 10:00 in Shanghai.
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -32,8 +32,7 @@ def world(db_url: str):
     org = settings.organisation
     db.call(sync_organisation, parks=org.parks, departments=org.departments)
     db.call(seed_demo)
-    calendar = WorkCalendar(tz="Asia/Shanghai")
-    yield db, calendar, (lambda category: settings.sla.policy(category, "standard"))
+    yield db
     db.dispose()
 
 
@@ -54,7 +53,7 @@ def outbox_for(db: Database, telegram_id: int) -> list[OutboxMessage]:
 
 
 def test_kunhao_story(world) -> None:
-    db, calendar, sla = world
+    db = world
     contact, officer = actor(db, 1001), actor(db, 2001)
     submitted = db.call(
         cases.submit_case,
@@ -62,7 +61,7 @@ def test_kunhao_story(world) -> None:
         category="permit",
         description="二期增容用电审批：省里10天窗口期即将关闭",
         idempotency_key="u:1",
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     case = submitted.case
     assert case.number == "2026-0001" and case.status == CaseStatus.NEW
@@ -77,7 +76,7 @@ def test_kunhao_story(world) -> None:
         category="permit",
         description="二期增容用电审批 again",
         idempotency_key="u:1",
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     assert not again.created and again.case.id == case.id
 
@@ -86,9 +85,7 @@ def test_kunhao_story(world) -> None:
         actor=officer,
         case_id=case.id,
         department_codes=["gov", "drc", "epb", "egov"],
-        calendar=calendar,
-        sla=sla,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     assert [a.number for a in issued] == [f"2026-0001-{i}" for i in range(1, 5)]
     assert len({a.issued_at for a in issued}) == 1
@@ -101,7 +98,10 @@ def test_kunhao_story(world) -> None:
     later = MONDAY + timedelta(hours=3)
     for tg, assignment in liaisons.items():
         db.call(
-            assignments.acknowledge, actor=actor(db, tg), assignment_id=assignment.id, now=later
+            assignments.acknowledge,
+            actor=actor(db, tg),
+            assignment_id=assignment.id,
+            rules=RULES.at(later),
         )
     for tg, assignment in liaisons.items():
         db.call(
@@ -109,9 +109,7 @@ def test_kunhao_story(world) -> None:
             actor=actor(db, tg),
             assignment_id=assignment.id,
             result="已代办材料，企业盖章即可",
-            calendar=calendar,
-            sla=sla,
-            now=later,
+            rules=RULES.at(later),
         )
     case = db.call(lambda s: s.get(Case, case.id))
     assert case.status == CaseStatus.AWAITING_CONFIRMATION
@@ -123,9 +121,7 @@ def test_kunhao_story(world) -> None:
         actor=contact,
         case_id=case.id,
         satisfaction=Satisfaction.SATISFIED,
-        calendar=calendar,
-        sla=sla,
-        now=later,
+        rules=RULES.at(later),
     )
     assert closed.status == CaseStatus.CLOSED and closed.satisfaction == Satisfaction.SATISFIED
     actions = db.call(lambda s: [e.action for e in s.exec(select(AuditEvent)).all()])
@@ -133,7 +129,7 @@ def test_kunhao_story(world) -> None:
 
 
 def test_conch_dispute_with_return_question_and_reopen(world) -> None:
-    db, calendar, sla = world
+    db = world
     contact, dispatcher = actor(db, 1002), actor(db, 2002)
     [pipeline] = db.call(cases.enterprise_projects, actor=contact)
     assert pipeline.is_major
@@ -143,16 +139,14 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         category="dispute",
         description="Locals are obstructing the water-intake pipeline works",
         project_id=pipeline.id,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     ).case
     first = db.call(
         orders.dispatch_case,
         actor=dispatcher,
         case_id=case.id,
         department_codes=["water"],
-        calendar=calendar,
-        sla=sla,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )[0]
     # The major project's efficiency head is copied on the assignment.
     assert any(m.template == "assignment.issued.copy" for m in outbox_for(db, 4002))
@@ -162,30 +156,28 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         actor=water,
         assignment_id=first.id,
         reason="阻工属矛盾协调，应由县政府办牵头",
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
-    items = db.call(orders.queue, actor=dispatcher)
+    items = db.call(orders.queue, actor=dispatcher, limit=RULES.limits.queue_list)
     assert [i.case.id for i in items] == [case.id] and items[0].returns
     second = db.call(
         orders.dispatch_case,
         actor=dispatcher,
         case_id=case.id,
         department_codes=["gov"],
-        calendar=calendar,
-        sla=sla,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )[0]
     assert second.number.endswith("-2")
-    assert db.call(orders.queue, actor=dispatcher) == []
+    assert db.call(orders.queue, actor=dispatcher, limit=RULES.limits.queue_list) == []
 
     gov = actor(db, 3001)
-    db.call(assignments.acknowledge, actor=gov, assignment_id=second.id, now=MONDAY)
+    db.call(assignments.acknowledge, actor=gov, assignment_id=second.id, rules=RULES.at(MONDAY))
     question = db.call(
         cases.ask_enterprise,
         actor=gov,
         assignment_id=second.id,
         question="Which villages are involved?",
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     [reply] = [m for m in outbox_for(db, 1002) if m.template == "note.question"]
     assert reply.buttons[0][0]["data"] == f"q:rep:{question.id}"
@@ -194,7 +186,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         actor=contact,
         note_id=question.id,
         answer="Two: A and B",
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     assert any("Two: A and B" in m.text for m in outbox_for(db, 3001))
 
@@ -203,9 +195,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         actor=gov,
         assignment_id=second.id,
         result="Mediated",
-        calendar=calendar,
-        sla=sla,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     with pytest.raises(InvalidInput):
         db.call(
@@ -213,9 +203,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
             actor=contact,
             case_id=case.id,
             satisfaction=Satisfaction.UNSATISFIED,
-            calendar=calendar,
-            sla=sla,
-            now=MONDAY,
+            rules=RULES.at(MONDAY),
         )
     db.call(
         confirmation.confirm,
@@ -223,9 +211,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         case_id=case.id,
         satisfaction=Satisfaction.UNSATISFIED,
         note="Works still blocked on Friday",
-        calendar=calendar,
-        sla=sla,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )
     reopened = db.call(lambda s: s.get(Assignment, second.id))
     assert reopened.status == AssignmentStatus.ACKNOWLEDGED and reopened.reopened_count == 1
@@ -242,14 +228,14 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
 
 
 def test_refusals_change_nothing(world) -> None:
-    db, calendar, sla = world
+    db = world
     contact, officer = actor(db, 1001), actor(db, 2001)
     case = db.call(
         cases.submit_case,
         actor=contact,
         category="utility",
         description="Power line move",
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     ).case
     with pytest.raises(NotAllowed):  # an enterprise cannot dispatch
         db.call(
@@ -257,9 +243,7 @@ def test_refusals_change_nothing(world) -> None:
             actor=contact,
             case_id=case.id,
             department_codes=["power"],
-            calendar=calendar,
-            sla=sla,
-            now=MONDAY,
+            rules=RULES.at(MONDAY),
         )
     with pytest.raises(NotFound):  # another enterprise's contact cannot even see it
         db.call(cases.case_view, actor=actor(db, 1002), number=case.number)
@@ -268,9 +252,7 @@ def test_refusals_change_nothing(world) -> None:
         actor=officer,
         case_id=case.id,
         department_codes=["power"],
-        calendar=calendar,
-        sla=sla,
-        now=MONDAY,
+        rules=RULES.at(MONDAY),
     )[0]
     for typed, refusal in (
         ("2020-01-01", "The deadline must be in the future."),
@@ -284,9 +266,7 @@ def test_refusals_change_nothing(world) -> None:
                 case_number=case.number,
                 department_codes=["power"],
                 deadline=typed,
-                calendar=calendar,
-                sla=sla,
-                now=MONDAY,
+                rules=RULES.at(MONDAY),
             )
         assert refused.value.msgid.startswith(refusal)
     with pytest.raises(InvalidState):  # the same department twice
@@ -295,24 +275,25 @@ def test_refusals_change_nothing(world) -> None:
             actor=officer,
             case_id=case.id,
             department_codes=["power"],
-            calendar=calendar,
-            sla=sla,
-            now=MONDAY,
+            rules=RULES.at(MONDAY),
         )
     with pytest.raises(NotFound):  # another department's liaison: not theirs to see
-        db.call(assignments.acknowledge, actor=actor(db, 3002), assignment_id=issued.id)
+        db.call(
+            assignments.acknowledge, actor=actor(db, 3002), assignment_id=issued.id, rules=RULES
+        )
     with pytest.raises(InvalidState):  # complete before signing for
         db.call(
             assignments.complete,
             actor=actor(db, 3005),
             assignment_id=issued.id,
             result="x",
-            calendar=calendar,
-            sla=sla,
+            rules=RULES,
         )
-    db.call(assignments.acknowledge, actor=actor(db, 3005), assignment_id=issued.id)
+    db.call(assignments.acknowledge, actor=actor(db, 3005), assignment_id=issued.id, rules=RULES)
     with pytest.raises(InvalidState):
-        db.call(assignments.acknowledge, actor=actor(db, 3005), assignment_id=issued.id)
+        db.call(
+            assignments.acknowledge, actor=actor(db, 3005), assignment_id=issued.id, rules=RULES
+        )
     # The department head sees the assignment but cannot act on it.
     head = actor(db, 3101)
     assert head.has(Role.HEAD)

@@ -1,0 +1,54 @@
+"""The rules a running bot applies, built once at start-up and passed to every service."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from bot.settings import SlaPolicy
+from models.types import utcnow
+from scheduler.calendar import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Numbers an operator may change (settings ``[limits]``)."""
+
+    invitation_validity: timedelta = timedelta(days=7)
+    cases_list: int = 20
+    queue_list: int = 30
+    tasks_list: int = 50
+    task_buttons: int = 20
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Calendar, SLA policies of the active profile, zone, language, limits and a clock."""
+
+    calendar: WorkCalendar
+    policies: Mapping[str, SlaPolicy]
+    zone: ZoneInfo
+    default_language: str
+    conversation_ttl: timedelta
+    limits: Limits = Limits()
+    clock: Callable[[], datetime] = utcnow
+
+    def __post_init__(self) -> None:
+        # A read-only view, so that nobody changes the policies of a running bot in place.
+        object.__setattr__(self, "policies", MappingProxyType(dict(self.policies)))
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC (a fixed one in tests)."""
+        return self.clock()
+
+    def sla(self, category: str) -> SlaPolicy:
+        """The SLA policy for a request category under the active profile."""
+        return self.policies[category]
+
+    def at(self, moment: datetime) -> Rules:
+        """The same rules with the clock stopped at ``moment``."""
+        return dataclasses.replace(self, clock=lambda: moment)
