@@ -19,6 +19,7 @@ from bot.deps import Deps
 from bot.i18n import t
 from bot.settings import SlaPolicy
 from bot.textsplit import escape, split_html
+from services import callbacks
 from services.errors import DomainError, InvalidInput
 from services.users import Actor, ensure_user, language_of, load_actor
 
@@ -197,17 +198,10 @@ def handler(fn: Handler) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaita
     return wrapper
 
 
-def callback_parts(ctx: Ctx, prefix: str, count: int) -> list[str]:
-    """Split callback data ``prefix:a:b``; anything malformed is refused, never trusted."""
+def button(ctx: Ctx, kind: str) -> callbacks.Data:
+    """The pressed button's data, decoded; anything malformed is refused, never trusted."""
     query = ctx.update.callback_query
-    data = (query.data or "") if query else ""
-    parts = data.split(":")
-    if len(parts) != count + 1 or parts[0] != prefix or not all(parts[1:]):
-        raise InvalidInput("This button is not valid any more.")
-    return parts[1:]
-
-
-def int_part(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
-        raise InvalidInput("This button is not valid any more.")
-    return int(value)
+    try:
+        return callbacks.decode(query.data if query else None, kind)
+    except callbacks.Stale:
+        raise InvalidInput(callbacks.STALE_TEXT) from None

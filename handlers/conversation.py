@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from handlers.common import Ctx, handler
 from models import Draft
-from services import drafts
+from services import callbacks, drafts
 from services.errors import InvalidInput
 
 Flow = Callable[[Ctx, Draft], Awaitable[None]]
@@ -58,7 +58,7 @@ async def cancel(ctx: Ctx) -> None:
 @handler
 async def unknown_button(ctx: Ctx) -> None:
     """A button no handler knows (forged, or left from an older version): a polite refusal."""
-    raise InvalidInput("This button is not valid any more.")
+    raise InvalidInput(callbacks.STALE_TEXT)
 
 
 def register(app: Application) -> None:

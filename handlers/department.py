@@ -6,10 +6,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_
 from bot.textsplit import escape
-from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.common import Ctx, button, handler
 from handlers.views import task_line
 from models.enums import Role
-from services import assignments, cases, prompts
+from services import assignments, callbacks, cases, prompts
 from services.errors import InvalidInput
 
 PROMPTS = {
@@ -41,7 +41,7 @@ async def tasks(ctx: Ctx) -> None:
         return
     lines = [f"<b>{ctx.tr('Open assignments: {count}', count=len(items))}</b>"]
     lines += [task_line(ctx, a) for a in items]
-    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[:20]]
+    buttons = [[(a.number, callbacks.assignment("card", a.id))] for a in items[:20]]
     await ctx.reply("\n".join(lines), buttons=buttons)
 
 
@@ -62,9 +62,9 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
 
 @handler
 async def assignment_button(ctx: Ctx) -> None:
-    """a:<card|ack|ret|ask|prog|done>:<assignment> — the assignment card's buttons."""
-    action, raw = callback_parts(ctx, "a", 2)
-    assignment_id = int_part(raw)
+    """The assignment card's buttons: open, sign for, return, ask, progress, complete."""
+    data = button(ctx, callbacks.ASSIGNMENT)
+    action, assignment_id = data.action, data.id()
     if action == "card":
         await _card(ctx, assignment_id, edit=False)  # refused (as an alert) before answering
         await ctx.answer()
@@ -80,7 +80,7 @@ async def assignment_button(ctx: Ctx) -> None:
         await ctx.answer()
         await ctx.reply(ctx.tr(question, number=f"<b>{escape(assignment.number)}</b>"))
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 def _number_and_text(ctx: Ctx, usage: str, *, need_text: bool) -> tuple[str, str]:
@@ -172,4 +172,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("ask", ask_command))
     app.add_handler(CommandHandler("progress", progress_command))
     app.add_handler(CommandHandler("done", done_command))
-    app.add_handler(CallbackQueryHandler(assignment_button, pattern=r"^a:"))
+    app.add_handler(
+        CallbackQueryHandler(assignment_button, pattern=callbacks.pattern(callbacks.ASSIGNMENT))
+    )

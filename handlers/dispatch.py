@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.textsplit import escape
-from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
 from handlers.views import queue_text
 from models import Assignment, Draft
-from services import notify, prompts
+from services import callbacks, notify, prompts
 from services.dispatch import form as dispatch_form
 from services.dispatch import orders
 from services.errors import InvalidInput
@@ -28,10 +28,10 @@ async def queue(ctx: Ctx) -> None:
         await ctx.reply(
             queue_text(ctx, item),
             buttons=[
-                [(ctx.tr("Dispatch"), f"c:dsp:{case_id}")],
+                [(ctx.tr("Dispatch"), callbacks.case("dsp", case_id))],
                 [
-                    (ctx.tr("Ask the enterprise"), f"c:ask:{case_id}"),
-                    (ctx.tr("Decline"), f"c:dec:{case_id}"),
+                    (ctx.tr("Ask the enterprise"), callbacks.case("ask", case_id)),
+                    (ctx.tr("Decline"), callbacks.case("dec", case_id)),
                 ],
             ],
         )
@@ -59,24 +59,24 @@ def _form_buttons(ctx: Ctx, form: dispatch_form.Form) -> list[list[tuple[str, st
     cells = [
         (
             ("✅ " if d.code in form.selected else "▫️ ") + notify.dept_name(ctx.lang, d),
-            f"d:{case_id}:t:{d.id}",
+            callbacks.dispatch("t", case_id, d.id),
         )
         for d in selectable
     ]
     rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
     rows.append(
         [
-            (ctx.tr("Default deadline"), f"d:{case_id}:due:0"),
-            (ctx.tr("Type a deadline"), f"d:{case_id}:due:1"),
+            (ctx.tr("Default deadline"), callbacks.dispatch("due", case_id, 0)),
+            (ctx.tr("Type a deadline"), callbacks.dispatch("due", case_id, 1)),
         ]
     )
     rows.append(
         [
             (
                 ctx.tr("Issue assignment orders ({count})", count=len(form.selected)),
-                f"d:{case_id}:go:0",
+                callbacks.dispatch("go", case_id),
             ),
-            (ctx.tr("Cancel"), f"d:{case_id}:x:0"),
+            (ctx.tr("Cancel"), callbacks.dispatch("x", case_id)),
         ]
     )
     return rows
@@ -84,9 +84,9 @@ def _form_buttons(ctx: Ctx, form: dispatch_form.Form) -> list[list[tuple[str, st
 
 @handler
 async def case_button(ctx: Ctx) -> None:
-    """c:dsp|ask|dec:<case> — the buttons on a new-case announcement and in /queue."""
-    action, raw = callback_parts(ctx, "c", 2)
-    case_id = int_part(raw)
+    """Dispatch, ask, decline: the buttons on a new-case announcement and in /queue."""
+    data = button(ctx, callbacks.CASE)
+    action, case_id = data.action, data.id()
     if action == "dsp":
         form = await ctx.call(
             dispatch_form.open_form,
@@ -116,14 +116,15 @@ async def case_button(ctx: Ctx) -> None:
             )
         await ctx.reply(text + "\n" + ctx.tr("(/cancel to stop)"))
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 @handler
 async def dispatch_button(ctx: Ctx) -> None:
-    """d:<case>:<t|due|go|x>:<value> — the dispatch form."""
-    raw_case, action, raw_value = callback_parts(ctx, "d", 3)
-    case_id, value = int_part(raw_case), int_part(raw_value)
+    """The dispatch form's buttons: toggle a department, deadline, issue, cancel."""
+    data = button(ctx, callbacks.DISPATCH)
+    action, case_id = data.action, data.id()
+    value = data.id(1) if len(data.args) > 1 else 0
     common = {"actor": ctx.actor, "calendar": ctx.deps.calendar, "sla": ctx.sla}
     if action == "t":
         form = await ctx.call(
@@ -155,7 +156,7 @@ async def dispatch_button(ctx: Ctx) -> None:
         await ctx.answer()
         await ctx.edit(ctx.tr("Dispatch cancelled. Nothing was issued."))
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 def _issued_text(ctx: Ctx, issued: list[Assignment]) -> str:
@@ -207,5 +208,7 @@ async def dispatch_command(ctx: Ctx) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("queue", queue))
     app.add_handler(CommandHandler("dispatch", dispatch_command))
-    app.add_handler(CallbackQueryHandler(case_button, pattern=r"^c:"))
-    app.add_handler(CallbackQueryHandler(dispatch_button, pattern=r"^d:"))
+    app.add_handler(CallbackQueryHandler(case_button, pattern=callbacks.pattern(callbacks.CASE)))
+    app.add_handler(
+        CallbackQueryHandler(dispatch_button, pattern=callbacks.pattern(callbacks.DISPATCH))
+    )

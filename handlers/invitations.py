@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
@@ -12,11 +11,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, t
 from bot.textsplit import escape
-from handlers.common import Ctx, handler
+from handlers.common import Ctx, button, handler
 from handlers.menu import commands_for
 from models.enums import Role
-from services import onboarding
-from services.errors import DomainError, InvalidState, NotAllowed
+from services import callbacks, onboarding
+from services.errors import DomainError, NotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +28,8 @@ ROLE_NAMES = {
     Role.SUPERVISOR: N_("discipline supervisor"),
     Role.ADMIN: N_("administrator"),
 }
-STALE = N_("This button is no longer valid.")
 # Join buttons carry the invitation code itself: only someone holding the code can use it,
-# so a forged button cannot redeem anything. j:y:<code> confirms, j:n:<code> declines.
-JOIN_DATA = re.compile(r"^j:([yn]):([A-Za-z0-9_-]{8,60})$")
+# so a forged button cannot redeem anything.
 SCOPE_HINT = {
     Role.LIAISON: N_("<department code>"),
     Role.HEAD: N_("<department code>"),
@@ -86,7 +83,12 @@ async def redeem(ctx: Ctx, code: str) -> None:
             department=_scope(ctx, result.department_zh, result.department_en),
             current=", ".join(result.current),
         )
-        buttons = [[(ctx.tr("Confirm"), f"j:y:{code}"), (ctx.tr("Cancel"), f"j:n:{code}")]]
+        buttons = [
+            [
+                (ctx.tr("Confirm"), callbacks.join("y", code)),
+                (ctx.tr("Cancel"), callbacks.join("n", code)),
+            ]
+        ]
         await ctx.reply(escape(text), buttons=buttons)
         return
     await ctx.reply(_joined_text(ctx, result))
@@ -121,12 +123,9 @@ async def _publish_after_join(ctx: Ctx, joined: onboarding.Joined) -> None:
 
 @handler
 async def on_join_button(ctx: Ctx) -> None:
-    """Confirm (j:y:<code>) or decline (j:n:<code>) taking over a department's liaison role."""
-    query = ctx.update.callback_query
-    match = JOIN_DATA.match(query.data or "") if query else None
-    if match is None:
-        raise InvalidState(STALE)
-    choice, code = match.groups()
+    """Confirm or decline taking over a department's liaison role."""
+    data = button(ctx, callbacks.JOIN)
+    choice, code = data.action, data.word()
     if choice == "n":
         try:
             expires = await ctx.call(onboarding.check_code, code=code)
@@ -211,4 +210,4 @@ async def invite_command(ctx: Ctx) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", invite_command))
-    app.add_handler(CallbackQueryHandler(on_join_button, pattern=r"^j:"))
+    app.add_handler(CallbackQueryHandler(on_join_button, pattern=callbacks.pattern(callbacks.JOIN)))

@@ -1,9 +1,7 @@
 """/enterprise: registering an enterprise and its projects, guided or in one command.
 
-Callback data (untrusted; the service re-checks step and permission on every press):
-``e:p:<park id>`` park, ``e:k:1|0`` key project, ``e:h:<user id>|0`` efficiency head or skip,
-``e:a`` add another project, ``e:f`` finish, ``e:x`` cancel, ``e:i:<enterprise id>`` invite
-the enterprise's contact person.
+Button data comes from services.callbacks (kind REGISTRY) and is untrusted: the service
+re-checks step and permission on every press.
 """
 
 from __future__ import annotations
@@ -14,12 +12,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_
 from bot.textsplit import escape
-from handlers.common import Buttons, Ctx, handler
+from handlers.common import Buttons, Ctx, button, handler
 from handlers.conversation import flow
-from handlers.invitations import STALE, invitation_text
+from handlers.invitations import invitation_text
 from models import Draft
 from models.enums import Role
-from services import onboarding
+from services import callbacks, onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.registry import form, records
 
@@ -70,14 +68,14 @@ def summary(ctx: Ctx, registered: records.Registered) -> tuple[str, Buttons]:
         lines.extend(project_line(ctx, p) for p in registered.projects)
     else:
         lines.append(escape(ctx.tr("No projects registered yet.")))
-    buttons = [[(ctx.tr("Invite the enterprise contact"), f"e:i:{registered.id}")]]
+    buttons = [[(ctx.tr("Invite the enterprise contact"), callbacks.registry("i", registered.id))]]
     return "\n".join(lines), buttons
 
 
 def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
     """The question of the current step, and its buttons."""
-    cancel = (ctx.tr("Cancel"), "e:x")
-    finish = (ctx.tr("Finish"), "e:f")
+    cancel = (ctx.tr("Cancel"), callbacks.registry("x"))
+    finish = (ctx.tr("Finish"), callbacks.registry("f"))
     current = prompt.current.name if prompt.current else ""
     step = prompt.step
 
@@ -92,7 +90,7 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         )
         return text, [[cancel]]
     if step == form.PARK:
-        rows = [[(_label(ctx, p), f"e:p:{p.id}")] for p in prompt.parks]
+        rows = [[(_label(ctx, p), callbacks.registry("p", p.id))] for p in prompt.parks]
         return say("In which park is {name}?", name=prompt.name), [*rows, [cancel]]
     if step == form.PROJECT:
         lines = []
@@ -126,28 +124,39 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
                 )
             )
         lines.append(say("Is {project} on the county's key-project list?", project=current))
-        return "\n".join(lines), [[(ctx.tr("Yes"), "e:k:1"), (ctx.tr("No"), "e:k:0")], [cancel]]
+        return "\n".join(lines), [
+            [
+                (ctx.tr("Yes"), callbacks.registry("k", 1)),
+                (ctx.tr("No"), callbacks.registry("k", 0)),
+            ],
+            [cancel],
+        ]
     if step == form.HEAD:
         park = _label(ctx, prompt.park) if prompt.park else ""
-        rows = [[(_label(ctx, person), f"e:h:{person.id}")] for person in prompt.heads]
+        rows = [
+            [(_label(ctx, person), callbacks.registry("h", person.id))] for person in prompt.heads
+        ]
         text = say(
             "Who is the efficiency head of {project}? Choose an officer of {park}, or skip.",
             project=current,
             park=park,
         )
-        return text, [*rows, [(ctx.tr("Skip"), "e:h:0")], [cancel]]
+        return text, [*rows, [(ctx.tr("Skip"), callbacks.registry("h", 0))], [cancel]]
     if step == form.MORE:
         added = prompt.projects[-1] if prompt.projects else None
         lines = [say("Project added:")]
         if added:
             lines.append(project_line(ctx, added))
         lines.append(say("Send the name of another project, or press Finish."))
-        return "\n".join(lines), [[(ctx.tr("Add another project"), "e:a"), finish], [cancel]]
+        return "\n".join(lines), [
+            [(ctx.tr("Add another project"), callbacks.registry("a")), finish],
+            [cancel],
+        ]
     if step == form.DONE and prompt.registered:
         return summary(ctx, prompt.registered)
     if step == form.CANCELLED:
         return say("Cancelled. Nothing was submitted."), None
-    raise InvalidState(STALE)
+    raise InvalidState(callbacks.STALE_TEXT)
 
 
 async def show(
@@ -209,27 +218,20 @@ async def on_text(ctx: Ctx, draft: Draft) -> None:
 @handler
 async def on_button(ctx: Ctx) -> None:
     """A button of the registration form, or the offer to invite the contact person."""
-    query = ctx.update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) not in (2, 3) or parts[0] != "e":
-        raise InvalidState(STALE)
-    if parts[1] == "i" and len(parts) == 3:
-        if not parts[2].isdigit() or len(parts[2]) > 12:
-            raise InvalidState(STALE)
+    data = button(ctx, callbacks.REGISTRY)
+    if data.action == "i":
         issued = await ctx.call(
-            onboarding.invite, actor=ctx.actor, role=Role.ENTERPRISE, enterprise_id=int(parts[2])
+            onboarding.invite, actor=ctx.actor, role=Role.ENTERPRISE, enterprise_id=data.id()
         )
         await ctx.answer()
         await ctx.reply(invitation_text(ctx, issued))
         return
-    action = ACTIONS.get(parts[1])
-    if action is None:
-        raise InvalidState(STALE)
+    action = ACTIONS[data.action]
     prompt = await ctx.call(
         form.registration_button,
         actor=ctx.actor,
         action=action,
-        value=parts[2] if len(parts) == 3 else "",
+        value=str(data.args[0]) if data.args else "",
         ttl=ctx.ttl,
     )
     await ctx.answer()
@@ -238,4 +240,4 @@ async def on_button(ctx: Ctx) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("enterprise", enterprise_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^e:"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(callbacks.REGISTRY)))

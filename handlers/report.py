@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.textsplit import escape, shorten
-from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
 from handlers.views import case_text
 from models import Draft
 from models.enums import Category, Satisfaction
-from services import cases, confirmation, notify, prompts, report
+from services import callbacks, cases, confirmation, notify, prompts, report
 from services.errors import InvalidInput
 
 CATEGORY_ORDER = (
@@ -23,7 +23,10 @@ CATEGORY_ORDER = (
 
 
 def _category_buttons(ctx: Ctx) -> list[list[tuple[str, str]]]:
-    return [[(notify.category_name(ctx.lang, c), f"r:cat:{c.value}")] for c in CATEGORY_ORDER]
+    return [
+        [(notify.category_name(ctx.lang, c), callbacks.report("cat", c.value))]
+        for c in CATEGORY_ORDER
+    ]
 
 
 @handler
@@ -67,35 +70,30 @@ async def _received(ctx: Ctx, submitted: cases.Submitted) -> None:
 @handler
 async def report_button(ctx: Ctx) -> None:
     """The buttons of the report form: category, project, continue, submit, edit, cancel."""
-    query = ctx.update.callback_query
-    data = (query.data or "").split(":") if query else []
-    action = data[1] if len(data) > 1 else ""
+    data = button(ctx, callbacks.REPORT)
+    action = data.action
     if action == "cat":
-        [_, code] = callback_parts(ctx, "r", 2)
         draft, projects = await ctx.call(
-            report.choose_category, actor=ctx.actor, category=code, ttl=ctx.ttl
+            report.choose_category, actor=ctx.actor, category=data.word(), ttl=ctx.ttl
         )
         await ctx.answer()
         if draft.step == "project":
-            buttons = [[(shorten(p.name, 40), f"r:prj:{p.id}")] for p in projects]
-            buttons.append([(ctx.tr("No particular project"), "r:prj:0")])
+            buttons = [[(shorten(p.name, 40), callbacks.report("prj", p.id))] for p in projects]
+            buttons.append([(ctx.tr("No particular project"), callbacks.report("prj", 0))])
             await ctx.edit(ctx.tr("Which project is it about?"), buttons=buttons)
         else:
             await _next_question(ctx, draft)
     elif action == "prj":
-        [_, raw] = callback_parts(ctx, "r", 2)
         draft = await ctx.call(
-            report.choose_project, actor=ctx.actor, project_id=int_part(raw), ttl=ctx.ttl
+            report.choose_project, actor=ctx.actor, project_id=data.id(), ttl=ctx.ttl
         )
         await ctx.answer()
         await _next_question(ctx, draft)
     elif action in ("next", "sum"):
-        callback_parts(ctx, "r", 1)
         await ctx.call(report.to_summary, actor=ctx.actor, ttl=ctx.ttl)
         await ctx.answer()
         await _summary(ctx, edit=True)
     elif action == "sub":
-        callback_parts(ctx, "r", 1)
         submitted = await ctx.call(report.submit, actor=ctx.actor)
         await ctx.answer(ctx.tr("Submitted"))
         await ctx.edit(
@@ -106,31 +104,28 @@ async def report_button(ctx: Ctx) -> None:
         )
         await _received(ctx, submitted)
     elif action == "edit":
-        callback_parts(ctx, "r", 1)
         await ctx.answer()
         await ctx.edit(
             ctx.tr("What do you want to change?"),
             buttons=[
-                [(ctx.tr("Category and project"), "r:ed:cat")],
-                [(ctx.tr("Description"), "r:ed:desc")],
-                [(ctx.tr("Attachments (start over)"), "r:ed:att")],
+                [(ctx.tr("Category and project"), callbacks.report("ed", "cat"))],
+                [(ctx.tr("Description"), callbacks.report("ed", "desc"))],
+                [(ctx.tr("Attachments (start over)"), callbacks.report("ed", "att"))],
             ],
         )
     elif action == "ed":
-        [_, part] = callback_parts(ctx, "r", 2)
-        draft = await ctx.call(report.edit, actor=ctx.actor, part=part, ttl=ctx.ttl)
+        draft = await ctx.call(report.edit, actor=ctx.actor, part=data.word(), ttl=ctx.ttl)
         await ctx.answer()
         if draft.step == "category":
             await ctx.edit(ctx.tr("What kind of problem is it?"), buttons=_category_buttons(ctx))
         else:
             await _next_question(ctx, draft)
     elif action == "cancel":
-        callback_parts(ctx, "r", 1)
         await ctx.call(report.cancel, actor=ctx.actor)
         await ctx.answer()
         await ctx.edit(ctx.tr("Cancelled. Nothing was submitted."))
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 async def _next_question(ctx: Ctx, draft: Draft) -> None:
@@ -144,7 +139,7 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
     elif draft.step == "attachments":
         await ctx.reply(
             ctx.tr("Add photos or documents if they help (send them now), or continue."),
-            buttons=[[(ctx.tr("Continue"), "r:next")]],
+            buttons=[[(ctx.tr("Continue"), callbacks.report("next"))]],
         )
     else:
         await _summary(ctx, edit=ctx.update.callback_query is not None)
@@ -161,8 +156,11 @@ async def _summary(ctx: Ctx, *, edit: bool) -> None:
     lines.append(ctx.tr("Description:") + "\n" + escape(shorten(data["description"], 3000)))
     lines.append(ctx.tr("Attachments: {count}", count=len(data.get("attachments", []))))
     buttons = [
-        [(ctx.tr("Submit"), "r:sub")],
-        [(ctx.tr("Edit"), "r:edit"), (ctx.tr("Cancel"), "r:cancel")],
+        [(ctx.tr("Submit"), callbacks.report("sub"))],
+        [
+            (ctx.tr("Edit"), callbacks.report("edit")),
+            (ctx.tr("Cancel"), callbacks.report("cancel")),
+        ],
     ]
     if edit:
         await ctx.edit("\n".join(lines), buttons=buttons)
@@ -179,7 +177,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
         count = len(updated.data.get("attachments", []))
         await ctx.reply(
             ctx.tr("Attached ({count}). Send more, or continue.", count=count),
-            buttons=[[(ctx.tr("Continue"), "r:next")]],
+            buttons=[[(ctx.tr("Continue"), callbacks.report("next"))]],
         )
         return
     if draft.step == "description":
@@ -196,7 +194,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
     else:
         await ctx.reply(
             ctx.tr("Use the buttons: Continue, Submit, Edit or Cancel."),
-            buttons=[[(ctx.tr("Continue"), "r:sum")]],
+            buttons=[[(ctx.tr("Continue"), callbacks.report("sum"))]],
         )
 
 
@@ -256,10 +254,10 @@ def _confirmed_text(ctx: Ctx, number: str, choice: Satisfaction) -> str:
 
 @handler
 async def confirm_button(ctx: Ctx) -> None:
-    """f:<case>:s|m|u — the confirmation buttons."""
-    raw_case, raw_choice = callback_parts(ctx, "f", 2)
-    case_id = int_part(raw_case)
-    choice = confirmation.parse_satisfaction(raw_choice)
+    """Satisfied, mostly satisfied, not satisfied: the confirmation buttons."""
+    data = button(ctx, callbacks.CONFIRM)
+    case_id = data.id()
+    choice = confirmation.parse_satisfaction(data.action)
     if choice == Satisfaction.UNSATISFIED:
         checked = await ctx.call(
             prompts.ask, actor=ctx.actor, action="unsat", target=case_id, ttl=ctx.ttl
@@ -286,10 +284,10 @@ async def confirm_button(ctx: Ctx) -> None:
 
 @handler
 async def reply_button(ctx: Ctx) -> None:
-    """q:rep:<question> — answer a question from a liaison or the office."""
-    [_, raw] = callback_parts(ctx, "q", 2)
+    """Reply: answer a question from a liaison or the office."""
+    note_id = button(ctx, callbacks.QUESTION).id()
     question = await ctx.call(
-        prompts.ask, actor=ctx.actor, action="answer", target=int_part(raw), ttl=ctx.ttl
+        prompts.ask, actor=ctx.actor, action="answer", target=note_id, ttl=ctx.ttl
     )
     await ctx.answer()
     await ctx.reply(
@@ -302,6 +300,12 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cases", my_cases))
     app.add_handler(CommandHandler("case", case))
     app.add_handler(CommandHandler("confirm", confirm_command))
-    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^r:"))
-    app.add_handler(CallbackQueryHandler(confirm_button, pattern=r"^f:"))
-    app.add_handler(CallbackQueryHandler(reply_button, pattern=r"^q:"))
+    app.add_handler(
+        CallbackQueryHandler(report_button, pattern=callbacks.pattern(callbacks.REPORT))
+    )
+    app.add_handler(
+        CallbackQueryHandler(confirm_button, pattern=callbacks.pattern(callbacks.CONFIRM))
+    )
+    app.add_handler(
+        CallbackQueryHandler(reply_button, pattern=callbacks.pattern(callbacks.QUESTION))
+    )

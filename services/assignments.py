@@ -14,7 +14,7 @@ from models import Assignment, Case, Department, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Role
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
-from services import access, audit, notify
+from services import access, audit, callbacks, notify
 from services.cases import add_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.users import Actor
@@ -155,7 +155,7 @@ def return_assignment(
             + t(lang, "Reason: {reason}", reason=escape(reason))
             + "\n"
             + notify.case_header(session, lang, case),
-            [[{"text": t(lang, "Re-dispatch"), "data": f"c:dsp:{case.id}"}]],
+            [[{"text": t(lang, "Re-dispatch"), "data": callbacks.case("dsp", case.id)}]],
         ),
     )
     return assignment
@@ -318,10 +318,10 @@ def _maybe_complete_case(
         )
         return text, [
             [
-                {"text": t(lang, "Satisfied"), "data": f"f:{case.id}:s"},
-                {"text": t(lang, "Mostly satisfied"), "data": f"f:{case.id}:m"},
+                {"text": t(lang, "Satisfied"), "data": callbacks.confirm("s", case.id)},
+                {"text": t(lang, "Mostly satisfied"), "data": callbacks.confirm("m", case.id)},
             ],
-            [{"text": t(lang, "Not satisfied"), "data": f"f:{case.id}:u"}],
+            [{"text": t(lang, "Not satisfied"), "data": callbacks.confirm("u", case.id)}],
         ]
 
     notify.tell(

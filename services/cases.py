@@ -13,7 +13,7 @@ from bot.textsplit import escape, shorten
 from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
 from models.types import utcnow
-from services import access, audit, notify
+from services import access, audit, callbacks, notify
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.numbers import case_number
 from services.users import Actor
@@ -202,10 +202,10 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None
             ]
         ).strip()
         buttons = [
-            [{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}],
+            [{"text": t(lang, "Dispatch"), "data": callbacks.case("dsp", case.id)}],
             [
-                {"text": t(lang, "Ask the enterprise"), "data": f"c:ask:{case.id}"},
-                {"text": t(lang, "Decline"), "data": f"c:dec:{case.id}"},
+                {"text": t(lang, "Ask the enterprise"), "data": callbacks.case("ask", case.id)},
+                {"text": t(lang, "Decline"), "data": callbacks.case("dec", case.id)},
             ],
         ]
         return text, buttons
@@ -363,7 +363,7 @@ def ask_enterprise(
                 escape(question),
             ]
         )
-        return text, [[{"text": t(lang, "Reply"), "data": f"q:rep:{note.id}"}]]
+        return text, [[{"text": t(lang, "Reply"), "data": callbacks.reply(note.id)}]]
 
     notify.tell(
         session,
@@ -471,7 +471,7 @@ def answer_question(
 def _answer_buttons(question: Note, case: Case):  # type: ignore[no-untyped-def]
     def buttons(lang: str) -> list[list[dict[str, str]]] | None:
         if question.assignment_id is None and case.status == CaseStatus.NEW:
-            return [[{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}]]
+            return [[{"text": t(lang, "Dispatch"), "data": callbacks.case("dsp", case.id)}]]
         return None
 
     return buttons

@@ -15,7 +15,7 @@ from models import Assignment, Case, Department
 from models.enums import AssignmentStatus, CaseStatus, Role
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
-from services import access, audit, notify
+from services import access, audit, callbacks, notify
 from services.cases import case_attachments
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
 from services.org import department_by_code
@@ -261,20 +261,20 @@ def liaison_buttons(lang: str, assignment: Assignment) -> list[list[dict[str, st
     aid = assignment.id
     if assignment.status == AssignmentStatus.ISSUED:
         return [
-            [{"text": t(lang, "Sign for"), "data": f"a:ack:{aid}"}],
+            [{"text": t(lang, "Sign for"), "data": callbacks.assignment("ack", aid)}],
             [
-                {"text": t(lang, "Return"), "data": f"a:ret:{aid}"},
-                {"text": t(lang, "Ask the enterprise"), "data": f"a:ask:{aid}"},
+                {"text": t(lang, "Return"), "data": callbacks.assignment("ret", aid)},
+                {"text": t(lang, "Ask the enterprise"), "data": callbacks.assignment("ask", aid)},
             ],
         ]
     if assignment.status == AssignmentStatus.ACKNOWLEDGED:
         return [
-            [{"text": t(lang, "Complete"), "data": f"a:done:{aid}"}],
+            [{"text": t(lang, "Complete"), "data": callbacks.assignment("done", aid)}],
             [
-                {"text": t(lang, "Progress note"), "data": f"a:prog:{aid}"},
-                {"text": t(lang, "Ask the enterprise"), "data": f"a:ask:{aid}"},
+                {"text": t(lang, "Progress note"), "data": callbacks.assignment("prog", aid)},
+                {"text": t(lang, "Ask the enterprise"), "data": callbacks.assignment("ask", aid)},
             ],
-            [{"text": t(lang, "Return"), "data": f"a:ret:{aid}"}],
+            [{"text": t(lang, "Return"), "data": callbacks.assignment("ret", aid)}],
         ]
     return None
 
