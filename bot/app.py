@@ -16,7 +16,7 @@ from bot.settings import Settings
 from handlers import register_all
 from handlers.menu import COMMANDS
 from scheduler.sweeps import sweep_job
-from services import notify
+from services.messages import common as messages
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def build_application(
     builder = builder.concurrent_updates(True).post_init(_post_init).post_shutdown(_post_shutdown)
     app = builder.build()
     set_default_language(settings.i18n.default_language)
-    notify.set_zone(settings.time.zone)
+    messages.set_zone(settings.time.zone)
     db = db or Database(settings.database.url, echo=settings.database.echo)
     app.bot_data["deps"] = Deps(
         settings=settings,

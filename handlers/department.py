@@ -5,31 +5,14 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_
-from bot.textsplit import escape
 from handlers.common import Ctx, button, handler
-from handlers.views import task_line
+from handlers.prompts import ask as ask_prompt
 from models.enums import Role
+from models.types import utcnow
 from services import assignments, callbacks, cases, prompts
 from services.errors import InvalidInput
-
-PROMPTS = {
-    "ret": (
-        "return",
-        N_(
-            "Why is assignment {number} not your department's? Name the right "
-            "department if you know it. (/cancel to stop)"
-        ),
-    ),
-    "ask": ("ask_a", N_("Write your question to the enterprise about {number}. (/cancel to stop)")),
-    "prog": ("progress", N_("Write the progress note for {number}. (/cancel to stop)")),
-    "done": (
-        "done",
-        N_(
-            "Describe the result of {number}: what was done for the enterprise. "
-            "Send photos or documents first if you have any. (/cancel to stop)"
-        ),
-    ),
-}
+from services.messages import assignment as assignment_messages
+from services.messages.common import bold, pairs
 
 
 @handler
@@ -39,21 +22,23 @@ async def tasks(ctx: Ctx) -> None:
     if not items:
         await ctx.reply(ctx.tr("No open assignments for your department."))
         return
-    lines = [f"<b>{ctx.tr('Open assignments: {count}', count=len(items))}</b>"]
-    lines += [task_line(ctx, a) for a in items]
+    lines = ["<b>" + ctx.tr("Open assignments: {count}", count=len(items)) + "</b>"]
+    now, calendar = utcnow(), ctx.deps.calendar
+    lines += [
+        assignment_messages.task_line(ctx.lang, a, calendar.working_days_left(now, a.due_at))
+        for a in items
+    ]
     buttons = [[(a.number, callbacks.assignment("card", a.id))] for a in items[:20]]
     await ctx.reply("\n".join(lines), buttons=buttons)
 
 
 async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
-    text, buttons = await ctx.call(
-        assignments.card,
-        actor=ctx.actor,
-        assignment_id=assignment_id,
-        calendar=ctx.deps.calendar,
-        lang=ctx.lang,
+    card, mine = await ctx.call(
+        assignments.card, actor=ctx.actor, assignment_id=assignment_id, calendar=ctx.deps.calendar
     )
-    rows = [[(b["text"], b["data"]) for b in row] for row in buttons or []]
+    text = assignment_messages.card_text(ctx.lang, card)
+    buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
+    rows = pairs(buttons)
     if edit:
         await ctx.edit(text, buttons=rows)
     else:
@@ -72,13 +57,8 @@ async def assignment_button(ctx: Ctx) -> None:
         await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=assignment_id)
         await ctx.answer(ctx.tr("Signed for"))
         await _card(ctx, assignment_id, edit=True)
-    elif action in PROMPTS:
-        prompt, question = PROMPTS[action]
-        assignment = await ctx.call(
-            prompts.ask, actor=ctx.actor, action=prompt, target=assignment_id, ttl=ctx.ttl
-        )
-        await ctx.answer()
-        await ctx.reply(ctx.tr(question, number=f"<b>{escape(assignment.number)}</b>"))
+    elif action in prompts.BY_BUTTON:
+        await ask_prompt(ctx, prompts.BY_BUTTON[action], assignment_id)
     else:
         raise InvalidInput(callbacks.STALE_TEXT)
 
@@ -96,8 +76,7 @@ async def ack_command(ctx: Ctx) -> None:
     number, _ = _number_and_text(ctx, N_("Usage: /ack <assignment number>"), need_text=False)
     assignment = await ctx.call(assignments.acknowledge, actor=ctx.actor, assignment_id=number)
     await ctx.reply(
-        "✍️ "
-        + ctx.tr("Assignment {number} signed for.", number=f"<b>{escape(assignment.number)}</b>")
+        "✍️ " + ctx.tr("Assignment {number} signed for.", number=bold(assignment.number))
     )
 
 
@@ -114,7 +93,7 @@ async def return_command(ctx: Ctx) -> None:
         "✅ "
         + ctx.tr(
             "Assignment {number} was returned to the dispatcher.",
-            number=f"<b>{escape(assignment.number)}</b>",
+            number=bold(assignment.number),
         )
     )
 
@@ -160,7 +139,7 @@ async def done_command(ctx: Ctx) -> None:
         "✅ "
         + ctx.tr(
             "Assignment {number} is completed. The enterprise and the office have been told.",
-            number=f"<b>{escape(assignment.number)}</b>",
+            number=bold(assignment.number),
         )
     )
 

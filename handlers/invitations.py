@@ -16,6 +16,7 @@ from handlers.menu import commands_for
 from models.enums import Role
 from services import callbacks, onboarding
 from services.errors import DomainError, NotAllowed
+from services.messages.common import local_name
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def role_name(ctx: Ctx, role: Role) -> str:
 
 
 def _scope(ctx: Ctx, zh: str | None, en: str | None) -> str | None:
-    return zh if ctx.lang == "zh" else en
+    return local_name(ctx.lang, zh, en)
 
 
 async def redeem(ctx: Ctx, code: str) -> None:
@@ -140,7 +141,7 @@ async def on_join_button(ctx: Ctx) -> None:
                 ctx.tr(
                     "Cancelled. Nothing was changed. The code stays valid until {time}; "
                     "send /start {code} if you change your mind.",
-                    time=f"{local:%Y-%m-%d %H:%M}",
+                    time=local.strftime("%Y-%m-%d %H:%M"),
                     code=code,
                 )
             )
@@ -173,7 +174,7 @@ def invitation_text(ctx: Ctx, issued: onboarding.IssuedInvitation) -> str:
             ctx.tr(
                 "Single use; valid until {time} ({zone}). Send the link to the person: "
                 "opening it and pressing Start registers them.",
-                time=f"{local:%Y-%m-%d %H:%M}",
+                time=local.strftime("%Y-%m-%d %H:%M"),
                 zone=settings.time.timezone,
             )
         )
@@ -199,7 +200,7 @@ async def invite_command(ctx: Ctx) -> None:
         lines = [ctx.tr("Usage: /invite <role> [unit]. You may invite:")]
         for option in (r for r in Role if r in allowed):
             hint = SCOPE_HINT.get(option)
-            usage = f"/invite {option.value}" + (f" {ctx.tr(hint)}" if hint else "")
+            usage = f"/invite {option.value}" + (" " + ctx.tr(hint) if hint else "")
             lines.append(f"{usage} — {role_name(ctx, option)}")
         await ctx.reply(escape("\n".join(lines)))
         return

@@ -19,6 +19,7 @@ from models import Draft
 from models.enums import Role
 from services import callbacks, onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.messages.common import local_name
 from services.registry import form, records
 
 ACTIONS = {"p": "park", "k": "key", "h": "head", "a": "add", "f": "finish", "x": "cancel"}
@@ -38,7 +39,7 @@ def format_yuan(amount: int, lang: str) -> str:
 
 
 def _label(ctx: Ctx, choice: records.Choice) -> str:
-    return choice.label_zh if ctx.lang == "zh" else choice.label_en
+    return local_name(ctx.lang, choice.label_zh, choice.label_en) or "?"
 
 
 def project_line(ctx: Ctx, project: records.ProjectInfo) -> str:
@@ -58,7 +59,7 @@ def project_line(ctx: Ctx, project: records.ProjectInfo) -> str:
 def summary(ctx: Ctx, registered: records.Registered) -> tuple[str, Buttons]:
     """The registered enterprise, with the offer to invite its contact person."""
     lines = [
-        f"<b>{escape(ctx.tr('Enterprise registered'))}</b>",
+        "<b>" + escape(ctx.tr("Enterprise registered")) + "</b>",
         escape(ctx.tr("Name: {name}", name=registered.name)),
         escape(ctx.tr("Credit code: {code}", code=registered.credit_code)),
         escape(ctx.tr("Park: {park}", park=_label(ctx, registered.park))),
@@ -70,6 +71,37 @@ def summary(ctx: Ctx, registered: records.Registered) -> tuple[str, Buttons]:
         lines.append(escape(ctx.tr("No projects registered yet.")))
     buttons = [[(ctx.tr("Invite the enterprise contact"), callbacks.registry("i", registered.id))]]
     return "\n".join(lines), buttons
+
+
+def _project_step(ctx: Ctx, prompt: form.Prompt) -> str:
+    lines = []
+    if prompt.auto_park and prompt.park and not prompt.projects:
+        lines.append(escape(ctx.tr("Park: {park}", park=_label(ctx, prompt.park))))
+    if prompt.projects:
+        lines.append(escape(ctx.tr("Send the name of the next project, or press Finish.")))
+    else:
+        text = ctx.tr(
+            "Send the name of a project of {name}, or press Finish to register the "
+            "enterprise without projects.",
+            name=prompt.name,
+        )
+        lines.append(escape(text))
+    return "\n".join(lines)
+
+
+def _key_step(ctx: Ctx, prompt: form.Prompt) -> str:
+    current = prompt.current.name if prompt.current else ""
+    lines = []
+    if prompt.current and prompt.current.is_major:
+        text = ctx.tr(
+            "{project} is a major project (investment of 100 million yuan or more): "
+            "a named efficiency head follows it end to end.",
+            project=current,
+        )
+        lines.append(escape(text))
+    text = ctx.tr("Is {project} on the county's key-project list?", project=current)
+    lines.append(escape(text))
+    return "\n".join(lines)
 
 
 def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
@@ -93,20 +125,7 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         rows = [[(_label(ctx, p), callbacks.registry("p", p.id))] for p in prompt.parks]
         return say("In which park is {name}?", name=prompt.name), [*rows, [cancel]]
     if step == form.PROJECT:
-        lines = []
-        if prompt.auto_park and prompt.park and not prompt.projects:
-            lines.append(say("Park: {park}", park=_label(ctx, prompt.park)))
-        if prompt.projects:
-            lines.append(say("Send the name of the next project, or press Finish."))
-        else:
-            lines.append(
-                say(
-                    "Send the name of a project of {name}, or press Finish to register the "
-                    "enterprise without projects.",
-                    name=prompt.name,
-                )
-            )
-        return "\n".join(lines), [[finish], [cancel]]
+        return _project_step(ctx, prompt), [[finish], [cancel]]
     if step == form.INVESTMENT:
         text = say(
             "How much does {project} invest, in yuan? For example 8000万, 1.2亿 or 120000000.",
@@ -114,17 +133,7 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         )
         return text, [[cancel]]
     if step == form.KEY:
-        lines = []
-        if prompt.current and prompt.current.is_major:
-            lines.append(
-                say(
-                    "{project} is a major project (investment of 100 million yuan or more): "
-                    "a named efficiency head follows it end to end.",
-                    project=current,
-                )
-            )
-        lines.append(say("Is {project} on the county's key-project list?", project=current))
-        return "\n".join(lines), [
+        return _key_step(ctx, prompt), [
             [
                 (ctx.tr("Yes"), callbacks.registry("k", 1)),
                 (ctx.tr("No"), callbacks.registry("k", 0)),

@@ -7,11 +7,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.textsplit import escape, shorten
 from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
-from handlers.views import case_text
+from handlers.prompts import ask as ask_prompt
 from models import Draft
 from models.enums import Category, Satisfaction
-from services import callbacks, cases, confirmation, notify, prompts, report
+from services import callbacks, cases, confirmation, report
 from services.errors import InvalidInput
+from services.messages.case import case_text
+from services.messages.common import bold, category_name
+from services.messages.confirmation import satisfaction_name
 
 CATEGORY_ORDER = (
     Category.PERMIT,
@@ -24,8 +27,7 @@ CATEGORY_ORDER = (
 
 def _category_buttons(ctx: Ctx) -> list[list[tuple[str, str]]]:
     return [
-        [(notify.category_name(ctx.lang, c), callbacks.report("cat", c.value))]
-        for c in CATEGORY_ORDER
+        [(category_name(ctx.lang, c), callbacks.report("cat", c.value))] for c in CATEGORY_ORDER
     ]
 
 
@@ -61,7 +63,7 @@ async def _received(ctx: Ctx, submitted: cases.Submitted) -> None:
     text = "✅ " + ctx.tr(
         "Your case {number} has been received. The park's efficiency office will assign it to "
         "the departments concerned; you will be told at every step.",
-        number=f"<b>{escape(case.number)}</b>",
+        number=bold(case.number),
     )
     text += "\n" + ctx.tr("Follow it with /case {number}.", number=escape(case.number))
     await ctx.reply(text)
@@ -99,7 +101,7 @@ async def report_button(ctx: Ctx) -> None:
         await ctx.edit(
             ctx.tr(
                 "Report submitted as case {number}.",
-                number=f"<b>{escape(submitted.case.number)}</b>",
+                number=bold(submitted.case.number),
             )
         )
         await _received(ctx, submitted)
@@ -148,8 +150,8 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
 async def _summary(ctx: Ctx, *, edit: bool) -> None:
     data = await ctx.call(report.current_summary, actor=ctx.actor)
     lines = [
-        f"<b>{ctx.tr('Please check your report')}</b>",
-        ctx.tr("Category: {category}", category=notify.category_name(ctx.lang, data["category"])),
+        "<b>" + ctx.tr("Please check your report") + "</b>",
+        ctx.tr("Category: {category}", category=category_name(ctx.lang, data["category"])),
     ]
     if data.get("project_name"):
         lines.append(ctx.tr("Project: {name}", name=escape(data["project_name"])))
@@ -205,7 +207,7 @@ async def my_cases(ctx: Ctx) -> None:
     if not views:
         await ctx.reply(ctx.tr("You have no cases yet. Send /report to report a problem."))
         return
-    blocks = [case_text(ctx, view, timeline=False) for view in views]
+    blocks = [case_text(ctx.lang, view, timeline=False) for view in views]
     await ctx.reply(("\n\n").join(blocks))
 
 
@@ -215,7 +217,7 @@ async def case(ctx: Ctx) -> None:
     if not ctx.args:
         raise InvalidInput("Usage: /case <number>, for example /case 2026-0001")
     view = await ctx.call(cases.case_view, actor=ctx.actor, number=ctx.args[0])
-    await ctx.reply(case_text(ctx, view, timeline=True))
+    await ctx.reply(case_text(ctx.lang, view, timeline=True))
 
 
 @handler
@@ -242,12 +244,12 @@ def _confirmed_text(ctx: Ctx, number: str, choice: Satisfaction) -> str:
     if choice == Satisfaction.UNSATISFIED:
         return ctx.tr(
             "Thank you. Case {number} has been reopened and sent back to the departments.",
-            number=f"<b>{escape(number)}</b>",
+            number=bold(number),
         )
-    label = ctx.tr(confirmation.SATISFACTION_NAMES[choice])
+    label = satisfaction_name(ctx.lang, choice)
     return ctx.tr(
         "Thank you. Case {number} is closed ({satisfaction}).",
-        number=f"<b>{escape(number)}</b>",
+        number=bold(number),
         satisfaction=label,
     )
 
@@ -259,16 +261,7 @@ async def confirm_button(ctx: Ctx) -> None:
     case_id = data.id()
     choice = confirmation.parse_satisfaction(data.action)
     if choice == Satisfaction.UNSATISFIED:
-        checked = await ctx.call(
-            prompts.ask, actor=ctx.actor, action="unsat", target=case_id, ttl=ctx.ttl
-        )
-        await ctx.answer()
-        await ctx.reply(
-            ctx.tr(
-                "What is still wrong with case {number}? Your answer goes to the departments.",
-                number=f"<b>{escape(checked.number)}</b>",
-            )
-        )
+        await ask_prompt(ctx, "unsat", case_id)
         return
     case_obj = await ctx.call(
         confirmation.confirm,
@@ -285,14 +278,7 @@ async def confirm_button(ctx: Ctx) -> None:
 @handler
 async def reply_button(ctx: Ctx) -> None:
     """Reply: answer a question from a liaison or the office."""
-    note_id = button(ctx, callbacks.QUESTION).id()
-    question = await ctx.call(
-        prompts.ask, actor=ctx.actor, action="answer", target=note_id, ttl=ctx.ttl
-    )
-    await ctx.answer()
-    await ctx.reply(
-        ctx.tr("Your answer to: {question}", question=escape(shorten(question.text, 300)))
-    )
+    await ask_prompt(ctx, "answer", button(ctx, callbacks.QUESTION).id())
 
 
 def register(app: Application) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, t
-from bot.textsplit import escape, shorten
+from bot.i18n import N_
 from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
 from models.types import utcnow
-from services import access, audit, callbacks, notify
+from services import access, audit, notify
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.messages import case as case_messages
+from services.messages import common, questions
 from services.numbers import case_number
 from services.users import Actor
 
@@ -122,7 +124,7 @@ def submit_case(
     if len(attachments) > MAX_ATTACHMENTS:
         raise InvalidInput("At most {limit} attachments per case.", limit=MAX_ATTACHMENTS)
     case = Case(
-        number=case_number(session, now.astimezone(notify.ZONE).year),
+        number=case_number(session, now.astimezone(common.ZONE).year),
         enterprise_id=enterprise.id,  # type: ignore[arg-type]
         project_id=project.id if project else None,
         park_id=enterprise.park_id,
@@ -191,31 +193,25 @@ def case_attachments(
     ]
 
 
-def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None:
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
-        text = "\n".join(
-            [
-                "🆕 " + t(lang, "New case reported"),
-                notify.case_header(session, lang, case),
-                notify.description_block(lang, case),
-                t(lang, "Attachments: {count}", count=len(files)) if files else "",
-            ]
-        ).strip()
-        buttons = [
-            [{"text": t(lang, "Dispatch"), "data": callbacks.case("dsp", case.id)}],
-            [
-                {"text": t(lang, "Ask the enterprise"), "data": callbacks.case("ask", case.id)},
-                {"text": t(lang, "Decline"), "data": callbacks.case("dec", case.id)},
-            ],
-        ]
-        return text, buttons
+def case_facts(session: Session, case: Case) -> common.CaseFacts:
+    """What identifies the case in a message: its enterprise and project, loaded once."""
+    enterprise = session.get(Enterprise, case.enterprise_id)
+    project = session.get(Project, case.project_id) if case.project_id else None
+    return common.CaseFacts(
+        case=case,
+        enterprise=enterprise.name if enterprise else "?",
+        project=project.name if project else None,
+        major=bool(project and project.is_major),
+    )
 
+
+def _announce(session: Session, case: Case, files: list[dict[str, str]]) -> None:
     notify.tell(
         session,
         notify.office_for(session, case),
         template="case.new",
         key=f"case:{case.id}:new",
-        render=render,
+        render=partial(case_messages.new, facts=case_facts(session, case), attachments=len(files)),
         attachments=files or None,
     )
 
@@ -261,20 +257,12 @@ def decline_case(
         at=now,
     )
 
-    def render(lang: str) -> tuple[str, None]:
-        return (
-            t(lang, "Your case {number} was declined.", number=f"<b>{escape(case.number)}</b>")
-            + "\n"
-            + t(lang, "Reason: {reason}", reason=escape(reason)),
-            None,
-        )
-
     notify.tell(
         session,
         notify.contacts_for(session, case),
         template="case.declined",
         key=f"case:{case.id}:declined",
-        render=render,
+        render=partial(case_messages.declined, number=case.number, reason=reason),
     )
     notify.tell(
         session,
@@ -282,15 +270,11 @@ def decline_case(
         template="case.declined.office",
         key=f"case:{case.id}:declined.office",
         exclude=actor.id,
-        render=lambda lang: (
-            t(
-                lang,
-                "Case {number} was declined by {name}: {reason}",
-                number=escape(case.number),
-                name=escape(actor.user.display_name),
-                reason=escape(reason),
-            ),
-            None,
+        render=partial(
+            case_messages.declined_office,
+            number=case.number,
+            by=actor.user.display_name,
+            reason=reason,
         ),
     )
     return case
@@ -347,39 +331,21 @@ def ask_enterprise(
         data={"case": case.number},
         at=now,
     )
-    asker = _asker_label(session, actor, assignment)
-
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
-        text = "\n".join(
-            [
-                "❓ "
-                + t(
-                    lang,
-                    "A question about your case {number}",
-                    number=f"<b>{escape(case.number)}</b>",
-                ),
-                t(lang, "From: {who}", who=escape(asker(lang))),
-                "",
-                escape(question),
-            ]
-        )
-        return text, [[{"text": t(lang, "Reply"), "data": callbacks.reply(note.id)}]]
-
+    department = session.get(Department, assignment.department_id) if assignment else None
     notify.tell(
         session,
         notify.contacts_for(session, case),
         template="note.question",
         key=f"note:{note.id}:question",
-        render=render,
+        render=partial(
+            questions.question,
+            note_id=note.id,
+            number=case.number,
+            department=department,
+            text=question,
+        ),
     )
     return note
-
-
-def _asker_label(session: Session, actor: Actor, assignment: Assignment | None):  # type: ignore[no-untyped-def]
-    if assignment is not None:
-        dept = session.get(Department, assignment.department_id)
-        return lambda lang: notify.dept_name(lang, dept) if dept else actor.user.display_name
-    return lambda lang: t(lang, "the efficiency office")
 
 
 def question_for_reply(session: Session, *, actor: Actor, note_id: int) -> Note:
@@ -445,36 +411,21 @@ def answer_question(
     recipients: list[User] = notify.users_by_ids(session, [question.author_user_id])  # type: ignore[list-item]
     if question.assignment_id is None:
         recipients += notify.office_for(session, case)
-    buttons_for = _answer_buttons(question, case)
-
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]] | None]:
-        text = "\n".join(
-            [
-                "💬 "
-                + t(
-                    lang,
-                    "The enterprise answered about case {number}",
-                    number=f"<b>{escape(case.number)}</b>",
-                ),
-                t(lang, "Question: {text}", text=escape(shorten(question.text, 500))),
-                t(lang, "Answer: {text}", text=escape(answer)),
-            ]
-        )
-        return text, buttons_for(lang)
-
+    waiting = question.assignment_id is None and case.status == CaseStatus.NEW
     notify.tell(
-        session, recipients, template="note.answer", key=f"note:{note.id}:answer", render=render
+        session,
+        recipients,
+        template="note.answer",
+        key=f"note:{note.id}:answer",
+        render=partial(
+            questions.answer,
+            number=case.number,
+            question=question.text,
+            answer=answer,
+            dispatch_case=case.id if waiting else None,
+        ),
     )
     return note
-
-
-def _answer_buttons(question: Note, case: Case):  # type: ignore[no-untyped-def]
-    def buttons(lang: str) -> list[list[dict[str, str]]] | None:
-        if question.assignment_id is None and case.status == CaseStatus.NEW:
-            return [[{"text": t(lang, "Dispatch"), "data": callbacks.case("dsp", case.id)}]]
-        return None
-
-    return buttons
 
 
 @dataclass

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, t
 from bot.settings import SlaPolicy
-from bot.textsplit import escape
-from models import Assignment, Case, Department, Note
+from models import Assignment, Case, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
 from services import access, audit, notify
-from services.dispatch.orders import assignment_card, liaison_buttons
+from services.dispatch.orders import card_of
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.messages import assignment as assignment_messages
+from services.messages import case as case_messages
 from services.users import Actor
 
-SATISFACTION_NAMES = {
-    Satisfaction.SATISFIED: N_("satisfied"),
-    Satisfaction.MOSTLY: N_("mostly satisfied"),
-    Satisfaction.UNSATISFIED: N_("not satisfied"),
-}
 ALIASES = {
     "s": "satisfied",
     "m": "mostly",
@@ -90,30 +86,21 @@ def confirm(
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         session.add(case)
-        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note)
+        _tell_office_closed(session, case, satisfaction, note)
         return case
     _reopen(session, actor, case, note, calendar, sla, now)
     return case
 
 
-def _tell_office_closed(session: Session, case: Case, label: str, note: str) -> None:
-    def render(lang: str) -> tuple[str, None]:
-        text = t(
-            lang,
-            "Case {number} closed: the enterprise is {satisfaction}.",
-            number=f"<b>{escape(case.number)}</b>",
-            satisfaction=t(lang, label),
-        )
-        if note:
-            text += "\n" + escape(note)
-        return text, None
-
+def _tell_office_closed(session: Session, case: Case, satisfaction: str, note: str) -> None:
     notify.tell(
         session,
         notify.office_for(session, case),
         template="case.closed",
         key=f"case:{case.id}:closed",
-        render=render,
+        render=partial(
+            case_messages.closed, number=case.number, satisfaction=satisfaction, note=note
+        ),
     )
 
 
@@ -171,45 +158,38 @@ def _reopen(
     session.add(case)
     session.flush()
     for assignment in reopened:
-        dept = session.get(Department, assignment.department_id)
+        _tell_reopened(session, case, assignment, reason, calendar, now)
 
-        def render(
-            lang: str, a: Assignment = assignment
-        ) -> tuple[str, list[list[dict[str, str]]] | None]:
-            head = "🔁 " + t(
-                lang,
-                "The enterprise is not satisfied; assignment {number} is reopened.",
-                number=f"<b>{escape(a.number)}</b>",
-            )
-            why = t(lang, "Reason: {reason}", reason=escape(reason))
-            card = assignment_card(session, lang, a, calendar, now)
-            return f"{head}\n{why}\n\n{card}", liaison_buttons(lang, a)
 
-        key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
-        notify.tell(
-            session,
-            notify.liaisons_of(session, assignment.department_id),
-            template="assignment.reopened",
-            key=key,
-            render=render,
-        )
-        notify.tell(
-            session,
-            notify.office_for(session, case) + notify.heads_of(session, dept.id),  # type: ignore[union-attr,arg-type]
-            template="assignment.reopened.office",
-            key=key + ".office",
-            render=lambda lang, a=assignment: (
-                "🔁 "
-                + t(
-                    lang,
-                    "The enterprise is not satisfied; assignment {number} is reopened.",
-                    number=f"<b>{escape(a.number)}</b>",
-                )
-                + "\n"
-                + t(lang, "Reason: {reason}", reason=escape(reason)),
-                None,
-            ),
-        )
+def _tell_reopened(
+    session: Session,
+    case: Case,
+    assignment: Assignment,
+    reason: str,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> None:
+    key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
+    notify.tell(
+        session,
+        notify.liaisons_of(session, assignment.department_id),
+        template="assignment.reopened",
+        key=key,
+        render=partial(
+            assignment_messages.reopened,
+            card=card_of(session, assignment, calendar, now),
+            reason=reason,
+        ),
+    )
+    notify.tell(
+        session,
+        notify.office_for(session, case) + notify.heads_of(session, assignment.department_id),
+        template="assignment.reopened.office",
+        key=key + ".office",
+        render=partial(
+            assignment_messages.reopened_office, number=assignment.number, reason=reason
+        ),
+    )
 
 
 def auto_confirm(session: Session, *, now: datetime) -> int:
@@ -240,14 +220,6 @@ def auto_confirm(session: Session, *, now: datetime) -> int:
             notify.contacts_for(session, case) + notify.office_for(session, case),
             template="case.closed.default",
             key=f"case:{case.id}:closed.default",
-            render=lambda lang, c=case: (
-                t(
-                    lang,
-                    "Case {number} was closed as confirmed: no answer "
-                    "came before the confirmation deadline.",
-                    number=f"<b>{escape(c.number)}</b>",
-                ),
-                None,
-            ),
+            render=partial(case_messages.closed_default, number=case.number),
         )
     return len(due)
