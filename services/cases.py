@@ -9,7 +9,6 @@ from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_
 from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
 from models.types import utcnow
@@ -481,8 +480,8 @@ def _view(session: Session, case: Case, *, with_timeline: bool) -> CaseView:
 def _timeline(
     session: Session, case: Case, view: CaseView
 ) -> list[tuple[datetime, str, dict[str, str]]]:
-    """(when, English message id, params) entries, oldest first."""
-    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, N_("Reported"), {})]
+    """(when, event, params) entries, oldest first; services/messages/case.py words them."""
+    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, "reported", {})]
     for a in view.assignments:
         dept = view.departments.get(a.department_id)
         params = {
@@ -490,53 +489,21 @@ def _timeline(
             "dept_zh": dept.name_zh if dept else "?",
             "dept_en": dept.name_en if dept else "?",
         }
-        entries.append((a.issued_at, N_("Assigned to {dept} ({number})"), params))
+        entries.append((a.issued_at, "assigned", params))
         if a.acknowledged_at:
-            entries.append((a.acknowledged_at, N_("Signed for by {dept}"), params))
+            entries.append((a.acknowledged_at, "signed", params))
         if a.returned_at:
-            entries.append(
-                (
-                    a.returned_at,
-                    N_("Returned by {dept}: {reason}"),
-                    {**params, "reason": a.return_reason or ""},
-                )
-            )
+            entries.append((a.returned_at, "returned", {**params, "reason": a.return_reason or ""}))
         if a.completed_at:
-            entries.append(
-                (
-                    a.completed_at,
-                    N_("Completed by {dept}: {result}"),
-                    {**params, "result": a.result or ""},
-                )
-            )
+            entries.append((a.completed_at, "completed", {**params, "result": a.result or ""}))
     notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(col(Note.id))).all()
-    labels = {
-        NoteKind.QUESTION: N_("Question: {text}"),
-        NoteKind.ANSWER: N_("Answer: {text}"),
-        NoteKind.PROGRESS: N_("Progress: {text}"),
-        NoteKind.RETURN: N_("Note: {text}"),
-        NoteKind.REOPEN: N_("Reopened, the enterprise is not satisfied: {text}"),
-        NoteKind.RESULT: N_("Result: {text}"),
-        NoteKind.SYSTEM: N_("Note: {text}"),
-    }
-    for note in notes:
-        entries.append((note.created_at, labels[NoteKind(note.kind)], {"text": note.text}))
+    entries += [(n.created_at, "note." + NoteKind(n.kind).value, {"text": n.text}) for n in notes]
     if case.closed_at and case.status == CaseStatus.CLOSED:
         if case.confirmed_by_default:
-            entries.append(
-                (case.closed_at, N_("Closed: confirmed by default (no answer in time)"), {})
-            )
+            entries.append((case.closed_at, "closed.default", {}))
         else:
-            entries.append(
-                (
-                    case.closed_at,
-                    N_("Closed: {satisfaction}"),
-                    {"satisfaction": case.satisfaction or ""},
-                )
-            )
+            entries.append((case.closed_at, "closed", {"satisfaction": case.satisfaction or ""}))
     if case.status == CaseStatus.DECLINED and case.closed_at:
-        entries.append(
-            (case.closed_at, N_("Declined: {reason}"), {"reason": case.decline_reason or ""})
-        )
+        entries.append((case.closed_at, "declined", {"reason": case.decline_reason or ""}))
     entries.sort(key=lambda e: e[0])
     return entries

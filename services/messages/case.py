@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.i18n import t
+from bot.i18n import N_, t
 from bot.textsplit import escape, shorten
 from models import Case
+from models.enums import NoteKind
 from services import callbacks
 from services.messages.common import (
     CaseFacts,
@@ -30,6 +31,25 @@ from services.messages.confirmation import satisfaction_name
 if TYPE_CHECKING:
     from services.cases import CaseView
     from services.dispatch.orders import QueueItem
+
+# The events of a case's timeline (services.cases._timeline), as /case shows them.
+TIMELINE: dict[str, str] = {
+    "reported": N_("Reported"),
+    "assigned": N_("Assigned to {dept} ({number})"),
+    "signed": N_("Signed for by {dept}"),
+    "returned": N_("Returned by {dept}: {reason}"),
+    "completed": N_("Completed by {dept}: {result}"),
+    "note." + NoteKind.QUESTION: N_("Question: {text}"),
+    "note." + NoteKind.ANSWER: N_("Answer: {text}"),
+    "note." + NoteKind.PROGRESS: N_("Progress: {text}"),
+    "note." + NoteKind.RETURN: N_("Note: {text}"),
+    "note." + NoteKind.REOPEN: N_("Reopened, the enterprise is not satisfied: {text}"),
+    "note." + NoteKind.RESULT: N_("Result: {text}"),
+    "note." + NoteKind.SYSTEM: N_("Note: {text}"),
+    "closed.default": N_("Closed: confirmed by default (no answer in time)"),
+    "closed": N_("Closed: {satisfaction}"),
+    "declined": N_("Declined: {reason}"),
+}
 
 
 def office_buttons(lang: str, case_id: int) -> list[list[dict[str, str]]]:
@@ -132,8 +152,9 @@ def case_text(lang: str, view: CaseView, *, timeline: bool) -> str:
         ]
     if timeline and view.timeline:
         lines += ["", bold(t(lang, "Timeline"))]
-        for when, msgid, params in view.timeline:
-            lines.append(local_time(when) + "  " + t(lang, msgid, **_timeline_values(lang, params)))
+        for when, event, params in view.timeline:
+            text = t(lang, TIMELINE[event], **_timeline_values(lang, params))
+            lines.append(local_time(when) + "  " + text)
     return "\n".join(lines)
 
 

@@ -634,3 +634,20 @@ async def test_double_taps_on_sign_for_and_satisfied_act_once(db_url: str, lang:
             assert len(closed) == 1
         assert (await case_by_number(bot, number)).status == CaseStatus.CLOSED
         assert_translated(lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_buttons_sent_before_the_versioned_data_keep_working(db_url: str, lang: str) -> None:
+    """A card in a chat from before the codec carries a:ack:<id>; pressing it still signs for."""
+    async with running_bot(db_url) as bot:
+        people = await cast(bot, lang, 1001, 1002, 2002, 3002)
+        wang, dispatcher, drc = people[1001], people[2002], people[3002]
+        number = await report(bot, wang, lang)
+        order = (await dispatch(bot, dispatcher, lang, number, "drc"))["drc"]
+        card = await wait_text(drc, lang, "Assignment order {number}", number=order.number, after=0)
+        assert find_button(card, tr(lang, "Sign for")) == callbacks.assignment("ack", order.id)
+        pressed = await drc.press_raw(card.message_id, f"a:ack:{order.id}")
+        assert (await answer_to(drc, pressed)).text == tr(lang, "Signed for")
+        await settle(bot, pressed)
+        assert (await assignments_of(bot, number))["drc"].status == AssignmentStatus.ACKNOWLEDGED
+        assert_translated(lang)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from models import Case, Department
+from datetime import timedelta
+
+from models import Assignment, Case, Department, Enterprise
+from models.enums import NoteKind
 from services import callbacks
+from services.cases import CaseView
 from services.messages import case as render
 from services.messages import confirmation, questions
 from services.messages.common import CaseFacts
+from tests.services.messages.conftest import DUE
 
 
 def test_a_new_case_goes_to_the_office_with_its_three_buttons(facts: CaseFacts) -> None:
@@ -71,3 +76,35 @@ def test_a_question_names_who_asks_and_the_answer_offers_dispatch(drc: Departmen
         "en", number="2026-0007", question="q", answer="a", dispatch_case=None
     )
     assert buttons is None
+
+
+def test_case_text_shows_assignments_and_the_timeline_in_the_readers_words(
+    case: Case, drc: Department
+) -> None:
+    order = Assignment(
+        id=1, number="2026-0007-1", case_id=7, department_id=3, ack_due_at=DUE, due_at=DUE
+    )
+    dept = {"number": order.number, "dept_zh": drc.name_zh, "dept_en": drc.name_en}
+    later = case.created_at + timedelta(hours=1)
+    view = CaseView(
+        case=case,
+        enterprise=Enterprise(id=1, name="Kunhao", credit_code="x", park_id=1),
+        project=None,
+        assignments=[order],
+        departments={3: drc},
+        timeline=[
+            (case.created_at, "reported", {}),
+            (later, "assigned", dept),
+            (later, "note.question", {"text": "which <plot>?"}),
+            (later, "closed", {"satisfaction": "mostly"}),
+        ],
+    )
+    text = render.case_text("en", view, timeline=True)
+    assert "2026-0007-1 · County DRC · issued, not signed for · due 2026-11-30 18:00" in text
+    assert "2026-11-23 11:00  Assigned to County DRC (2026-0007-1)" in text
+    assert "Question: which &lt;plot&gt;?" in text
+    assert "Closed: mostly satisfied" in text
+    zh = render.case_text("zh", view, timeline=True)
+    assert "县发改委" in zh and "基本满意" in zh
+    assert "Timeline" not in render.case_text("en", view, timeline=False)
+    assert all("note." + kind in render.TIMELINE for kind in NoteKind)
