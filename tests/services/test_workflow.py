@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db import Database, upgrade
+from bot.i18n import t
 from bot.settings import load_settings
 from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
 from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
@@ -17,6 +18,7 @@ from services.demo import seed_demo
 from services.dispatch import form as dispatch_form
 from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.messages.case import TIMELINE
 from services.org import sync_organisation
 from services.users import Actor, load_actor
 
@@ -232,14 +234,15 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
     assert reopened.status == AssignmentStatus.ACKNOWLEDGED and reopened.reopened_count == 1
     assert db.call(lambda s: s.get(Case, case.id)).status == CaseStatus.DISPATCHED
     assert any(m.template == "assignment.reopened" for m in outbox_for(db, 3001))
-    # The timeline keeps the first result and the enterprise's reason, as translatable entries.
+    # The timeline keeps the first result and the enterprise's reason, as events to word.
     timeline = db.call(cases.case_view, actor=contact, number=case.number).timeline
-    entries = [(msgid, params.get("text")) for _, msgid, params in timeline]
-    assert ("Result: {text}", "Mediated") in entries
-    assert (
-        "Reopened, the enterprise is not satisfied: {text}",
-        "Works still blocked on Friday",
-    ) in entries
+    entries = [(event, params.get("text")) for _, event, params in timeline]
+    assert ("note.result", "Mediated") in entries
+    assert ("note.reopen", "Works still blocked on Friday") in entries
+    notes = [(event, params) for _, event, params in timeline if event.startswith("note.")]
+    shown = [t("en", TIMELINE[event], **params) for event, params in notes]
+    assert "Result: Mediated" in shown
+    assert "Reopened, the enterprise is not satisfied: Works still blocked on Friday" in shown
 
 
 def test_refusals_change_nothing(world) -> None:
