@@ -21,7 +21,7 @@ from bot.startup import transient
 from bot.textsplit import escape, split_html
 from handlers.menu import command_word
 from handlers.menu import refusal as menu_refusal
-from services import replies
+from services import callbacks, replies
 from services.errors import DomainError, InvalidInput
 from services.rules import Rules
 from services.users import Actor, ensure_user, language_of, load_actor
@@ -252,17 +252,10 @@ async def _refused_by_menu(ctx: Ctx) -> bool:
     return True
 
 
-def callback_parts(ctx: Ctx, prefix: str, count: int) -> list[str]:
-    """Split callback data ``prefix:a:b``; anything malformed is refused, never trusted."""
+def button(ctx: Ctx, kind: str) -> callbacks.Data:
+    """The pressed button's data, decoded; anything malformed is refused, never trusted."""
     query = ctx.update.callback_query
-    data = (query.data or "") if query else ""
-    parts = data.split(":")
-    if len(parts) != count + 1 or parts[0] != prefix or not all(parts[1:]):
-        raise InvalidInput("This button is not valid any more.")
-    return parts[1:]
-
-
-def int_part(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
-        raise InvalidInput("This button is not valid any more.")
-    return int(value)
+    try:
+        return callbacks.decode(query.data if query else None, kind)
+    except callbacks.Stale:
+        raise InvalidInput(callbacks.STALE_TEXT) from None

@@ -20,7 +20,7 @@ from handlers import menu
 from handlers.common import Ctx, handler
 from handlers.menu import command_word
 from models import Draft
-from services import drafts
+from services import callbacks, drafts
 from services.errors import InvalidInput
 
 Flow = Callable[[Ctx, Draft], Awaitable[None]]
@@ -69,7 +69,7 @@ async def unknown_command(ctx: Ctx) -> None:
 @handler
 async def unknown_button(ctx: Ctx) -> None:
     """A button no handler knows (forged, or left from an older version): a polite refusal."""
-    raise InvalidInput("This button is not valid any more.")
+    raise InvalidInput(callbacks.STALE_TEXT)
 
 
 def register(app: Application) -> None:

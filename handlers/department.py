@@ -5,31 +5,13 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_
-from bot.textsplit import escape
-from handlers.common import Ctx, callback_parts, handler, int_part
-from handlers.views import task_line
+from handlers.common import Ctx, button, handler
+from handlers.prompts import ask as ask_prompt
 from models.enums import Role
-from services import assignments, cases, prompts
+from services import assignments, callbacks, cases, prompts
 from services.errors import InvalidInput
-
-PROMPTS = {
-    "ret": (
-        "return",
-        N_(
-            "Why is assignment {number} not your department's? Name the right "
-            "department if you know it. (/cancel to stop)"
-        ),
-    ),
-    "ask": ("ask_a", N_("Write your question to the enterprise about {number}. (/cancel to stop)")),
-    "prog": ("progress", N_("Write the progress note for {number}. (/cancel to stop)")),
-    "done": (
-        "done",
-        N_(
-            "Describe the result of {number}: what was done for the enterprise. "
-            "Send photos or documents first if you have any. (/cancel to stop)"
-        ),
-    ),
-}
+from services.messages import assignment as assignment_messages
+from services.messages.common import bold, pairs
 
 
 @handler
@@ -39,21 +21,26 @@ async def tasks(ctx: Ctx) -> None:
     if not items:
         await ctx.reply(ctx.tr("No open assignments for your department."))
         return
-    lines = [f"<b>{ctx.tr('Open assignments: {count}', count=len(items))}</b>"]
-    lines += [task_line(ctx, a) for a in items]
-    buttons = [[(a.number, f"a:card:{a.id}")] for a in items[: ctx.rules.limits.task_buttons]]
+    lines = ["<b>" + ctx.tr("Open assignments: {count}", count=len(items)) + "</b>"]
+    now, calendar = ctx.rules.now(), ctx.rules.calendar
+    lines += [
+        assignment_messages.task_line(ctx.lang, a, calendar.working_days_left(now, a.due_at))
+        for a in items
+    ]
+    buttons = [
+        [(a.number, callbacks.assignment("card", a.id))]  # type: ignore[arg-type]  # stored
+        for a in items[: ctx.rules.limits.task_buttons]
+    ]
     await ctx.reply("\n".join(lines), buttons=buttons)
 
 
 async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
-    text, buttons = await ctx.call(
-        assignments.card,
-        actor=ctx.actor,
-        assignment_id=assignment_id,
-        rules=ctx.rules,
-        lang=ctx.lang,
+    card, mine = await ctx.call(
+        assignments.card, actor=ctx.actor, assignment_id=assignment_id, rules=ctx.rules
     )
-    rows = [[(b["text"], b["data"]) for b in row] for row in buttons or []]
+    text = assignment_messages.card_text(ctx.lang, card)
+    buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
+    rows = pairs(buttons)
     if edit:
         await ctx.edit(text, buttons=rows)
     else:
@@ -62,9 +49,9 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
 
 @handler
 async def assignment_button(ctx: Ctx) -> None:
-    """a:<card|ack|ret|ask|prog|done>:<assignment> — the assignment card's buttons."""
-    action, raw = callback_parts(ctx, "a", 2)
-    assignment_id = int_part(raw)
+    """The assignment card's buttons: open, sign for, return, ask, progress, complete."""
+    data = button(ctx, callbacks.ASSIGNMENT)
+    action, assignment_id = data.action, data.id()
     if action == "card":
         await _card(ctx, assignment_id, edit=False)  # refused (as an alert) before answering
         await ctx.answer()
@@ -74,15 +61,10 @@ async def assignment_button(ctx: Ctx) -> None:
         )
         await ctx.answer(ctx.tr("Signed for"))
         await _card(ctx, assignment_id, edit=True)
-    elif action in PROMPTS:
-        prompt, question = PROMPTS[action]
-        assignment = await ctx.call(
-            prompts.ask, actor=ctx.actor, action=prompt, target=assignment_id, rules=ctx.rules
-        )
-        await ctx.answer()
-        await ctx.reply(ctx.tr(question, number=f"<b>{escape(assignment.number)}</b>"))
+    elif action in prompts.BY_BUTTON:
+        await ask_prompt(ctx, prompts.BY_BUTTON[action], assignment_id)
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 def _number_and_text(ctx: Ctx, usage: str, *, need_text: bool) -> tuple[str, str]:
@@ -100,8 +82,7 @@ async def ack_command(ctx: Ctx) -> None:
         assignments.acknowledge, actor=ctx.actor, assignment_number=number, rules=ctx.rules
     )
     await ctx.reply(
-        "✍️ "
-        + ctx.tr("Assignment {number} signed for.", number=f"<b>{escape(assignment.number)}</b>")
+        "✍️ " + ctx.tr("Assignment {number} signed for.", number=bold(assignment.number))
     )
 
 
@@ -122,7 +103,7 @@ async def return_command(ctx: Ctx) -> None:
         "✅ "
         + ctx.tr(
             "Assignment {number} was returned to the dispatcher.",
-            number=f"<b>{escape(assignment.number)}</b>",
+            number=bold(assignment.number),
         )
     )
 
@@ -183,7 +164,7 @@ async def done_command(ctx: Ctx) -> None:
         "✅ "
         + ctx.tr(
             "Assignment {number} is completed. The enterprise and the office have been told.",
-            number=f"<b>{escape(assignment.number)}</b>",
+            number=bold(assignment.number),
         )
     )
 
@@ -195,4 +176,6 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("ask", ask_command))
     app.add_handler(CommandHandler("progress", progress_command))
     app.add_handler(CommandHandler("done", done_command))
-    app.add_handler(CallbackQueryHandler(assignment_button, pattern=r"^a:"))
+    app.add_handler(
+        CallbackQueryHandler(assignment_button, pattern=callbacks.pattern(callbacks.ASSIGNMENT))
+    )

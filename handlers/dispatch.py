@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.textsplit import escape
-from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
-from handlers.views import queue_text
-from models import Assignment, Draft
-from services import notify, prompts
+from handlers.prompts import ask as ask_prompt
+from models import Draft
+from services import callbacks
 from services.dispatch import form as dispatch_form
 from services.dispatch import orders
 from services.errors import InvalidInput
+from services.messages import case as case_messages
+from services.messages import dispatch as dispatch_messages
+from services.messages.common import pairs
 
 
 @handler
@@ -22,71 +24,24 @@ async def queue(ctx: Ctx) -> None:
     if not items:
         await ctx.reply(ctx.tr("Nothing is waiting for dispatch."))
         return
-    await ctx.reply(f"<b>{ctx.tr('Waiting for dispatch: {count}', count=len(items))}</b>")
+    await ctx.reply("<b>" + ctx.tr("Waiting for dispatch: {count}", count=len(items)) + "</b>")
     for item in items:
-        case_id = item.case.id
-        await ctx.reply(
-            queue_text(ctx, item),
-            buttons=[
-                [(ctx.tr("Dispatch"), f"c:dsp:{case_id}")],
-                [
-                    (ctx.tr("Ask the enterprise"), f"c:ask:{case_id}"),
-                    (ctx.tr("Decline"), f"c:dec:{case_id}"),
-                ],
-            ],
-        )
+        assert item.case.id is not None
+        buttons = case_messages.office_buttons(ctx.lang, item.case.id)
+        await ctx.reply(case_messages.queue_text(ctx.lang, item), buttons=pairs(buttons))
 
 
-def _form_text(ctx: Ctx, form: dispatch_form.Form) -> str:
-    case = form.options.case
-    lines = [
-        ctx.tr("Dispatch case {number}", number=f"<b>{escape(case.number)}</b>"),
-        ctx.tr("Category: {category}", category=notify.category_name(ctx.lang, case.category)),
-        escape(case.description[:300]),
-        "",
-        ctx.tr("Choose the departments (tap to select or deselect), then the deadline."),
-        ctx.tr("Deadline: {due}", due=notify.local_time(form.due_at, ctx.rules.zone))
-        + ("" if form.custom_due else " " + ctx.tr("(the category's default)")),
-    ]
-    if form.options.already:
-        lines.append(ctx.tr("Already assigned: {codes}", codes=", ".join(form.options.already)))
-    return "\n".join(lines)
-
-
-def _form_buttons(ctx: Ctx, form: dispatch_form.Form) -> list[list[tuple[str, str]]]:
-    case_id = form.options.case.id
-    selectable = [d for d in form.options.departments if d.code not in form.options.already]
-    cells = [
-        (
-            ("✅ " if d.code in form.selected else "▫️ ") + notify.dept_name(ctx.lang, d),
-            f"d:{case_id}:t:{d.id}",
-        )
-        for d in selectable
-    ]
-    rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
-    rows.append(
-        [
-            (ctx.tr("Default deadline"), f"d:{case_id}:due:0"),
-            (ctx.tr("Type a deadline"), f"d:{case_id}:due:1"),
-        ]
-    )
-    rows.append(
-        [
-            (
-                ctx.tr("Issue assignment orders ({count})", count=len(form.selected)),
-                f"d:{case_id}:go:0",
-            ),
-            (ctx.tr("Cancel"), f"d:{case_id}:x:0"),
-        ]
-    )
-    return rows
+def _form(ctx: Ctx, form: dispatch_form.Form) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The dispatch form's text and keyboard in the dispatcher's language."""
+    rows = dispatch_messages.form_buttons(ctx.lang, form)
+    return dispatch_messages.form_text(ctx.lang, form), pairs(rows)
 
 
 @handler
 async def case_button(ctx: Ctx) -> None:
-    """c:dsp|ask|dec:<case> — the buttons on a new-case announcement and in /queue."""
-    action, raw = callback_parts(ctx, "c", 2)
-    case_id = int_part(raw)
+    """Dispatch, ask, decline: the buttons on a new-case announcement and in /queue."""
+    data = button(ctx, callbacks.CASE)
+    action, case_id = data.action, data.id()
     if action == "dsp":
         form = await ctx.call(
             dispatch_form.open_form,
@@ -95,46 +50,35 @@ async def case_button(ctx: Ctx) -> None:
             rules=ctx.rules,
         )
         await ctx.answer()
-        await ctx.reply(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
+        text, rows = _form(ctx, form)
+        await ctx.reply(text, buttons=rows)
     elif action in ("ask", "dec"):
-        prompt = "ask_c" if action == "ask" else "decline"
-        case = await ctx.call(
-            prompts.ask, actor=ctx.actor, action=prompt, target=case_id, rules=ctx.rules
-        )
-        await ctx.answer()
-        if prompt == "ask_c":
-            text = ctx.tr(
-                "Write your question to the enterprise about case {number}.",
-                number=f"<b>{escape(case.number)}</b>",
-            )
-        else:
-            text = ctx.tr(
-                "Why is case {number} declined? The enterprise will read your reason.",
-                number=f"<b>{escape(case.number)}</b>",
-            )
-        await ctx.reply(text + "\n" + ctx.tr("(/cancel to stop)"))
+        await ask_prompt(ctx, "ask_c" if action == "ask" else "decline", case_id)
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 @handler
 async def dispatch_button(ctx: Ctx) -> None:
-    """d:<case>:<t|due|go|x>:<value> — the dispatch form."""
-    raw_case, action, raw_value = callback_parts(ctx, "d", 3)
-    case_id, value = int_part(raw_case), int_part(raw_value)
+    """The dispatch form's buttons: toggle a department, deadline, issue, cancel."""
+    data = button(ctx, callbacks.DISPATCH)
+    action, case_id = data.action, data.id()
+    value = data.id(1) if len(data.args) > 1 else 0
     actor, rules = ctx.actor, ctx.rules
     if action == "t":
         form = await ctx.call(
             dispatch_form.toggle, case_id=case_id, department_id=value, actor=actor, rules=rules
         )
         await ctx.answer()
-        await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
+        text, rows = _form(ctx, form)
+        await ctx.edit(text, buttons=rows)
     elif action == "due" and value == 0:
         form = await ctx.call(
             dispatch_form.set_deadline, text=None, case_id=case_id, actor=actor, rules=rules
         )
         await ctx.answer()
-        await ctx.edit(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
+        text, rows = _form(ctx, form)
+        await ctx.edit(text, buttons=rows)
     elif action == "due":
         await ctx.call(
             dispatch_form.ask_deadline, actor=ctx.actor, case_id=case_id, rules=ctx.rules
@@ -149,20 +93,13 @@ async def dispatch_button(ctx: Ctx) -> None:
     elif action == "go":
         issued = await ctx.call(dispatch_form.issue, case_id=case_id, actor=actor, rules=rules)
         await ctx.answer(ctx.tr("Issued"))
-        await ctx.edit(_issued_text(ctx, issued))
+        await ctx.edit(dispatch_messages.issued_text(ctx.lang, issued))
     elif action == "x":
         await ctx.call(dispatch_form.close, actor=ctx.actor, case_id=case_id, rules=ctx.rules)
         await ctx.answer()
         await ctx.edit(ctx.tr("Dispatch cancelled. Nothing was issued."))
     else:
-        raise InvalidInput("This button is not valid any more.")
-
-
-def _issued_text(ctx: Ctx, issued: list[Assignment]) -> str:
-    lines = ["📨 " + ctx.tr("Assignment orders issued:")]
-    lines += [escape(a.number) for a in issued]
-    lines.append(ctx.tr("Deadline: {due}", due=notify.local_time(issued[0].due_at, ctx.rules.zone)))
-    return "\n".join(lines)
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 @flow(dispatch_form.KIND)
@@ -177,7 +114,8 @@ async def dispatch_flow(ctx: Ctx, draft: Draft) -> None:
         text=ctx.text,
         rules=ctx.rules,
     )
-    await ctx.reply(_form_text(ctx, form), buttons=_form_buttons(ctx, form))
+    text, rows = _form(ctx, form)
+    await ctx.reply(text, buttons=rows)
 
 
 @handler
@@ -198,11 +136,13 @@ async def dispatch_command(ctx: Ctx) -> None:
         deadline=deadline,
         rules=ctx.rules,
     )
-    await ctx.reply(_issued_text(ctx, issued))
+    await ctx.reply(dispatch_messages.issued_text(ctx.lang, issued))
 
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("queue", queue))
     app.add_handler(CommandHandler("dispatch", dispatch_command))
-    app.add_handler(CallbackQueryHandler(case_button, pattern=r"^c:"))
-    app.add_handler(CallbackQueryHandler(dispatch_button, pattern=r"^d:"))
+    app.add_handler(CallbackQueryHandler(case_button, pattern=callbacks.pattern(callbacks.CASE)))
+    app.add_handler(
+        CallbackQueryHandler(dispatch_button, pattern=callbacks.pattern(callbacks.DISPATCH))
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
@@ -12,11 +11,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_, t
 from bot.textsplit import escape
-from handlers.common import Ctx, handler
+from handlers.common import Ctx, button, handler
 from handlers.menu import commands_for
 from models.enums import Role
-from services import onboarding
-from services.errors import DomainError, InvalidState, NotAllowed
+from services import callbacks, onboarding
+from services.errors import DomainError, NotAllowed
+from services.messages.common import local_name
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,8 @@ ROLE_NAMES = {
     Role.SUPERVISOR: N_("discipline supervisor"),
     Role.ADMIN: N_("administrator"),
 }
-STALE = N_("This button is no longer valid.")
 # Join buttons carry the invitation code itself: only someone holding the code can use it,
-# so a forged button cannot redeem anything. j:y:<code> confirms, j:n:<code> declines.
-JOIN_DATA = re.compile(r"^j:([yn]):([A-Za-z0-9_-]{8,60})$")
+# so a forged button cannot redeem anything.
 SCOPE_HINT = {
     Role.LIAISON: N_("<department code>"),
     Role.HEAD: N_("<department code>"),
@@ -68,7 +66,7 @@ def role_name(ctx: Ctx, role: Role) -> str:
 
 
 def _scope(ctx: Ctx, zh: str | None, en: str | None) -> str | None:
-    return zh if ctx.lang == "zh" else en
+    return local_name(ctx.lang, zh, en)
 
 
 async def redeem(ctx: Ctx, code: str) -> None:
@@ -87,7 +85,12 @@ async def redeem(ctx: Ctx, code: str) -> None:
             department=_scope(ctx, result.department_zh, result.department_en),
             current=", ".join(result.current),
         )
-        buttons = [[(ctx.tr("Confirm"), f"j:y:{code}"), (ctx.tr("Cancel"), f"j:n:{code}")]]
+        buttons = [
+            [
+                (ctx.tr("Confirm"), callbacks.join("y", code)),
+                (ctx.tr("Cancel"), callbacks.join("n", code)),
+            ]
+        ]
         await ctx.reply(escape(text), buttons=buttons)
         return
     await ctx.reply(_joined_text(ctx, result))
@@ -122,12 +125,9 @@ async def _publish_after_join(ctx: Ctx, joined: onboarding.Joined) -> None:
 
 @handler
 async def on_join_button(ctx: Ctx) -> None:
-    """Confirm (j:y:<code>) or decline (j:n:<code>) taking over a department's liaison role."""
-    query = ctx.update.callback_query
-    match = JOIN_DATA.match(query.data or "") if query else None
-    if match is None:
-        raise InvalidState(STALE)
-    choice, code = match.groups()
+    """Confirm or decline taking over a department's liaison role."""
+    data = button(ctx, callbacks.JOIN)
+    choice, code = data.action, data.word()
     if choice == "n":
         try:
             expires = await ctx.call(onboarding.check_code, code=code, rules=ctx.rules)
@@ -142,7 +142,7 @@ async def on_join_button(ctx: Ctx) -> None:
                 ctx.tr(
                     "Cancelled. Nothing was changed. The code stays valid until {time}; "
                     "send /start {code} if you change your mind.",
-                    time=f"{local:%Y-%m-%d %H:%M}",
+                    time=local.strftime("%Y-%m-%d %H:%M"),
                     code=code,
                 )
             )
@@ -176,7 +176,7 @@ def invitation_text(ctx: Ctx, issued: onboarding.IssuedInvitation) -> str:
             ctx.tr(
                 "Single use; valid until {time} ({zone}). Send the link to the person: "
                 "opening it and pressing Start registers them.",
-                time=f"{local:%Y-%m-%d %H:%M}",
+                time=local.strftime("%Y-%m-%d %H:%M"),
                 zone=settings.time.timezone,
             )
         )
@@ -202,7 +202,7 @@ async def invite_command(ctx: Ctx) -> None:
         lines = [ctx.tr("Usage: /invite <role> [unit]. You may invite:")]
         for option in (r for r in Role if r in allowed):
             hint = SCOPE_HINT.get(option)
-            usage = f"/invite {option.value}" + (f" {ctx.tr(hint)}" if hint else "")
+            usage = f"/invite {option.value}" + (" " + ctx.tr(hint) if hint else "")
             lines.append(f"{usage} — {role_name(ctx, option)}")
         await ctx.reply(escape("\n".join(lines)))
         return
@@ -215,4 +215,4 @@ async def invite_command(ctx: Ctx) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("invite", invite_command))
-    app.add_handler(CallbackQueryHandler(on_join_button, pattern=r"^j:"))
+    app.add_handler(CallbackQueryHandler(on_join_button, pattern=callbacks.pattern(callbacks.JOIN)))

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.i18n import N_
-from bot.textsplit import escape
+from bot.textsplit import escape, shorten
 from handlers.common import Ctx
 from handlers.conversation import flow
 from models import Draft
 from services import prompts
+from services.messages.common import bold
 
-DONE_TEXTS = {
-    "return": N_("Assignment {number} was returned to the dispatcher."),
-    "progress": N_("Progress note saved."),
-    "done": N_("Assignment {number} is completed. The enterprise and the office have been told."),
-    "ask_a": N_("Your question was sent to the enterprise."),
-    "ask_c": N_("Your question was sent to the enterprise."),
-    "decline": N_("Case {number} was declined; the enterprise has been told why."),
-    "answer": N_("Your answer was sent."),
-    "unsat": N_("Thank you. Case {number} has been reopened and sent back to the departments."),
-}
+
+async def ask(ctx: Ctx, action: str, target: int) -> None:
+    """A button asked for a text: check the action is possible, then ask its question."""
+    entry = prompts.ACTIONS[action]
+    record = await ctx.call(
+        prompts.ask, actor=ctx.actor, action=action, target=target, rules=ctx.rules
+    )
+    await ctx.answer()
+    text = ctx.tr(
+        entry.question,
+        number=bold(getattr(record, "number", "")),
+        question=escape(shorten(getattr(record, "text", ""), 300)),
+    )
+    if entry.cancel_line:
+        text += "\n" + ctx.tr("(/cancel to stop)")
+    await ctx.reply(text)
 
 
 @flow(prompts.KIND)
@@ -41,7 +47,8 @@ async def prompt_flow(ctx: Ctx, draft: Draft) -> None:
         idempotency_key=ctx.message_key,
     )
     number = getattr(result, "number", "")
-    await ctx.reply("✅ " + ctx.tr(DONE_TEXTS[action], number=f"<b>{escape(number)}</b>"))
+    done = prompts.ACTIONS[action].done
+    await ctx.reply("✅ " + ctx.tr(done, number=bold(number)))
 
 
 def register(app: Application) -> None:

@@ -1,9 +1,7 @@
 """/enterprise: registering an enterprise and its projects, guided or in one command.
 
-Callback data (untrusted; the service re-checks step and permission on every press):
-``e:p:<park id>`` park, ``e:k:1|0`` key project, ``e:h:<user id>|0`` efficiency head or skip,
-``e:a`` add another project, ``e:f`` finish, ``e:x`` cancel, ``e:i:<enterprise id>`` invite
-the enterprise's contact person.
+Button data comes from services.callbacks (kind REGISTRY) and is untrusted: the service
+re-checks step and permission on every press.
 """
 
 from __future__ import annotations
@@ -14,13 +12,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import N_
 from bot.textsplit import escape
-from handlers.common import Buttons, Ctx, handler
+from handlers.common import Buttons, Ctx, button, handler
 from handlers.conversation import flow
-from handlers.invitations import STALE, invitation_text
+from handlers.invitations import invitation_text
 from models import MAJOR_PROJECT_YUAN, Draft
 from models.enums import Role
-from services import onboarding
+from services import callbacks, onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.messages.common import local_name
 from services.registry import form, records
 
 ACTIONS = {"p": "park", "k": "key", "h": "head", "a": "add", "f": "finish", "x": "cancel"}
@@ -40,7 +39,7 @@ def format_yuan(amount: int, lang: str) -> str:
 
 
 def _label(ctx: Ctx, choice: records.Choice) -> str:
-    return choice.label_zh if ctx.lang == "zh" else choice.label_en
+    return local_name(ctx.lang, choice.label_zh, choice.label_en) or "?"
 
 
 def project_line(ctx: Ctx, project: records.ProjectInfo) -> str:
@@ -60,7 +59,7 @@ def project_line(ctx: Ctx, project: records.ProjectInfo) -> str:
 def summary(ctx: Ctx, registered: records.Registered) -> tuple[str, Buttons]:
     """The registered enterprise, with the offer to invite its contact person."""
     lines = [
-        f"<b>{escape(ctx.tr('Enterprise registered'))}</b>",
+        "<b>" + escape(ctx.tr("Enterprise registered")) + "</b>",
         escape(ctx.tr("Name: {name}", name=registered.name)),
         escape(ctx.tr("Credit code: {code}", code=registered.credit_code)),
         escape(ctx.tr("Park: {park}", park=_label(ctx, registered.park))),
@@ -70,14 +69,46 @@ def summary(ctx: Ctx, registered: records.Registered) -> tuple[str, Buttons]:
         lines.extend(project_line(ctx, p) for p in registered.projects)
     else:
         lines.append(escape(ctx.tr("No projects registered yet.")))
-    buttons = [[(ctx.tr("Invite the enterprise contact"), f"e:i:{registered.id}")]]
+    buttons = [[(ctx.tr("Invite the enterprise contact"), callbacks.registry("i", registered.id))]]
     return "\n".join(lines), buttons
+
+
+def _project_step(ctx: Ctx, prompt: form.Prompt) -> str:
+    lines = []
+    if prompt.auto_park and prompt.park and not prompt.projects:
+        lines.append(escape(ctx.tr("Park: {park}", park=_label(ctx, prompt.park))))
+    if prompt.projects:
+        lines.append(escape(ctx.tr("Send the name of the next project, or press Finish.")))
+    else:
+        text = ctx.tr(
+            "Send the name of a project of {name}, or press Finish to register the "
+            "enterprise without projects.",
+            name=prompt.name,
+        )
+        lines.append(escape(text))
+    return "\n".join(lines)
+
+
+def _key_step(ctx: Ctx, prompt: form.Prompt) -> str:
+    current = prompt.current.name if prompt.current else ""
+    lines = []
+    if prompt.current and prompt.current.is_major:
+        text = ctx.tr(
+            "{project} is a major project (investment of {amount} or more): "
+            "a named efficiency head follows it end to end.",
+            project=current,
+            amount=format_yuan(MAJOR_PROJECT_YUAN, ctx.lang),
+        )
+        lines.append(escape(text))
+    text = ctx.tr("Is {project} on the county's key-project list?", project=current)
+    lines.append(escape(text))
+    return "\n".join(lines)
 
 
 def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
     """The question of the current step, and its buttons."""
-    cancel = (ctx.tr("Cancel"), "e:x")
-    finish = (ctx.tr("Finish"), "e:f")
+    cancel = (ctx.tr("Cancel"), callbacks.registry("x"))
+    finish = (ctx.tr("Finish"), callbacks.registry("f"))
     current = prompt.current.name if prompt.current else ""
     step = prompt.step
 
@@ -92,23 +123,10 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         )
         return text, [[cancel]]
     if step == form.PARK:
-        rows = [[(_label(ctx, p), f"e:p:{p.id}")] for p in prompt.parks]
+        rows = [[(_label(ctx, p), callbacks.registry("p", p.id))] for p in prompt.parks]
         return say("In which park is {name}?", name=prompt.name), [*rows, [cancel]]
     if step == form.PROJECT:
-        lines = []
-        if prompt.auto_park and prompt.park and not prompt.projects:
-            lines.append(say("Park: {park}", park=_label(ctx, prompt.park)))
-        if prompt.projects:
-            lines.append(say("Send the name of the next project, or press Finish."))
-        else:
-            lines.append(
-                say(
-                    "Send the name of a project of {name}, or press Finish to register the "
-                    "enterprise without projects.",
-                    name=prompt.name,
-                )
-            )
-        return "\n".join(lines), [[finish], [cancel]]
+        return _project_step(ctx, prompt), [[finish], [cancel]]
     if step == form.INVESTMENT:
         text = say(
             "How much does {project} invest, in yuan? For example 8000万, 1.2亿 or 120000000.",
@@ -116,39 +134,39 @@ def render(ctx: Ctx, prompt: form.Prompt) -> tuple[str, Buttons | None]:
         )
         return text, [[cancel]]
     if step == form.KEY:
-        lines = []
-        if prompt.current and prompt.current.is_major:
-            lines.append(
-                say(
-                    "{project} is a major project (investment of {amount} or more): "
-                    "a named efficiency head follows it end to end.",
-                    project=current,
-                    amount=format_yuan(MAJOR_PROJECT_YUAN, ctx.lang),
-                )
-            )
-        lines.append(say("Is {project} on the county's key-project list?", project=current))
-        return "\n".join(lines), [[(ctx.tr("Yes"), "e:k:1"), (ctx.tr("No"), "e:k:0")], [cancel]]
+        return _key_step(ctx, prompt), [
+            [
+                (ctx.tr("Yes"), callbacks.registry("k", 1)),
+                (ctx.tr("No"), callbacks.registry("k", 0)),
+            ],
+            [cancel],
+        ]
     if step == form.HEAD:
         park = _label(ctx, prompt.park) if prompt.park else ""
-        rows = [[(_label(ctx, person), f"e:h:{person.id}")] for person in prompt.heads]
+        rows = [
+            [(_label(ctx, person), callbacks.registry("h", person.id))] for person in prompt.heads
+        ]
         text = say(
             "Who is the efficiency head of {project}? Choose an officer of {park}, or skip.",
             project=current,
             park=park,
         )
-        return text, [*rows, [(ctx.tr("Skip"), "e:h:0")], [cancel]]
+        return text, [*rows, [(ctx.tr("Skip"), callbacks.registry("h", 0))], [cancel]]
     if step == form.MORE:
         added = prompt.projects[-1] if prompt.projects else None
         lines = [say("Project added:")]
         if added:
             lines.append(project_line(ctx, added))
         lines.append(say("Send the name of another project, or press Finish."))
-        return "\n".join(lines), [[(ctx.tr("Add another project"), "e:a"), finish], [cancel]]
+        return "\n".join(lines), [
+            [(ctx.tr("Add another project"), callbacks.registry("a")), finish],
+            [cancel],
+        ]
     if step == form.DONE and prompt.registered:
         return summary(ctx, prompt.registered)
     if step == form.CANCELLED:
         return say("Cancelled. Nothing was submitted."), None
-    raise InvalidState(STALE)
+    raise InvalidState(callbacks.STALE_TEXT)
 
 
 async def show(
@@ -213,31 +231,24 @@ async def on_text(ctx: Ctx, draft: Draft) -> None:
 @handler
 async def on_button(ctx: Ctx) -> None:
     """A button of the registration form, or the offer to invite the contact person."""
-    query = ctx.update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    if len(parts) not in (2, 3) or parts[0] != "e":
-        raise InvalidState(STALE)
-    if parts[1] == "i" and len(parts) == 3:
-        if not parts[2].isdigit() or len(parts[2]) > 12:
-            raise InvalidState(STALE)
+    data = button(ctx, callbacks.REGISTRY)
+    if data.action == "i":
         issued = await ctx.call(
             onboarding.invite,
             actor=ctx.actor,
             role=Role.ENTERPRISE,
-            enterprise_id=int(parts[2]),
+            enterprise_id=data.id(),
             rules=ctx.rules,
         )
         await ctx.answer()
         await ctx.reply(invitation_text(ctx, issued))
         return
-    action = ACTIONS.get(parts[1])
-    if action is None:
-        raise InvalidState(STALE)
+    action = ACTIONS[data.action]
     prompt = await ctx.call(
         form.registration_button,
         actor=ctx.actor,
         action=action,
-        value=parts[2] if len(parts) == 3 else "",
+        value=str(data.args[0]) if data.args else "",
         rules=ctx.rules,
     )
     await ctx.answer()
@@ -246,4 +257,4 @@ async def on_button(ctx: Ctx) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("enterprise", enterprise_command))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^e:"))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(callbacks.REGISTRY)))

@@ -5,13 +5,16 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.textsplit import escape, shorten
-from handlers.common import Ctx, callback_parts, handler, int_part
+from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
-from handlers.views import case_text
+from handlers.prompts import ask as ask_prompt
 from models import Draft
 from models.enums import Category, Satisfaction
-from services import cases, confirmation, notify, prompts, report
+from services import callbacks, cases, confirmation, report
 from services.errors import InvalidInput
+from services.messages.case import case_text
+from services.messages.common import bold, category_name
+from services.messages.confirmation import satisfaction_name
 
 CATEGORY_ORDER = (
     Category.PERMIT,
@@ -23,7 +26,9 @@ CATEGORY_ORDER = (
 
 
 def _category_buttons(ctx: Ctx) -> list[list[tuple[str, str]]]:
-    return [[(notify.category_name(ctx.lang, c), f"r:cat:{c.value}")] for c in CATEGORY_ORDER]
+    return [
+        [(category_name(ctx.lang, c), callbacks.report("cat", c.value))] for c in CATEGORY_ORDER
+    ]
 
 
 @handler
@@ -59,7 +64,7 @@ async def _received(ctx: Ctx, submitted: cases.Submitted) -> None:
     text = "✅ " + ctx.tr(
         "Your case {number} has been received. The park's efficiency office will assign it to "
         "the departments concerned; you will be told at every step.",
-        number=f"<b>{escape(case.number)}</b>",
+        number=bold(case.number),
     )
     text += "\n" + ctx.tr("Follow it with /case {number}.", number=escape(case.number))
     await ctx.reply(text)
@@ -68,70 +73,62 @@ async def _received(ctx: Ctx, submitted: cases.Submitted) -> None:
 @handler
 async def report_button(ctx: Ctx) -> None:
     """The buttons of the report form: category, project, continue, submit, edit, cancel."""
-    query = ctx.update.callback_query
-    data = (query.data or "").split(":") if query else []
-    action = data[1] if len(data) > 1 else ""
+    data = button(ctx, callbacks.REPORT)
+    action = data.action
     if action == "cat":
-        [_, code] = callback_parts(ctx, "r", 2)
         draft, projects = await ctx.call(
-            report.choose_category, actor=ctx.actor, category=code, rules=ctx.rules
+            report.choose_category, actor=ctx.actor, category=data.word(), rules=ctx.rules
         )
         await ctx.answer()
         if draft.step == "project":
-            buttons = [[(shorten(p.name, 40), f"r:prj:{p.id}")] for p in projects]
-            buttons.append([(ctx.tr("No particular project"), "r:prj:0")])
+            buttons = [[(shorten(p.name, 40), callbacks.report("prj", p.id))] for p in projects]
+            buttons.append([(ctx.tr("No particular project"), callbacks.report("prj", 0))])
             await ctx.edit(ctx.tr("Which project is it about?"), buttons=buttons)
         else:
             await _next_question(ctx, draft)
     elif action == "prj":
-        [_, raw] = callback_parts(ctx, "r", 2)
         draft = await ctx.call(
-            report.choose_project, actor=ctx.actor, project_id=int_part(raw), rules=ctx.rules
+            report.choose_project, actor=ctx.actor, project_id=data.id(), rules=ctx.rules
         )
         await ctx.answer()
         await _next_question(ctx, draft)
     elif action in ("next", "sum"):
-        callback_parts(ctx, "r", 1)
         await ctx.call(report.to_summary, actor=ctx.actor, rules=ctx.rules)
         await ctx.answer()
         await _summary(ctx, edit=True)
     elif action == "sub":
-        callback_parts(ctx, "r", 1)
         submitted = await ctx.call(report.submit, actor=ctx.actor, rules=ctx.rules)
         await ctx.answer(ctx.tr("Submitted"))
         await ctx.edit(
             ctx.tr(
                 "Report submitted as case {number}.",
-                number=f"<b>{escape(submitted.case.number)}</b>",
+                number=bold(submitted.case.number),
             )
         )
         await _received(ctx, submitted)
     elif action == "edit":
-        callback_parts(ctx, "r", 1)
         await ctx.answer()
         await ctx.edit(
             ctx.tr("What do you want to change?"),
             buttons=[
-                [(ctx.tr("Category and project"), "r:ed:cat")],
-                [(ctx.tr("Description"), "r:ed:desc")],
-                [(ctx.tr("Attachments (start over)"), "r:ed:att")],
+                [(ctx.tr("Category and project"), callbacks.report("ed", "cat"))],
+                [(ctx.tr("Description"), callbacks.report("ed", "desc"))],
+                [(ctx.tr("Attachments (start over)"), callbacks.report("ed", "att"))],
             ],
         )
     elif action == "ed":
-        [_, part] = callback_parts(ctx, "r", 2)
-        draft = await ctx.call(report.edit, actor=ctx.actor, part=part, rules=ctx.rules)
+        draft = await ctx.call(report.edit, actor=ctx.actor, part=data.word(), rules=ctx.rules)
         await ctx.answer()
         if draft.step == "category":
             await ctx.edit(ctx.tr("What kind of problem is it?"), buttons=_category_buttons(ctx))
         else:
             await _next_question(ctx, draft)
     elif action == "cancel":
-        callback_parts(ctx, "r", 1)
         await ctx.call(report.cancel, actor=ctx.actor)
         await ctx.answer()
         await ctx.edit(ctx.tr("Cancelled. Nothing was submitted."))
     else:
-        raise InvalidInput("This button is not valid any more.")
+        raise InvalidInput(callbacks.STALE_TEXT)
 
 
 async def _described(ctx: Ctx, draft: Draft, *, added: bool) -> None:
@@ -155,7 +152,7 @@ async def _described(ctx: Ctx, draft: Draft, *, added: bool) -> None:
                 limit=cases.MAX_DESCRIPTION,
             )
         )
-    await ctx.reply(text, buttons=[[(ctx.tr("Continue"), "r:next")]])
+    await ctx.reply(text, buttons=[[(ctx.tr("Continue"), callbacks.report("next"))]])
 
 
 async def _next_question(ctx: Ctx, draft: Draft) -> None:
@@ -171,7 +168,7 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
     elif draft.step == "attachments":
         await ctx.reply(
             ctx.tr("Add photos or documents if they help (send them now), or continue."),
-            buttons=[[(ctx.tr("Continue"), "r:next")]],
+            buttons=[[(ctx.tr("Continue"), callbacks.report("next"))]],
         )
     else:
         await _summary(ctx, edit=ctx.update.callback_query is not None)
@@ -180,16 +177,19 @@ async def _next_question(ctx: Ctx, draft: Draft) -> None:
 async def _summary(ctx: Ctx, *, edit: bool) -> None:
     data = await ctx.call(report.current_summary, actor=ctx.actor, rules=ctx.rules)
     lines = [
-        f"<b>{ctx.tr('Please check your report')}</b>",
-        ctx.tr("Category: {category}", category=notify.category_name(ctx.lang, data["category"])),
+        "<b>" + ctx.tr("Please check your report") + "</b>",
+        ctx.tr("Category: {category}", category=category_name(ctx.lang, data["category"])),
     ]
     if data.get("project_name"):
         lines.append(ctx.tr("Project: {name}", name=escape(data["project_name"])))
     lines.append(ctx.tr("Description:") + "\n" + escape(shorten(data["description"], 3000)))
     lines.append(ctx.tr("Attachments: {count}", count=len(data.get("attachments", []))))
     buttons = [
-        [(ctx.tr("Submit"), "r:sub")],
-        [(ctx.tr("Edit"), "r:edit"), (ctx.tr("Cancel"), "r:cancel")],
+        [(ctx.tr("Submit"), callbacks.report("sub"))],
+        [
+            (ctx.tr("Edit"), callbacks.report("edit")),
+            (ctx.tr("Cancel"), callbacks.report("cancel")),
+        ],
     ]
     if edit:
         await ctx.edit("\n".join(lines), buttons=buttons)
@@ -206,7 +206,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
         count = len(updated.data.get("attachments", []))
         await ctx.reply(
             ctx.tr("Attached ({count}). Send more, or continue.", count=count),
-            buttons=[[(ctx.tr("Continue"), "r:next")]],
+            buttons=[[(ctx.tr("Continue"), callbacks.report("next"))]],
         )
         return
     if draft.step in ("description", "attachments"):
@@ -223,7 +223,7 @@ async def report_flow(ctx: Ctx, draft: Draft) -> None:
     else:
         await ctx.reply(
             ctx.tr("Use the buttons: Continue, Submit, Edit or Cancel."),
-            buttons=[[(ctx.tr("Continue"), "r:sum")]],
+            buttons=[[(ctx.tr("Continue"), callbacks.report("sum"))]],
         )
 
 
@@ -234,7 +234,7 @@ async def my_cases(ctx: Ctx) -> None:
     if not views:
         await ctx.reply(ctx.tr("You have no cases yet. Send /report to report a problem."))
         return
-    blocks = [case_text(ctx, view, timeline=False) for view in views]
+    blocks = [case_text(ctx.lang, view, timeline=False) for view in views]
     await ctx.reply(("\n\n").join(blocks))
 
 
@@ -244,7 +244,7 @@ async def case(ctx: Ctx) -> None:
     if not ctx.args:
         raise InvalidInput("Usage: /case <number>, for example /case 2026-0001")
     view = await ctx.call(cases.case_view, actor=ctx.actor, number=ctx.args[0])
-    await ctx.reply(case_text(ctx, view, timeline=True))
+    await ctx.reply(case_text(ctx.lang, view, timeline=True))
 
 
 @handler
@@ -270,33 +270,24 @@ def _confirmed_text(ctx: Ctx, number: str, choice: Satisfaction) -> str:
     if choice == Satisfaction.UNSATISFIED:
         return ctx.tr(
             "Thank you. Case {number} has been reopened and sent back to the departments.",
-            number=f"<b>{escape(number)}</b>",
+            number=bold(number),
         )
-    label = ctx.tr(confirmation.SATISFACTION_NAMES[choice])
+    label = satisfaction_name(ctx.lang, choice)
     return ctx.tr(
         "Thank you. Case {number} is closed ({satisfaction}).",
-        number=f"<b>{escape(number)}</b>",
+        number=bold(number),
         satisfaction=label,
     )
 
 
 @handler
 async def confirm_button(ctx: Ctx) -> None:
-    """f:<case>:s|m|u — the confirmation buttons."""
-    raw_case, raw_choice = callback_parts(ctx, "f", 2)
-    case_id = int_part(raw_case)
-    choice = confirmation.parse_satisfaction(raw_choice)
+    """Satisfied, mostly satisfied, not satisfied: the confirmation buttons."""
+    data = button(ctx, callbacks.CONFIRM)
+    case_id = data.id()
+    choice = confirmation.parse_satisfaction(data.action)
     if choice == Satisfaction.UNSATISFIED:
-        checked = await ctx.call(
-            prompts.ask, actor=ctx.actor, action="unsat", target=case_id, rules=ctx.rules
-        )
-        await ctx.answer()
-        await ctx.reply(
-            ctx.tr(
-                "What is still wrong with case {number}? Your answer goes to the departments.",
-                number=f"<b>{escape(checked.number)}</b>",
-            )
-        )
+        await ask_prompt(ctx, "unsat", case_id)
         return
     case_obj = await ctx.call(
         confirmation.confirm,
@@ -311,15 +302,8 @@ async def confirm_button(ctx: Ctx) -> None:
 
 @handler
 async def reply_button(ctx: Ctx) -> None:
-    """q:rep:<question> — answer a question from a liaison or the office."""
-    [_, raw] = callback_parts(ctx, "q", 2)
-    question = await ctx.call(
-        prompts.ask, actor=ctx.actor, action="answer", target=int_part(raw), rules=ctx.rules
-    )
-    await ctx.answer()
-    await ctx.reply(
-        ctx.tr("Your answer to: {question}", question=escape(shorten(question.text, 300)))
-    )
+    """Reply: answer a question from a liaison or the office."""
+    await ask_prompt(ctx, "answer", button(ctx, callbacks.QUESTION).id())
 
 
 def register(app: Application) -> None:
@@ -327,6 +311,12 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("cases", my_cases))
     app.add_handler(CommandHandler("case", case))
     app.add_handler(CommandHandler("confirm", confirm_command))
-    app.add_handler(CallbackQueryHandler(report_button, pattern=r"^r:"))
-    app.add_handler(CallbackQueryHandler(confirm_button, pattern=r"^f:"))
-    app.add_handler(CallbackQueryHandler(reply_button, pattern=r"^q:"))
+    app.add_handler(
+        CallbackQueryHandler(report_button, pattern=callbacks.pattern(callbacks.REPORT))
+    )
+    app.add_handler(
+        CallbackQueryHandler(confirm_button, pattern=callbacks.pattern(callbacks.CONFIRM))
+    )
+    app.add_handler(
+        CallbackQueryHandler(reply_button, pattern=callbacks.pattern(callbacks.QUESTION))
+    )

@@ -43,7 +43,7 @@ async def start(ctx: Ctx) -> None:
 @handler
 async def help_command(ctx: Ctx) -> None:
     """List only the commands this user's roles allow."""
-    lines = [f"<b>{ctx.tr('What you can do')}</b>"]
+    lines = ["<b>" + ctx.tr("What you can do") + "</b>"]
     if ctx.actor.roles:
         roles = ", ".join(ctx.tr(ROLE_NAMES[r]) for r in sorted(ctx.actor.roles))
         lines.append(ctx.tr("Your roles: {roles}", roles=roles))

@@ -1,7 +1,15 @@
 """SQLModel tables; importing this package registers every table on SQLModel.metadata."""
 
 from models.accountability import Deduction, Inspection
-from models.cases import Assignment, Attachment, Case, DeadlineChange, Note, SupervisionOrder
+from models.cases import (
+    MAX_DESCRIPTION,
+    Assignment,
+    Attachment,
+    Case,
+    DeadlineChange,
+    Note,
+    SupervisionOrder,
+)
 from models.enums import *  # noqa: F403
 from models.org import (
     MAJOR_PROJECT_YUAN,
@@ -25,6 +33,7 @@ from models.system import (
 
 __all__ = [
     "MAJOR_PROJECT_YUAN",
+    "MAX_DESCRIPTION",
     "Assignment",
     "Attachment",
     "AuditEvent",

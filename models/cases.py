@@ -21,6 +21,10 @@ from models.enums import (
     SupervisionStatus,
 )
 
+# One Telegram message carries 4096 characters; the guided form takes a longer description in
+# several messages, up to this total (the column is TEXT on SQLite and PostgreSQL alike).
+MAX_DESCRIPTION = 10_000
+
 
 class Case(SQLModel, table=True):
     """One request from an enterprise (诉求)."""

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import t
-from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department, Note
 from models.enums import DEPARTMENT_ROLES, AssignmentStatus, CaseStatus, NoteKind, Role
 from services import access, audit, notify
-from services.cases import add_attachments
-from services.dispatch.orders import assignment_card, liaison_buttons
+from services.cases import add_attachments, case_facts
+from services.dispatch.orders import card_of
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.messages import assignment as assignment_messages
+from services.messages import confirmation as confirmation_messages
 from services.rules import Rules
 from services.users import Actor
 
@@ -97,16 +98,7 @@ def acknowledge(
         rules=rules,
         template="assignment.acknowledged",
         key=f"asg:{assignment.id}:ack",
-        render=lambda lang: (
-            "✍️ "
-            + t(
-                lang,
-                "{department} has signed for your case {number}.",
-                department=escape(notify.dept_name(lang, dept)),
-                number=f"<b>{escape(case.number)}</b>",
-            ),
-            None,
-        ),
+        render=partial(assignment_messages.acknowledged, department=dept, case_number=case.number),
     )
     return assignment
 
@@ -156,19 +148,12 @@ def return_assignment(
         rules=rules,
         template="assignment.returned",
         key=f"asg:{assignment.id}:returned",
-        render=lambda lang: (
-            "↩️ "
-            + t(
-                lang,
-                "{department} returned assignment {number}.",
-                department=escape(notify.dept_name(lang, dept)),
-                number=f"<b>{escape(assignment.number)}</b>",
-            )
-            + "\n"
-            + t(lang, "Reason: {reason}", reason=escape(reason))
-            + "\n"
-            + notify.case_header(session, lang, case),
-            [[{"text": t(lang, "Re-dispatch"), "data": f"c:dsp:{case.id}"}]],
+        render=partial(
+            assignment_messages.returned,
+            department=dept,
+            number=assignment.number,
+            reason=reason,
+            facts=case_facts(session, case),
         ),
     )
     return assignment
@@ -260,20 +245,9 @@ def complete(
     )
     key = f"asg:{assignment.id}:done:{assignment.reopened_count}"
 
-    def render(lang: str) -> tuple[str, None]:
-        return (
-            "✅ "
-            + t(
-                lang,
-                "{department} completed assignment {number}.",
-                department=escape(notify.dept_name(lang, dept)),
-                number=f"<b>{escape(assignment.number)}</b>",
-            )
-            + "\n"
-            + t(lang, "Result: {result}", result=escape(shorten(result, 2500))),
-            None,
-        )
-
+    render = partial(
+        assignment_messages.completed, department=dept, number=assignment.number, result=result
+    )
     notify.tell(
         session,
         notify.contacts_for(session, case),
@@ -325,38 +299,18 @@ def _maybe_complete_case(
         session, actor_id=None, action="case.completed", entity="cases", entity_id=case.id, at=now
     )
 
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
-        text = "\n".join(
-            [
-                "🏁 "
-                + t(
-                    lang,
-                    "Every department has completed your case {number}.",
-                    number=f"<b>{escape(case.number)}</b>",
-                ),
-                t(
-                    lang,
-                    "Are you satisfied with how it was handled? Please answer by {due}; "
-                    "without an answer the case is closed as confirmed.",
-                    due=notify.local_time(case.confirm_due_at, rules.zone),
-                ),
-            ]
-        )
-        return text, [
-            [
-                {"text": t(lang, "Satisfied"), "data": f"f:{case.id}:s"},
-                {"text": t(lang, "Mostly satisfied"), "data": f"f:{case.id}:m"},
-            ],
-            [{"text": t(lang, "Not satisfied"), "data": f"f:{case.id}:u"}],
-        ]
-
     notify.tell(
         session,
         notify.contacts_for(session, case),
         rules=rules,
         template="case.confirm",
         key=f"case:{case.id}:confirm:{now.timestamp():.6f}",
-        render=render,
+        render=partial(
+            confirmation_messages.ask,
+            case_id=case.id,  # type: ignore[arg-type]  # stored rows have an id
+            number=case.number,
+            due=case.confirm_due_at,
+        ),
     )
 
 
@@ -385,11 +339,9 @@ def card(
     *,
     actor: Actor,
     assignment_id: int,
-    lang: str,
     rules: Rules,
-) -> tuple[str, list[list[dict[str, str]]] | None]:
-    """The assignment card and, for the department's liaison only, its buttons."""
+) -> tuple[assignment_messages.Card, bool]:
+    """The assignment card, and whether the actor is its department's liaison (gets buttons)."""
     assignment = access.assignment_by_id(session, actor, assignment_id)
-    text = assignment_card(session, lang, assignment, rules)
-    mine = assignment.department_id in actor.department_ids(Role.LIAISON)
-    return text, liaison_buttons(lang, assignment) if mine else None
+    shown = card_of(session, assignment, rules)
+    return shown, assignment.department_id in actor.department_ids(Role.LIAISON)

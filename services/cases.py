@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, t
-from bot.textsplit import escape, shorten
-from models import Assignment, Attachment, Case, Department, Enterprise, Note, Project, User
+from models import (
+    MAX_DESCRIPTION,
+    Assignment,
+    Attachment,
+    Case,
+    Department,
+    Enterprise,
+    Note,
+    Project,
+    User,
+)
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
 from services import access, audit, notify
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.messages import case as case_messages
+from services.messages import common, questions
 from services.numbers import case_number
 from services.rules import Rules
 from services.users import Actor
 
 MIN_DESCRIPTION = 5
-# One Telegram message carries 4096 characters; the guided form takes a longer description in
-# several messages, up to this total (the column is TEXT on SQLite and PostgreSQL alike).
-MAX_DESCRIPTION = 10_000
 MAX_ATTACHMENTS = 10
 OPEN_FOR_QUESTIONS = (CaseStatus.NEW, CaseStatus.INFO_REQUESTED, CaseStatus.DISPATCHED)
 
@@ -193,32 +201,26 @@ def case_attachments(
     ]
 
 
-def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: Rules) -> None:
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
-        text = "\n".join(
-            [
-                "🆕 " + t(lang, "New case reported"),
-                notify.case_header(session, lang, case),
-                notify.description_block(lang, case),
-                t(lang, "Attachments: {count}", count=len(files)) if files else "",
-            ]
-        ).strip()
-        buttons = [
-            [{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}],
-            [
-                {"text": t(lang, "Ask the enterprise"), "data": f"c:ask:{case.id}"},
-                {"text": t(lang, "Decline"), "data": f"c:dec:{case.id}"},
-            ],
-        ]
-        return text, buttons
+def case_facts(session: Session, case: Case) -> common.CaseFacts:
+    """What identifies the case in a message: its enterprise and project, loaded once."""
+    enterprise = session.get(Enterprise, case.enterprise_id)
+    project = session.get(Project, case.project_id) if case.project_id else None
+    return common.CaseFacts(
+        case=case,
+        enterprise=enterprise.name if enterprise else "?",
+        project=project.name if project else None,
+        major=bool(project and project.is_major),
+    )
 
+
+def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: Rules) -> None:
     notify.tell(
         session,
         notify.office_for(session, case),
         rules=rules,
         template="case.new",
         key=f"case:{case.id}:new",
-        render=render,
+        render=partial(case_messages.new, facts=case_facts(session, case), attachments=len(files)),
         attachments=files or None,
     )
 
@@ -264,21 +266,13 @@ def decline_case(
         at=now,
     )
 
-    def render(lang: str) -> tuple[str, None]:
-        return (
-            t(lang, "Your case {number} was declined.", number=f"<b>{escape(case.number)}</b>")
-            + "\n"
-            + t(lang, "Reason: {reason}", reason=escape(reason)),
-            None,
-        )
-
     notify.tell(
         session,
         notify.contacts_for(session, case),
         rules=rules,
         template="case.declined",
         key=f"case:{case.id}:declined",
-        render=render,
+        render=partial(case_messages.declined, number=case.number, reason=reason),
     )
     notify.tell(
         session,
@@ -287,15 +281,11 @@ def decline_case(
         template="case.declined.office",
         key=f"case:{case.id}:declined.office",
         exclude=actor.id,
-        render=lambda lang: (
-            t(
-                lang,
-                "Case {number} was declined by {name}: {reason}",
-                number=escape(case.number),
-                name=escape(actor.user.display_name),
-                reason=escape(reason),
-            ),
-            None,
+        render=partial(
+            case_messages.declined_office,
+            number=case.number,
+            by=actor.user.display_name,
+            reason=reason,
         ),
     )
     return case
@@ -351,42 +341,22 @@ def ask_enterprise(
         data={"case": case.number},
         at=now,
     )
-    asker = _asker_label(session, actor, assignment)
-
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]]]:
-        text = "\n".join(
-            [
-                "❓ "
-                + t(
-                    lang,
-                    "A question about your case {number}",
-                    number=f"<b>{escape(case.number)}</b>",
-                ),
-                t(lang, "From: {who}", who=escape(asker(lang))),
-                "",
-                escape(question),
-            ]
-        )
-        return text, [[{"text": t(lang, "Reply"), "data": f"q:rep:{note.id}"}]]
-
+    department = session.get(Department, assignment.department_id) if assignment else None
     notify.tell(
         session,
         notify.contacts_for(session, case),
         rules=rules,
         template="note.question",
         key=f"note:{note.id}:question",
-        render=render,
+        render=partial(
+            questions.question,
+            note_id=note.id,  # type: ignore[arg-type]  # stored rows have an id
+            number=case.number,
+            department=department,
+            text=question,
+        ),
     )
     return note
-
-
-def _asker_label(
-    session: Session, actor: Actor, assignment: Assignment | None
-) -> Callable[[str], str]:
-    if assignment is not None:
-        dept = session.get(Department, assignment.department_id)
-        return lambda lang: notify.dept_name(lang, dept) if dept else actor.user.display_name
-    return lambda lang: t(lang, "the efficiency office")
 
 
 def question_for_reply(session: Session, *, actor: Actor, note_id: int) -> Note:
@@ -452,37 +422,22 @@ def answer_question(
     recipients: list[User] = notify.users_by_ids(session, [question.author_user_id])
     if question.assignment_id is None:
         recipients += notify.office_for(session, case)
-    buttons_for = _answer_buttons(question, case)
-
-    def render(lang: str) -> tuple[str, list[list[dict[str, str]]] | None]:
-        text = "\n".join(
-            [
-                "💬 "
-                + t(
-                    lang,
-                    "The enterprise answered about case {number}",
-                    number=f"<b>{escape(case.number)}</b>",
-                ),
-                t(lang, "Question: {text}", text=escape(shorten(question.text, 500))),
-                t(lang, "Answer: {text}", text=escape(answer)),
-            ]
-        )
-        return text, buttons_for(lang)
-
-    key = f"note:{note.id}:answer"
-    notify.tell(session, recipients, rules=rules, template="note.answer", key=key, render=render)
+    waiting = question.assignment_id is None and case.status == CaseStatus.NEW
+    notify.tell(
+        session,
+        recipients,
+        rules=rules,
+        template="note.answer",
+        key=f"note:{note.id}:answer",
+        render=partial(
+            questions.answer,
+            number=case.number,
+            question=question.text,
+            answer=answer,
+            dispatch_case=case.id if waiting else None,
+        ),
+    )
     return note
-
-
-def _answer_buttons(
-    question: Note, case: Case
-) -> Callable[[str], list[list[dict[str, str]]] | None]:
-    def buttons(lang: str) -> list[list[dict[str, str]]] | None:
-        if question.assignment_id is None and case.status == CaseStatus.NEW:
-            return [[{"text": t(lang, "Dispatch"), "data": f"c:dsp:{case.id}"}]]
-        return None
-
-    return buttons
 
 
 @dataclass
@@ -538,8 +493,8 @@ def _view(session: Session, case: Case, *, with_timeline: bool) -> CaseView:
 def _timeline(
     session: Session, case: Case, view: CaseView
 ) -> list[tuple[datetime, str, dict[str, str]]]:
-    """(when, English message id, params) entries, oldest first."""
-    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, N_("Reported"), {})]
+    """(when, event, params) entries, oldest first; services/messages/case.py words them."""
+    entries: list[tuple[datetime, str, dict[str, str]]] = [(case.created_at, "reported", {})]
     for a in view.assignments:
         dept = view.departments.get(a.department_id)
         params = {
@@ -547,53 +502,21 @@ def _timeline(
             "dept_zh": dept.name_zh if dept else "?",
             "dept_en": dept.name_en if dept else "?",
         }
-        entries.append((a.issued_at, N_("Assigned to {dept} ({number})"), params))
+        entries.append((a.issued_at, "assigned", params))
         if a.acknowledged_at:
-            entries.append((a.acknowledged_at, N_("Signed for by {dept}"), params))
+            entries.append((a.acknowledged_at, "signed", params))
         if a.returned_at:
-            entries.append(
-                (
-                    a.returned_at,
-                    N_("Returned by {dept}: {reason}"),
-                    {**params, "reason": a.return_reason or ""},
-                )
-            )
+            entries.append((a.returned_at, "returned", {**params, "reason": a.return_reason or ""}))
         if a.completed_at:
-            entries.append(
-                (
-                    a.completed_at,
-                    N_("Completed by {dept}: {result}"),
-                    {**params, "result": a.result or ""},
-                )
-            )
+            entries.append((a.completed_at, "completed", {**params, "result": a.result or ""}))
     notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(col(Note.id))).all()
-    labels = {
-        NoteKind.QUESTION: N_("Question: {text}"),
-        NoteKind.ANSWER: N_("Answer: {text}"),
-        NoteKind.PROGRESS: N_("Progress: {text}"),
-        NoteKind.RETURN: N_("Note: {text}"),
-        NoteKind.REOPEN: N_("Reopened, the enterprise is not satisfied: {text}"),
-        NoteKind.RESULT: N_("Result: {text}"),
-        NoteKind.SYSTEM: N_("Note: {text}"),
-    }
-    for note in notes:
-        entries.append((note.created_at, labels[NoteKind(note.kind)], {"text": note.text}))
+    entries += [(n.created_at, "note." + NoteKind(n.kind).value, {"text": n.text}) for n in notes]
     if case.closed_at and case.status == CaseStatus.CLOSED:
         if case.confirmed_by_default:
-            entries.append(
-                (case.closed_at, N_("Closed: confirmed by default (no answer in time)"), {})
-            )
+            entries.append((case.closed_at, "closed.default", {}))
         else:
-            entries.append(
-                (
-                    case.closed_at,
-                    N_("Closed: {satisfaction}"),
-                    {"satisfaction": case.satisfaction or ""},
-                )
-            )
+            entries.append((case.closed_at, "closed", {"satisfaction": case.satisfaction or ""}))
     if case.status == CaseStatus.DECLINED and case.closed_at:
-        entries.append(
-            (case.closed_at, N_("Declined: {reason}"), {"reason": case.decline_reason or ""})
-        )
+        entries.append((case.closed_at, "declined", {"reason": case.decline_reason or ""}))
     entries.sort(key=lambda e: e[0])
     return entries

@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, t
-from bot.textsplit import escape
 from models import Assignment, Case, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
 from services import access, audit, notify
-from services.dispatch.orders import assignment_card, liaison_buttons
+from services.dispatch.orders import card_of
 from services.errors import InvalidInput, InvalidState, NotAllowed
+from services.messages import assignment as assignment_messages
+from services.messages import case as case_messages
 from services.rules import Rules
 from services.users import Actor
 
 # Cases closed per sweep step; a backlog is worked off over the following sweeps.
 AUTO_CONFIRM_BATCH = 500
 
-SATISFACTION_NAMES: dict[str, str] = {  # keyed by Satisfaction, a str
-    Satisfaction.SATISFIED: N_("satisfied"),
-    Satisfaction.MOSTLY: N_("mostly satisfied"),
-    Satisfaction.UNSATISFIED: N_("not satisfied"),
-}
 ALIASES = {
     "s": "satisfied",
     "m": "mostly",
@@ -94,31 +90,24 @@ def confirm(
         case.status = CaseStatus.CLOSED
         case.closed_at = now
         session.add(case)
-        _tell_office_closed(session, case, SATISFACTION_NAMES[satisfaction], note, rules)
+        _tell_office_closed(session, case, satisfaction, note, rules)
         return case
     _reopen(session, actor, case, note, rules, now)
     return case
 
 
-def _tell_office_closed(session: Session, case: Case, label: str, note: str, rules: Rules) -> None:
-    def render(lang: str) -> tuple[str, None]:
-        text = t(
-            lang,
-            "Case {number} closed: the enterprise is {satisfaction}.",
-            number=f"<b>{escape(case.number)}</b>",
-            satisfaction=t(lang, label),
-        )
-        if note:
-            text += "\n" + escape(note)
-        return text, None
-
+def _tell_office_closed(
+    session: Session, case: Case, satisfaction: str, note: str, rules: Rules
+) -> None:
     notify.tell(
         session,
         notify.office_for(session, case),
         rules=rules,
         template="case.closed",
         key=f"case:{case.id}:closed",
-        render=render,
+        render=partial(
+            case_messages.closed, number=case.number, satisfaction=satisfaction, note=note
+        ),
     )
 
 
@@ -181,45 +170,39 @@ def _reopen(
     session.add(case)
     session.flush()
     for assignment in reopened:
+        _tell_reopened(session, case, assignment, reason, rules)
 
-        def render(
-            lang: str, a: Assignment = assignment
-        ) -> tuple[str, list[list[dict[str, str]]] | None]:
-            head = "🔁 " + t(
-                lang,
-                "The enterprise is not satisfied; assignment {number} is reopened.",
-                number=f"<b>{escape(a.number)}</b>",
-            )
-            why = t(lang, "Reason: {reason}", reason=escape(reason))
-            card = assignment_card(session, lang, a, rules)
-            return f"{head}\n{why}\n\n{card}", liaison_buttons(lang, a)
 
-        key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
-        notify.tell(
-            session,
-            notify.liaisons_of(session, assignment.department_id),
-            rules=rules,
-            template="assignment.reopened",
-            key=key,
-            render=render,
-        )
-
-        def office(lang: str, a: Assignment = assignment) -> tuple[str, None]:
-            head = "🔁 " + t(
-                lang,
-                "The enterprise is not satisfied; assignment {number} is reopened.",
-                number=f"<b>{escape(a.number)}</b>",
-            )
-            return head + "\n" + t(lang, "Reason: {reason}", reason=escape(reason)), None
-
-        notify.tell(
-            session,
-            notify.office_for(session, case) + notify.heads_of(session, assignment.department_id),
-            rules=rules,
-            template="assignment.reopened.office",
-            key=key + ".office",
-            render=office,
-        )
+def _tell_reopened(
+    session: Session,
+    case: Case,
+    assignment: Assignment,
+    reason: str,
+    rules: Rules,
+) -> None:
+    key = f"asg:{assignment.id}:reopen:{assignment.reopened_count}"
+    notify.tell(
+        session,
+        notify.liaisons_of(session, assignment.department_id),
+        rules=rules,
+        template="assignment.reopened",
+        key=key,
+        render=partial(
+            assignment_messages.reopened,
+            card=card_of(session, assignment, rules),
+            reason=reason,
+        ),
+    )
+    notify.tell(
+        session,
+        notify.office_for(session, case) + notify.heads_of(session, assignment.department_id),
+        rules=rules,
+        template="assignment.reopened.office",
+        key=key + ".office",
+        render=partial(
+            assignment_messages.reopened_office, number=assignment.number, reason=reason
+        ),
+    )
 
 
 def auto_confirm(session: Session, *, rules: Rules) -> int:
@@ -247,21 +230,12 @@ def auto_confirm(session: Session, *, rules: Rules) -> int:
             at=now,
         )
 
-        def closed(lang: str, c: Case = case) -> tuple[str, None]:
-            text = t(
-                lang,
-                "Case {number} was closed as confirmed: no answer "
-                "came before the confirmation deadline.",
-                number=f"<b>{escape(c.number)}</b>",
-            )
-            return text, None
-
         notify.tell(
             session,
             notify.contacts_for(session, case) + notify.office_for(session, case),
             rules=rules,
             template="case.closed.default",
             key=f"case:{case.id}:closed.default",
-            render=closed,
+            render=partial(case_messages.closed_default, number=case.number),
         )
     return len(due)

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.i18n import N_, t
 from models import Draft, User
 from services import outbox
+from services.messages import drafts as draft_messages
 from services.rules import Rules
 from services.users import language_of
 
@@ -97,12 +97,7 @@ def expire(session: Session, *, rules: Rules) -> int:
                 session,
                 user=user,
                 template="draft.expired",
-                text=t(
-                    lang,
-                    "Your unfinished {what} was discarded after a period of inactivity. "
-                    "Nothing was submitted; start again whenever you are ready.",
-                    what=t(lang, DRAFT_NAMES.get(draft.kind, N_("conversation"))),
-                ),
+                text=draft_messages.expired(lang, what=DRAFT_NAMES.get(draft.kind))[0],
                 dedupe_key=f"draft:{draft.id}:expired:{draft.created_at.timestamp():.6f}",
             )
         session.delete(draft)

@@ -8,8 +8,6 @@ from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import N_, t
-from bot.textsplit import escape
 from models import Department, Enterprise, Invitation, Park, RoleGrant, User
 from models.enums import COUNTY_ROLES, Role
 from services import audit, outbox
@@ -21,6 +19,7 @@ from services.invites import (
     grant_from,
     hash_code,
 )
+from services.messages import invitations as invitation_messages
 from services.rules import Rules
 from services.users import Actor, holders, language_of
 
@@ -248,13 +247,6 @@ def _display_name(session: Session, user_id: int) -> str:
     return (user.display_name or f"#{user_id}") if user else f"#{user_id}"
 
 
-TAKEOVER_OLD = N_(
-    "{new} has taken over as liaison of {department}. Your liaison role there has ended; "
-    "the department's open assignments stay with the department and its new liaison."
-)
-TAKEOVER_HEAD = N_("{new} is now the liaison of {department}, replacing {old}.")
-
-
 def _announce_takeover(
     session: Session,
     *,
@@ -266,7 +258,7 @@ def _announce_takeover(
     """Tell the replaced liaison(s) and the department head(s); they are not the actor."""
     department = session.get(Department, new_grant.department_id)
     assert department is not None
-    new_name = escape(new_user.display_name or f"#{new_user.id}")
+    new_name = new_user.display_name or f"#{new_user.id}"
     owners: list[MenuOwner] = []
     old_names: list[str] = []
     for old in replaced:
@@ -279,7 +271,7 @@ def _announce_takeover(
             session,
             user=old_user,
             template="liaison.replaced",
-            text=t(lang, TAKEOVER_OLD, new=new_name, department=_unit_name(department, lang)),
+            text=invitation_messages.liaison_replaced(lang, new=new_name, department=department)[0],
             dedupe_key=f"liaison:{old.id}:replaced",
         )
         owners.append(
@@ -298,20 +290,12 @@ def _announce_takeover(
             session,
             user=head,
             template="liaison.head_notice",
-            text=t(
-                lang,
-                TAKEOVER_HEAD,
-                new=new_name,
-                department=_unit_name(department, lang),
-                old=escape(", ".join(old_names)),
-            ),
+            text=invitation_messages.liaison_head_notice(
+                lang, new=new_name, department=department, old=old_names
+            )[0],
             dedupe_key=f"liaison:{new_grant.id}:head:{head.id}",
         )
     return owners
-
-
-def _unit_name(unit: Department | Park, lang: str) -> str:
-    return escape(unit.name_zh if lang == "zh" else unit.name_en)
 
 
 def _scope_names(session: Session, scoped: Invitation | RoleGrant) -> ScopeNames:

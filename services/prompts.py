@@ -7,10 +7,12 @@ one transaction, so a refused answer leaves the question open for another try.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.i18n import N_
 from models import Draft
 from models.enums import Satisfaction
 from services import assignments, cases, confirmation, drafts
@@ -21,25 +23,144 @@ from services.users import Actor
 KIND = "prompt"
 drafts.name_draft(KIND, "reply")
 
-# action -> the check run before asking (so a stale button is refused before any typing)
-CHECKS: dict[str, Callable[..., Any]] = {
-    "return": lambda s, actor, target: assignments.check_action(
-        s, actor=actor, assignment_id=target, action="ret"
+
+@dataclass(frozen=True)
+class Answer:
+    """What the typed answer brings to the action besides its text."""
+
+    text: str
+    files: list[dict[str, str]]
+    rules: Rules
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One prompt action: the check before asking, the question, the service call, the reply."""
+
+    check: Callable[[Session, Actor, int], Any]  # refuses a stale button before any typing
+    run: Callable[[Session, Actor, int, Answer], Any]
+    question: str  # asked after the button; {number} (or {question} for an answer)
+    done: str  # said when the action ran; {number}
+    button: str | None = None  # the assignment card's button that asks it, if any
+    cancel_line: bool = False  # "(/cancel to stop)" goes on a line of its own
+
+
+def _check_assignment(button: str) -> Callable[[Session, Actor, int], Any]:
+    return lambda s, actor, target: assignments.check_action(
+        s, actor=actor, assignment_id=target, action=button
+    )
+
+
+def _complete(s: Session, actor: Actor, target: int, a: Answer) -> Any:
+    return assignments.complete(
+        s,
+        actor=actor,
+        assignment_id=target,
+        result=a.text,
+        attachments=a.files,
+        rules=a.rules,
+    )
+
+
+def _not_satisfied(s: Session, actor: Actor, target: int, a: Answer) -> Any:
+    return confirmation.confirm(
+        s,
+        actor=actor,
+        case_id=target,
+        satisfaction=Satisfaction.UNSATISFIED,
+        note=a.text,
+        rules=a.rules,
+    )
+
+
+def _answer(s: Session, actor: Actor, target: int, a: Answer) -> Any:
+    return cases.answer_question(
+        s,
+        actor=actor,
+        note_id=target,
+        answer=a.text,
+        idempotency_key=a.idempotency_key,
+        rules=a.rules,
+    )
+
+
+ASKED = N_("Your question was sent to the enterprise.")
+ACTIONS: dict[str, Action] = {
+    "return": Action(
+        check=_check_assignment("ret"),
+        run=lambda s, actor, target, a: assignments.return_assignment(
+            s, actor=actor, assignment_id=target, reason=a.text, rules=a.rules
+        ),
+        question=N_(
+            "Why is assignment {number} not your department's? Name the right "
+            "department if you know it. (/cancel to stop)"
+        ),
+        done=N_("Assignment {number} was returned to the dispatcher."),
+        button="ret",
     ),
-    "progress": lambda s, actor, target: assignments.check_action(
-        s, actor=actor, assignment_id=target, action="prog"
+    "progress": Action(
+        check=_check_assignment("prog"),
+        run=lambda s, actor, target, a: assignments.add_progress(
+            s, actor=actor, assignment_id=target, text=a.text, rules=a.rules
+        ),
+        question=N_("Write the progress note for {number}. (/cancel to stop)"),
+        done=N_("Progress note saved."),
+        button="prog",
     ),
-    "done": lambda s, actor, target: assignments.check_action(
-        s, actor=actor, assignment_id=target, action="done"
+    "done": Action(
+        check=_check_assignment("done"),
+        run=_complete,
+        question=N_(
+            "Describe the result of {number}: what was done for the enterprise. "
+            "Send photos or documents first if you have any. (/cancel to stop)"
+        ),
+        done=N_("Assignment {number} is completed. The enterprise and the office have been told."),
+        button="done",
     ),
-    "ask_a": lambda s, actor, target: assignments.check_action(
-        s, actor=actor, assignment_id=target, action="ask"
+    "ask_a": Action(
+        check=_check_assignment("ask"),
+        run=lambda s, actor, target, a: cases.ask_enterprise(
+            s, actor=actor, assignment_id=target, question=a.text, rules=a.rules
+        ),
+        question=N_("Write your question to the enterprise about {number}. (/cancel to stop)"),
+        done=ASKED,
+        button="ask",
     ),
-    "ask_c": lambda s, actor, target: cases.askable_case(s, actor=actor, case_id=target),
-    "decline": lambda s, actor, target: cases.declinable_case(s, actor=actor, case_id=target),
-    "answer": lambda s, actor, target: cases.question_for_reply(s, actor=actor, note_id=target),
-    "unsat": lambda s, actor, target: confirmation.confirmable_case(s, actor=actor, case_id=target),
+    "ask_c": Action(
+        check=lambda s, actor, target: cases.askable_case(s, actor=actor, case_id=target),
+        run=lambda s, actor, target, a: cases.ask_enterprise(
+            s, actor=actor, case_id=target, question=a.text, rules=a.rules
+        ),
+        question=N_("Write your question to the enterprise about case {number}."),
+        done=ASKED,
+        cancel_line=True,
+    ),
+    "decline": Action(
+        check=lambda s, actor, target: cases.declinable_case(s, actor=actor, case_id=target),
+        run=lambda s, actor, target, a: cases.decline_case(
+            s, actor=actor, case_id=target, reason=a.text, rules=a.rules
+        ),
+        question=N_("Why is case {number} declined? The enterprise will read your reason."),
+        done=N_("Case {number} was declined; the enterprise has been told why."),
+        cancel_line=True,
+    ),
+    "answer": Action(
+        check=lambda s, actor, target: cases.question_for_reply(s, actor=actor, note_id=target),
+        run=_answer,
+        question=N_("Your answer to: {question}"),
+        done=N_("Your answer was sent."),
+    ),
+    "unsat": Action(
+        check=lambda s, actor, target: confirmation.confirmable_case(
+            s, actor=actor, case_id=target
+        ),
+        run=_not_satisfied,
+        question=N_("What is still wrong with case {number}? Your answer goes to the departments."),
+        done=N_("Thank you. Case {number} has been reopened and sent back to the departments."),
+    ),
 }
+BY_BUTTON = {action.button: name for name, action in ACTIONS.items() if action.button}
 
 
 def ask(
@@ -51,9 +172,9 @@ def ask(
     rules: Rules,
 ) -> Any:
     """Check the action is possible now, then open the question; returns the checked record."""
-    if action not in CHECKS:
+    if action not in ACTIONS:
         raise InvalidInput("Unknown choice.")
-    record = CHECKS[action](session, actor, target)
+    record = ACTIONS[action].check(session, actor, target)
     drafts.start(
         session,
         user_id=actor.id,
@@ -101,54 +222,14 @@ def answer(
     """Run the pending action with ``text``; returns (action, what the service returned)."""
     draft = _draft(session, actor, rules)
     action, target = draft.step, draft.data["target"]
-    files = draft.data.get("attachments", [])
-    result: Any
-    if action == "return":
-        result = assignments.return_assignment(
-            session, actor=actor, assignment_id=target, reason=text, rules=rules
-        )
-    elif action == "progress":
-        result = assignments.add_progress(
-            session, actor=actor, assignment_id=target, text=text, rules=rules
-        )
-    elif action == "done":
-        result = assignments.complete(
-            session,
-            actor=actor,
-            assignment_id=target,
-            result=text,
-            attachments=files,
-            rules=rules,
-        )
-    elif action == "ask_a":
-        result = cases.ask_enterprise(
-            session, actor=actor, assignment_id=target, question=text, rules=rules
-        )
-    elif action == "ask_c":
-        result = cases.ask_enterprise(
-            session, actor=actor, case_id=target, question=text, rules=rules
-        )
-    elif action == "decline":
-        result = cases.decline_case(session, actor=actor, case_id=target, reason=text, rules=rules)
-    elif action == "answer":
-        result = cases.answer_question(
-            session,
-            actor=actor,
-            note_id=target,
-            answer=text,
-            idempotency_key=idempotency_key,
-            rules=rules,
-        )
-    elif action == "unsat":
-        result = confirmation.confirm(
-            session,
-            actor=actor,
-            case_id=target,
-            satisfaction=Satisfaction.UNSATISFIED,
-            note=text,
-            rules=rules,
-        )
-    else:
+    if action not in ACTIONS:
         raise InvalidInput("Unknown choice.")
+    typed = Answer(
+        text=text,
+        files=draft.data.get("attachments", []),
+        rules=rules,
+        idempotency_key=idempotency_key,
+    )
+    result = ACTIONS[action].run(session, actor, target, typed)
     drafts.finish(session, user_id=actor.id)
     return action, result

@@ -1,7 +1,7 @@
 """The Chinese catalogs cover every extracted text, and translations keep placeholders and markup.
 
-The extraction is the one scripts/extract-messages.sh runs: babel.cfg, with its extraction
-method from scripts/babel_duban.py. When a test here fails after you changed texts, run
+The extraction is the one scripts/extract-messages.sh runs: stock pybabel, the files babel.cfg
+names, the --keyword flags of the script. When a test here fails after you changed texts, run
 scripts/extract-messages.sh and translate the empty entries of locales/zh/LC_MESSAGES/core.po
 (texts of enterprise registration and invitations go to registration.po).
 """
@@ -9,19 +9,17 @@ scripts/extract-messages.sh and translate the empty entries of locales/zh/LC_MES
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 import string
-import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.util import pathmatch
 
@@ -29,6 +27,7 @@ from bot import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "babel.cfg"
+SCRIPT = ROOT / "scripts" / "extract-messages.sh"
 ZH = ROOT / "locales" / "zh" / "LC_MESSAGES"
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Telegram's HTML tags; a "tag" only counts when the text also closes it, so that usage hints
@@ -44,23 +43,28 @@ HOW_TO_FIX = (
 )
 
 
-def _load_extractor() -> ModuleType:
-    """scripts/babel_duban.py, importable under the name babel.cfg gives it."""
-    name = "babel_duban"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+def _keywords() -> dict[str, Any]:
+    """The --keyword flags of scripts/extract-messages.sh, parsed as pybabel parses them."""
+    flags = re.findall(r"--keyword=(\S+)", SCRIPT.read_text(encoding="utf-8"))
+    assert flags, "scripts/extract-messages.sh names no --keyword"
+    return parse_keywords(flags)
+
+
+def _msgid_index(spec: Any) -> int:
+    """0-based position of the (singular) message id in a parsed keyword spec."""
+    if isinstance(spec, dict):  # {arity: spec}
+        spec = spec.get(None, next(iter(spec.values()), None))
+    if not spec:
+        return 0
+    first = spec[0]
+    return (first[0] if isinstance(first, tuple) else first) - 1
 
 
 @dataclass
 class Extraction:
     locations: dict[str, list[str]]  # msgid -> ["file:line", ...]
     method_map: list[tuple[str, str]]
-    options_map: dict[str, dict[str, Any]]
+    keywords: dict[str, Any]
 
 
 @dataclass
@@ -73,18 +77,17 @@ class Entry:
 
 @pytest.fixture(scope="module")
 def extraction() -> Extraction:
-    _load_extractor()
     with CONFIG.open() as handle:
         method_map, options_map = parse_mapping_cfg(handle, str(CONFIG))
+    keywords = _keywords()
     locations: dict[str, list[str]] = defaultdict(list)
-    # --no-default-keywords --keyword=N_, as in the script; babel.cfg adds the rest.
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={"N_": None}
+        str(ROOT), method_map, options_map, keywords=keywords
     ):
-        assert isinstance(message, str), f"{filename}:{lineno}: unexpected plural {message!r}"
-        locations[message].append(f"{filename}:{lineno}")
+        for msgid in (message,) if isinstance(message, str) else message:  # plurals: both ids
+            locations[msgid].append(f"{filename}:{lineno}")
     assert len(locations) > 100, "extraction found almost nothing: is babel.cfg right?"
-    return Extraction(dict(locations), method_map, options_map)
+    return Extraction(dict(locations), method_map, keywords)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,10 @@ def entries() -> list[Entry]:
         for message in catalog:
             if message.id and isinstance(message.id, str):
                 found.append(Entry(path.name, message.id, str(message.string), message.fuzzy))
+            elif message.id:  # a plural: each id with its translation (zh has one form)
+                forms = [str(s) for s in message.string]
+                string = forms[0] if forms and all(forms) else ""
+                found += [Entry(path.name, str(i), string, message.fuzzy) for i in message.id]
     return found
 
 
@@ -163,25 +170,71 @@ def test_message_ids_are_plain_format_strings(extraction: Extraction) -> None:
     assert not bad, "message ids that str.format(**params) would choke on:\n" + "\n".join(bad)
 
 
-def test_no_message_id_is_an_f_string_or_built_at_run_time(extraction: Extraction) -> None:
-    extractor = _load_extractor()
-    found = []
+def _problem(arg: ast.expr) -> str | None:
+    """Why ``arg`` in the message-id position cannot be a message id, if it cannot."""
+    if isinstance(arg, ast.JoinedStr):
+        return "an f-string"
+    if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add | ast.Mod):
+        if any(isinstance(side, ast.Constant | ast.JoinedStr) for side in (arg.left, arg.right)):
+            return "a string built with + or %"
+    if (
+        isinstance(arg, ast.Call)
+        and isinstance(arg.func, ast.Attribute)
+        and arg.func.attr == "format"
+        and isinstance(arg.func.value, ast.Constant | ast.JoinedStr)
+    ):
+        return "a str.format() result"
+    return None
+
+
+def _keyword_calls(extraction: Extraction) -> Iterator[tuple[str, ast.Call, str, bool]]:
+    """(file:line, call, keyword, inside an f-string) for every keyword call in scanned files."""
     for pattern, _method in extraction.method_map:
-        options = extraction.options_map.get(pattern, {})
-        names = ["N_", *options.get("keywords", {})]
-        indexes = extractor.keyword_indexes(names, options)
         for path in sorted(ROOT.glob(pattern.split("/**")[0] + "/**/*.py")):
             relative = path.relative_to(ROOT).as_posix()
             if not pathmatch(pattern, relative):
                 continue
-            source = path.read_text(encoding="utf-8")
-            ast.parse(source)  # a syntax error should fail here, not hide texts
-            found += [
-                f"  {relative}:{line}: {why}" for line, why in extractor.problems(source, indexes)
-            ]
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            nested = {
+                id(call)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.JoinedStr)
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call)
+            }
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name in extraction.keywords:
+                    yield f"{relative}:{node.lineno}", node, name, id(node) in nested
+
+
+def test_no_message_id_is_an_f_string_or_built_at_run_time(extraction: Extraction) -> None:
+    found = []
+    for where, call, name, _nested in _keyword_calls(extraction):
+        index = _msgid_index(extraction.keywords[name])
+        arg = call.args[index] if len(call.args) > index else None
+        why = _problem(arg) if arg is not None else None
+        if why:
+            found.append(f"  {where}: the message id given to {name}() is {why}")
     assert not found, (
         "message ids must be literals with {placeholders}, e.g. "
         "ctx.tr('Case {number}', number=n), not f-strings or concatenations:\n" + "\n".join(found)
+    )
+
+
+def test_no_translation_call_sits_inside_an_f_string(extraction: Extraction) -> None:
+    """pybabel on Python 3.11 cannot see into f-strings: such a text would go untranslated."""
+    found = [
+        f"  {where}: {name}() inside an f-string"
+        for where, _call, name, nested in _keyword_calls(extraction)
+        if nested
+    ]
+    assert not found, (
+        "move translation calls out of f-strings, e.g. '<b>' + ctx.tr('Timeline') + '</b>':\n"
+        + "\n".join(found)
     )
 
 
@@ -247,7 +300,6 @@ def test_key_texts_read_in_chinese() -> None:
         assert i18n.t("en", msgid) == msgid
     for msgid, params in [
         ("Assignment order {number}", {"number": "2026-0001-01"}),
-        ("overdue by {days} working days", {"days": 2}),
         (
             "Your case {number} has been assigned to: {departments}.",
             {"number": "1", "departments": "x"},
@@ -257,4 +309,7 @@ def test_key_texts_read_in_chinese() -> None:
         assert CJK.search(text), f"{msgid!r} is not translated: {text!r}"
         assert all(str(v) in text for v in params.values())
     assert "交办单" in i18n.t("zh", "Assignment order {number}", number="1")
-    assert "逾期" in i18n.t("zh", "overdue by {days} working days", days=2)
+    overdue = ("overdue by {days} working day", "overdue by {days} working days")
+    assert i18n.tn("zh", *overdue, 2, days=2) == "已逾期2个工作日"
+    assert i18n.tn("en", *overdue, 1, days=1) == "overdue by 1 working day"
+    assert i18n.tn("en", *overdue, 3, days=3) == "overdue by 3 working days"

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session, col, select
 
-from bot.i18n import t
-from bot.textsplit import escape, shorten
 from models import Assignment, Case, Department
 from models.enums import COUNTY_ROLES, OFFICE_ROLES, AssignmentStatus, CaseStatus
 from services import access, audit, notify
-from services.cases import case_attachments
+from services.cases import case_attachments, case_facts
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
+from services.messages import assignment as assignment_messages
+from services.messages import case as case_messages
+from services.messages.common import CASE_STATUS_NAMES
 from services.org import department_by_code
 from services.rules import Rules
 from services.users import Actor
@@ -66,7 +68,7 @@ def _dispatchable(
         raise InvalidState(
             "Case {number} cannot be dispatched now (it is {status}).",
             number=case.number,
-            status=Phrase(notify.CASE_STATUS_NAMES.get(case.status, case.status)),
+            status=Phrase(CASE_STATUS_NAMES.get(case.status, case.status)),
         )
     return case
 
@@ -79,6 +81,19 @@ def _active_department_codes(session: Session, case: Case) -> list[str]:
             .where(Assignment.case_id == case.id, col(Assignment.status).in_(ACTIVE))
         ).all()
     )
+
+
+def _assignable(session: Session, code: str) -> Department:
+    """An active department with a liaison to receive the order."""
+    dept = department_by_code(session, code)
+    if dept is None or not dept.active:
+        raise InvalidInput("There is no department with code {code}.", code=code)
+    if not notify.liaisons_of(session, dept.id):  # type: ignore[arg-type]
+        raise InvalidState(
+            "{department} has no registered liaison yet; invite one before assigning to it.",
+            department=dept.name_zh + " / " + dept.name_en,
+        )
+    return dept
 
 
 def dispatch_case(
@@ -97,18 +112,7 @@ def dispatch_case(
     codes = list(dict.fromkeys(c.strip() for c in department_codes if c.strip()))
     if not codes:
         raise InvalidInput("Choose at least one department.")
-    departments = []
-    for code in codes:
-        dept = department_by_code(session, code)
-        if dept is None or not dept.active:
-            raise InvalidInput("There is no department with code {code}.", code=code)
-        # Stored rows have an id; SQLModel types it int | None.
-        if not notify.liaisons_of(session, dept.id):  # type: ignore[arg-type]
-            raise InvalidState(
-                "{department} has no registered liaison yet; invite one before assigning to it.",
-                department=dept.name_zh + " / " + dept.name_en,
-            )
-        departments.append(dept)
+    departments = [_assignable(session, code) for code in codes]
     already = set(_active_department_codes(session, case))
     clash = [d for d in departments if d.code in already]
     if clash:
@@ -165,28 +169,30 @@ def dispatch_case(
     return issued
 
 
+def card_of(session: Session, assignment: Assignment, rules: Rules) -> assignment_messages.Card:
+    """What the assignment's card shows, loaded for the renderer."""
+    case = session.get(Case, assignment.case_id)
+    assert case is not None
+    return assignment_messages.Card(
+        assignment=assignment,
+        department=session.get(Department, assignment.department_id),
+        facts=case_facts(session, case),
+        days_left=rules.calendar.working_days_left(rules.now(), assignment.due_at),
+    )
+
+
 def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules: Rules) -> None:
-    files = case_attachments(session, case.id)  # type: ignore[arg-type]  # stored rows have an id
+    files = case_attachments(session, case.id)  # type: ignore[arg-type]
     copied = notify.efficiency_head(session, case)
     for assignment in issued:
-        liaisons = notify.liaisons_of(session, assignment.department_id)
-
-        def card(
-            lang: str, a: Assignment = assignment
-        ) -> tuple[str, list[list[dict[str, str]]] | None]:
-            return assignment_card(session, lang, a, rules), liaison_buttons(lang, a)
-
-        def copy(lang: str, a: Assignment = assignment) -> tuple[str, None]:
-            head = "📋 " + t(lang, "Copy for the major project's efficiency head")
-            return head + "\n" + assignment_card(session, lang, a, rules), None
-
+        card = card_of(session, assignment, rules)
         notify.tell(
             session,
-            liaisons,
+            notify.liaisons_of(session, assignment.department_id),
             rules=rules,
             template="assignment.issued",
             key=f"asg:{assignment.id}:issued",
-            render=card,
+            render=partial(assignment_messages.issued, card=card),
             attachments=files or None,
         )
         notify.tell(
@@ -195,86 +201,22 @@ def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules
             rules=rules,
             template="assignment.issued.copy",
             key=f"asg:{assignment.id}:issued.cc",
-            render=copy,
+            render=partial(assignment_messages.issued_copy, card=card),
         )
     names = [session.get(Department, a.department_id) for a in issued]
-
-    def render_enterprise(lang: str) -> tuple[str, None]:
-        listed = ", ".join(notify.dept_name(lang, d) for d in names if d)
-        return (
-            "📨 "
-            + t(
-                lang,
-                "Your case {number} has been assigned to: {departments}.",
-                number=f"<b>{escape(case.number)}</b>",
-                departments=escape(listed),
-            )
-            + "\n"
-            + t(lang, "Deadline: {due}", due=notify.local_time(issued[0].due_at, rules.zone)),
-            None,
-        )
-
     notify.tell(
         session,
         notify.contacts_for(session, case),
         rules=rules,
         template="case.dispatched",
         key=f"case:{case.id}:dispatched:{issued[0].id}",
-        render=render_enterprise,
+        render=partial(
+            case_messages.dispatched,
+            number=case.number,
+            departments=[d for d in names if d],
+            due=issued[0].due_at,
+        ),
     )
-
-
-def assignment_card(session: Session, lang: str, assignment: Assignment, rules: Rules) -> str:
-    """The assignment order as the liaison sees it."""
-    case = session.get(Case, assignment.case_id)
-    dept = session.get(Department, assignment.department_id)
-    assert case is not None and dept is not None
-    left = rules.calendar.working_days_left(rules.now(), assignment.due_at)
-    if left >= 0:
-        remaining = t(lang, "{days} working days left", days=left)
-    else:
-        remaining = t(lang, "overdue by {days} working days", days=-left)
-    status = t(lang, notify.ASSIGNMENT_STATUS_NAMES.get(assignment.status, assignment.status))
-    return "\n".join(
-        [
-            "📋 "
-            + t(lang, "Assignment order {number}", number=f"<b>{escape(assignment.number)}</b>"),
-            t(lang, "To: {department}", department=escape(notify.dept_name(lang, dept))),
-            notify.case_header(session, lang, case),
-            notify.description_block(lang, case, limit=1200),
-            t(
-                lang,
-                "Deadline: {due} ({remaining})",
-                due=notify.local_time(assignment.due_at, rules.zone),
-                remaining=remaining,
-            ),
-            t(lang, "Sign for by: {due}", due=notify.local_time(assignment.ack_due_at, rules.zone)),
-            t(lang, "Status: {status}", status=status),
-        ]
-    )
-
-
-def liaison_buttons(lang: str, assignment: Assignment) -> list[list[dict[str, str]]] | None:
-    """The buttons an assignment card offers in its current state."""
-    aid = assignment.id
-    if assignment.status == AssignmentStatus.ISSUED:
-        return [
-            [{"text": t(lang, "Sign for"), "data": f"a:ack:{aid}"}],
-            [
-                {"text": t(lang, "Return"), "data": f"a:ret:{aid}"},
-                {"text": t(lang, "Ask the enterprise"), "data": f"a:ask:{aid}"},
-            ],
-        ]
-    if assignment.status == AssignmentStatus.ACKNOWLEDGED:
-        return [
-            [{"text": t(lang, "Complete"), "data": f"a:done:{aid}"}],
-            [
-                {"text": t(lang, "Progress note"), "data": f"a:prog:{aid}"},
-                {"text": t(lang, "Ask the enterprise"), "data": f"a:ask:{aid}"},
-            ],
-            [{"text": t(lang, "Return"), "data": f"a:ret:{aid}"}],
-        ]
-    return None
 
 
 @dataclass
@@ -313,15 +255,3 @@ def queue(session: Session, *, actor: Actor, limit: int) -> list[QueueItem]:
             continue
         items.setdefault(case.id, QueueItem(case=case)).returns.append((assignment, dept))
     return sorted(items.values(), key=lambda item: item.case.id or 0)[:limit]
-
-
-def returns_summary(lang: str, item: QueueItem) -> list[str]:
-    return [
-        t(
-            lang,
-            "Returned by {department}: {reason}",
-            department=escape(notify.dept_name(lang, dept)),
-            reason=escape(shorten(a.return_reason or "", 300)),
-        )
-        for a, dept in item.returns
-    ]

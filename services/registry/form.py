@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.i18n import N_
 from models import MAJOR_PROJECT_YUAN, Draft, Park, User
 from models.enums import COUNTY_ROLES
-from services import drafts
+from services import callbacks, drafts
 from services.errors import InvalidInput, InvalidState
 from services.onboarding import find_park
 from services.registry.records import (
@@ -48,7 +48,7 @@ NAME, CREDIT, PARK, PROJECT, INVESTMENT, KEY, HEAD, MORE = (
     "more",
 )
 DONE, CANCELLED = "done", "cancelled"
-STALE = N_("This button is no longer valid.")
+STALE = callbacks.STALE_TEXT
 
 
 @dataclass(frozen=True)

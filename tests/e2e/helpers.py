@@ -20,16 +20,15 @@ import pytest
 from sqlmodel import Session, col, func, select
 from telegram import Update
 
-from bot.i18n import t
+from bot.i18n import t, tn
 from models import Assignment, Case, Department, Enterprise, OutboxMessage, ProcessedUpdate, User
 from models.enums import OutboxStatus
 from models.types import utcnow
 from sandbox.client import CallbackAnswer, Pressed, SandboxMessage, SandboxUser, Sent
 from sandbox.media import make_png
-from services import notify
 from services.demo import CONCH, KUNHAO, PERSONAS
+from services.messages import common as messages
 from tests.e2e.harness import Running
-from tests.rules import RULES
 
 LANGS = [pytest.param("zh", id="zh"), pytest.param("en", id="en")]
 PHOTO = make_png(6, 4, (30, 120, 200))
@@ -60,6 +59,13 @@ def tr(lang: str, msgid: str, /, **params: Any) -> str:
     return t(lang, msgid, **params)
 
 
+def trn(lang: str, singular: str, plural: str, days: int) -> str:
+    """The plural form a user of ``lang`` reads for ``days``."""
+    text = tn(lang, singular, plural, days, days=days)
+    assert lang == "en" or text != tn("en", singular, plural, days, days=days), singular
+    return text
+
+
 def assert_translated(lang: str) -> None:
     """In a Chinese run, every text the test expected must really be Chinese, not the msgid."""
     if lang == "en":
@@ -85,11 +91,11 @@ def rows(message: SandboxMessage) -> list[list[str]]:
 
 
 def category(lang: str, code: str) -> str:
-    return tr(lang, notify.CATEGORY_NAMES[code])
+    return tr(lang, messages.CATEGORY_NAMES[code])
 
 
 def local(moment: datetime | None) -> str:
-    return notify.local_time(moment, RULES.zone)
+    return messages.local_time(moment)
 
 
 # --- waiting ----------------------------------------------------------------------------------
@@ -348,7 +354,7 @@ async def user_id(bot: Running, telegram_id: int) -> int:
 
 
 def dept_label(lang: str, dept: Department) -> str:
-    return notify.dept_name(lang, dept)
+    return messages.name_of(lang, dept)
 
 
 def days_left(bot: Running, due: datetime) -> int:
@@ -369,13 +375,14 @@ def card_lines(
     status: str,
     major: bool = False,
 ) -> list[str]:
-    """The lines an assignment card must show (see services.dispatch.assignment_card)."""
+    """The lines an assignment card must show (see services.messages.assignment.card_text)."""
     left = days_left(bot, assignment.due_at)
-    remaining = (
-        tr(lang, "{days} working days left", days=left)
-        if left >= 0
-        else tr(lang, "overdue by {days} working days", days=-left)
-    )
+    if left >= 0:
+        remaining = trn(lang, "{days} working day left", "{days} working days left", left)
+    else:
+        remaining = trn(
+            lang, "overdue by {days} working day", "overdue by {days} working days", -left
+        )
     lines = [
         tr(lang, "Assignment order {number}", number=assignment.number),
         tr(lang, "To: {department}", department=dept_label(lang, dept)),

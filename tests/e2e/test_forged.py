@@ -15,6 +15,7 @@ from handlers import menu
 from models import Note
 from models.enums import AssignmentStatus, CaseStatus
 from sandbox.client import SandboxUser
+from services import callbacks
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
     KUNHAO_CODE,
@@ -51,7 +52,23 @@ NO_ASSIGNMENT = "That assignment does not exist or is not yours to see."
 NO_CASE = "That case does not exist or is not yours to see."
 ONLY_LIAISON = "Only the liaison of the assigned department can act on assignment {number}."
 ONLY_OFFICE = "Only the park's efficiency office and the optimization office can do this."
-GARBAGE = ("zz", "a:ack:abc", "d:1:t:", "x" * 64, "a:ack:" + "1" * 58, "c:dsp:", "f::s", "q:rep")
+GARBAGE = (
+    "zz",
+    "a:ack:abc",
+    "d:1:t:",
+    "x" * 64,
+    "a:ack:" + "1" * 58,
+    "c:dsp:",
+    "f::s",
+    "q:rep",
+    # Digits other than ASCII 0-9: int() crashed on "²" and read "١" (Arabic-Indic) as 1.
+    "a:ack:²",
+    "a:ack:١",
+    "v1:a:ack:²",
+    "v1:f:s:١",
+    "v1:a:ack:1:2",
+    "v9:a:ack:1",
+)
 
 
 async def report(bot: Running, wang: SandboxUser, lang: str, text: str = DESCRIPTION) -> str:
@@ -103,6 +120,8 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
         # Another department's liaison, not on the case at all: it does not exist for them.
         own = (await power.bot_messages())[-1]
         pressed = await power.press_raw(own.message_id, forged_ack)
+        await refused(power, pressed, lang, NO_ASSIGNMENT)
+        pressed = await power.press_raw(own.message_id, f"v1:a:ack:{drc_order.id}")
         await refused(power, pressed, lang, NO_ASSIGNMENT)
         for action in ("done", "ret", "ask", "prog", "card"):
             pressed = await power.press_raw(own.message_id, f"a:{action}:{drc_order.id}")
@@ -487,7 +506,7 @@ async def test_redelivered_updates_create_nothing_twice(db_url: str, lang: str) 
         card = await wait_text(
             drc, lang, "Assignment order {number}", number=orders["drc"].number, after=0
         )
-        data = f"a:ack:{orders['drc'].id}"
+        data = callbacks.assignment("ack", orders["drc"].id)
         pressed = await press_label(drc, card, tr(lang, "Sign for"))
         await answer_to(drc, pressed)
         await settle(bot, pressed)
@@ -617,4 +636,21 @@ async def test_double_taps_on_sign_for_and_satisfied_act_once(db_url: str, lang:
             ]
             assert len(closed) == 1
         assert (await case_by_number(bot, number)).status == CaseStatus.CLOSED
+        assert_translated(lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_buttons_sent_before_the_versioned_data_keep_working(db_url: str, lang: str) -> None:
+    """A card in a chat from before the codec carries a:ack:<id>; pressing it still signs for."""
+    async with running_bot(db_url) as bot:
+        people = await cast(bot, lang, 1001, 1002, 2002, 3002)
+        wang, dispatcher, drc = people[1001], people[2002], people[3002]
+        number = await report(bot, wang, lang)
+        order = (await dispatch(bot, dispatcher, lang, number, "drc"))["drc"]
+        card = await wait_text(drc, lang, "Assignment order {number}", number=order.number, after=0)
+        assert find_button(card, tr(lang, "Sign for")) == callbacks.assignment("ack", order.id)
+        pressed = await drc.press_raw(card.message_id, f"a:ack:{order.id}")
+        assert (await answer_to(drc, pressed)).text == tr(lang, "Signed for")
+        await settle(bot, pressed)
+        assert (await assignments_of(bot, number))["drc"].status == AssignmentStatus.ACKNOWLEDGED
         assert_translated(lang)

@@ -11,6 +11,7 @@ from models import Case, Draft
 from models.types import utcnow
 from sandbox.server import running_in_thread
 from scheduler.sweeps import run_sweeps
+from services import callbacks
 from tests.e2e.harness import running_bot
 
 
@@ -20,13 +21,13 @@ async def test_report_continues_after_a_restart(db_url: str) -> None:
             wang = await bot.client.persona(1001, "王经理", language_code="zh")
             sent = await wang.send("/report")
             form = await wang.wait_for_bot_message(after=sent)
-            pressed = await wang.press(form, data="r:cat:utility")
+            pressed = await wang.press(form, data=callbacks.report("cat", "utility"))
             await wang.wait_for_bot_message(lambda m: m.edited, after=pressed)
         # The bot restarts (new process state, same database); Telegram keeps running.
         async with running_bot(db_url, server=telegram) as bot:
             wang = await bot.client.persona(1001, "王经理", language_code="zh")
             # The project question is still open: the old buttons still work.
-            pressed = await wang.press(form, data="r:prj:0")
+            pressed = await wang.press(form, data=callbacks.report("prj", 0))
             reply = await wang.wait_for_bot_message(after=pressed)
             assert reply.text.split("\n")[0] == t(
                 "zh",
@@ -35,7 +36,7 @@ async def test_report_continues_after_a_restart(db_url: str) -> None:
             )
             sent = await wang.send("Water pressure too low for the second production line")
             reply = await wang.wait_for_bot_message(after=sent)
-            assert reply.buttons == [(t("zh", "Continue"), "r:next")]
+            assert reply.buttons == [(t("zh", "Continue"), callbacks.report("next"))]
             drafts = bot.db.call(lambda s: s.exec(select(Draft)).all())
             assert [(d.kind, d.step, d.data["category"]) for d in drafts] == [
                 ("report", "attachments", "utility")

@@ -12,6 +12,7 @@ from handlers import menu
 from models import Department, Enterprise, Invitation, Project, RoleGrant, User
 from models.enums import Role
 from sandbox.client import SandboxUser
+from services import callbacks
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
     LANGS,
@@ -29,7 +30,7 @@ from tests.e2e.helpers import (
 )
 
 LINK = re.compile(r"https://t\.me/duban_bot\?start=([A-Za-z0-9_-]+)")
-STALE = "This button is no longer valid."
+STALE = "This button is not valid any more."
 
 
 def credit_code(n: int) -> str:
@@ -111,7 +112,7 @@ async def test_a_liaison_takes_over_after_confirming(db_url: str, lang: str) -> 
             current="孙联络员",
             after=sent,
         )
-        assert find_button(question, tr(lang, "Confirm")) == f"j:y:{code}"
+        assert find_button(question, tr(lang, "Confirm")) == callbacks.join("y", code)
         pressed = await press_label(newcomer, question, tr(lang, "Cancel"))
         invitation = await latest_invitation(bot)
         expires = invitation.expires_at.astimezone(bot.deps.settings.time.zone)

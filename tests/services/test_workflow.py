@@ -8,14 +8,16 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db import Database, upgrade
+from bot.i18n import t
 from bot.settings import load_settings
 from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
 from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
-from services import assignments, cases, confirmation
+from services import assignments, callbacks, cases, confirmation
 from services.demo import seed_demo
 from services.dispatch import form as dispatch_form
 from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.messages.case import TIMELINE
 from services.org import sync_organisation
 from services.users import Actor, load_actor
 from tests.rules import RULES
@@ -67,7 +69,7 @@ def test_kunhao_story(world) -> None:
     assert case.number == "2026-0001" and case.status == CaseStatus.NEW
     # The park officer and the dispatcher are told, with buttons to dispatch.
     announced = outbox_for(db, 2001)
-    assert announced and announced[0].buttons[0][0]["data"] == f"c:dsp:{case.id}"
+    assert announced and announced[0].buttons[0][0]["data"] == callbacks.case("dsp", case.id)
     assert outbox_for(db, 2002)
     # A redelivered update submits nothing twice.
     again = db.call(
@@ -92,7 +94,8 @@ def test_kunhao_story(world) -> None:
     # 5 working days from Monday: the following Monday at 18:00 local.
     assert issued[0].due_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     card = outbox_for(db, 3002)[-1]
-    assert "2026-0001-2" in card.text and card.buttons[0][0]["data"] == f"a:ack:{issued[1].id}"
+    assert "2026-0001-2" in card.text
+    assert card.buttons[0][0]["data"] == callbacks.assignment("ack", issued[1].id)
 
     liaisons = {3001: issued[0], 3002: issued[1], 3003: issued[2], 3004: issued[3]}
     later = MONDAY + timedelta(hours=3)
@@ -114,7 +117,7 @@ def test_kunhao_story(world) -> None:
     case = db.call(lambda s: s.get(Case, case.id))
     assert case.status == CaseStatus.AWAITING_CONFIRMATION
     ask = [m for m in outbox_for(db, 1001) if m.template == "case.confirm"]
-    assert len(ask) == 1 and ask[0].buttons[0][0]["data"] == f"f:{case.id}:s"
+    assert len(ask) == 1 and ask[0].buttons[0][0]["data"] == callbacks.confirm("s", case.id)
 
     closed = db.call(
         confirmation.confirm,
@@ -180,7 +183,7 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
         rules=RULES.at(MONDAY),
     )
     [reply] = [m for m in outbox_for(db, 1002) if m.template == "note.question"]
-    assert reply.buttons[0][0]["data"] == f"q:rep:{question.id}"
+    assert reply.buttons[0][0]["data"] == callbacks.reply(question.id)
     db.call(
         cases.answer_question,
         actor=contact,
@@ -217,14 +220,15 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
     assert reopened.status == AssignmentStatus.ACKNOWLEDGED and reopened.reopened_count == 1
     assert db.call(lambda s: s.get(Case, case.id)).status == CaseStatus.DISPATCHED
     assert any(m.template == "assignment.reopened" for m in outbox_for(db, 3001))
-    # The timeline keeps the first result and the enterprise's reason, as translatable entries.
+    # The timeline keeps the first result and the enterprise's reason, as events to word.
     timeline = db.call(cases.case_view, actor=contact, number=case.number).timeline
-    entries = [(msgid, params.get("text")) for _, msgid, params in timeline]
-    assert ("Result: {text}", "Mediated") in entries
-    assert (
-        "Reopened, the enterprise is not satisfied: {text}",
-        "Works still blocked on Friday",
-    ) in entries
+    entries = [(event, params.get("text")) for _, event, params in timeline]
+    assert ("note.result", "Mediated") in entries
+    assert ("note.reopen", "Works still blocked on Friday") in entries
+    notes = [(event, params) for _, event, params in timeline if event.startswith("note.")]
+    shown = [t("en", TIMELINE[event], **params) for event, params in notes]
+    assert "Result: Mediated" in shown
+    assert "Reopened, the enterprise is not satisfied: Works still blocked on Friday" in shown
 
 
 def test_refusals_change_nothing(world) -> None:

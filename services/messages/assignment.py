@@ -1,0 +1,165 @@
+"""Assignment orders: the card a liaison acts on, and what others are told about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import t
+from bot.textsplit import escape, shorten
+from models import Assignment
+from models.enums import AssignmentStatus
+from services import callbacks
+from services.messages.common import (
+    Buttons,
+    CaseFacts,
+    Named,
+    Rendered,
+    assignment_status,
+    bold,
+    button,
+    case_header,
+    days_left,
+    description_block,
+    local_time,
+    name_of,
+)
+
+
+@dataclass(frozen=True)
+class Card:
+    """An assignment order with what its card shows (loaded by the service)."""
+
+    assignment: Assignment
+    department: Named | None
+    facts: CaseFacts
+    days_left: int  # working days to the deadline; negative when overdue
+
+
+def card_text(lang: str, card: Card) -> str:
+    """The assignment order as the liaison sees it, from any path (outbox, /tasks, buttons)."""
+    a = card.assignment
+    return "\n".join(
+        [
+            "📋 " + t(lang, "Assignment order {number}", number=bold(a.number)),
+            t(lang, "To: {department}", department=escape(name_of(lang, card.department))),
+            case_header(lang, card.facts),
+            description_block(lang, card.facts.case, limit=1200),
+            t(
+                lang,
+                "Deadline: {due} ({remaining})",
+                due=local_time(a.due_at),
+                remaining=days_left(lang, card.days_left),
+            ),
+            t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at)),
+            t(lang, "Status: {status}", status=assignment_status(lang, a.status)),
+        ]
+    )
+
+
+def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
+    """The buttons an assignment card offers in its current state."""
+    aid = assignment.id
+    assert aid is not None
+    data = callbacks.assignment
+    if assignment.status == AssignmentStatus.ISSUED:
+        return [
+            [button(lang, "Sign for", data("ack", aid))],
+            [
+                button(lang, "Return", data("ret", aid)),
+                button(lang, "Ask the enterprise", data("ask", aid)),
+            ],
+        ]
+    if assignment.status == AssignmentStatus.ACKNOWLEDGED:
+        return [
+            [button(lang, "Complete", data("done", aid))],
+            [
+                button(lang, "Progress note", data("prog", aid)),
+                button(lang, "Ask the enterprise", data("ask", aid)),
+            ],
+            [button(lang, "Return", data("ret", aid))],
+        ]
+    return None
+
+
+def issued(lang: str, *, card: Card) -> Rendered:
+    """assignment.issued: the new order, to the department's liaison."""
+    return card_text(lang, card), liaison_buttons(lang, card.assignment)
+
+
+def issued_copy(lang: str, *, card: Card) -> Rendered:
+    """assignment.issued.copy: the same order, to a major project's efficiency head."""
+    head = "📋 " + t(lang, "Copy for the major project's efficiency head")
+    return head + "\n" + card_text(lang, card), None
+
+
+def acknowledged(lang: str, *, department: Named, case_number: str) -> Rendered:
+    """assignment.acknowledged: to the enterprise."""
+    text = "✍️ " + t(
+        lang,
+        "{department} has signed for your case {number}.",
+        department=escape(name_of(lang, department)),
+        number=bold(case_number),
+    )
+    return text, None
+
+
+def returned(
+    lang: str, *, department: Named, number: str, reason: str, facts: CaseFacts
+) -> Rendered:
+    """assignment.returned: to the office, with a button to dispatch again."""
+    case_id = facts.case.id
+    assert case_id is not None
+    text = "\n".join(
+        [
+            "↩️ "
+            + t(
+                lang,
+                "{department} returned assignment {number}.",
+                department=escape(name_of(lang, department)),
+                number=bold(number),
+            ),
+            t(lang, "Reason: {reason}", reason=escape(reason)),
+            case_header(lang, facts),
+        ]
+    )
+    return text, [[button(lang, "Re-dispatch", callbacks.case("dsp", case_id))]]
+
+
+def completed(lang: str, *, department: Named, number: str, result: str) -> Rendered:
+    """assignment.completed and .office: the result, to the enterprise and the office."""
+    text = "\n".join(
+        [
+            "✅ "
+            + t(
+                lang,
+                "{department} completed assignment {number}.",
+                department=escape(name_of(lang, department)),
+                number=bold(number),
+            ),
+            t(lang, "Result: {result}", result=escape(shorten(result, 2500))),
+        ]
+    )
+    return text, None
+
+
+def reopened_office(lang: str, *, number: str, reason: str) -> Rendered:
+    """assignment.reopened.office: the enterprise is not satisfied, to the office and heads."""
+    head = "🔁 " + t(
+        lang,
+        "The enterprise is not satisfied; assignment {number} is reopened.",
+        number=bold(number),
+    )
+    return head + "\n" + t(lang, "Reason: {reason}", reason=escape(reason)), None
+
+
+def reopened(lang: str, *, card: Card, reason: str) -> Rendered:
+    """assignment.reopened: the same notice with the card and its buttons, to the liaison."""
+    notice, _ = reopened_office(lang, number=card.assignment.number, reason=reason)
+    return notice + "\n\n" + card_text(lang, card), liaison_buttons(lang, card.assignment)
+
+
+def task_line(lang: str, assignment: Assignment, days: int) -> str:
+    """One line of /tasks: number, status, deadline and the working days left."""
+    state = assignment_status(lang, assignment.status)
+    due = local_time(assignment.due_at)
+    return f"{bold(assignment.number)} · {state} · {due} ({days_left(lang, days)})"

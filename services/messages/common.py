@@ -1,0 +1,148 @@
+"""Pieces every message shares: names in the reader's language, times, statuses, case header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.i18n import N_, t, tn
+from bot.textsplit import escape, shorten
+from models import Assignment, Case
+from models.enums import Category
+
+Button = dict[str, str]  # {"text": label, "data": callback_data}, as services.outbox stores it
+Buttons = list[list[Button]]
+Rendered = tuple[str, Buttons | None]
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+CATEGORY_NAMES: dict[str, str] = {
+    Category.PERMIT: N_("Permits and approvals"),
+    Category.UTILITY: N_("Water and power"),
+    Category.LAND: N_("Land acquisition and demolition"),
+    Category.DISPUTE: N_("Dispute coordination"),
+    Category.OTHER: N_("Other"),
+}
+
+CASE_STATUS_NAMES: dict[str, str] = {
+    "new": N_("waiting for dispatch"),
+    "info_requested": N_("waiting for the enterprise's answer"),
+    "dispatched": N_("assigned, in progress"),
+    "awaiting_confirmation": N_("completed, waiting for your confirmation"),
+    "closed": N_("closed"),
+    "declined": N_("declined"),
+}
+
+ASSIGNMENT_STATUS_NAMES: dict[str, str] = {
+    "issued": N_("issued, not signed for"),
+    "acknowledged": N_("signed for, in progress"),
+    "completed": N_("completed"),
+    "returned": N_("returned"),
+    "cancelled": N_("cancelled"),
+}
+
+
+class Named(Protocol):
+    """A department, park or office: it has a Chinese and an English name."""
+
+    name_zh: str
+    name_en: str
+
+
+def set_zone(zone: ZoneInfo) -> None:
+    """The display time zone from settings (configuration, read once at start-up)."""
+    global ZONE
+    ZONE = zone
+
+
+def local_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def local_name(lang: str, zh: str | None, en: str | None) -> str | None:
+    """The name in the reader's language: Chinese for zh readers, English for the others."""
+    return (zh or en) if lang == "zh" else (en or zh)
+
+
+def name_of(lang: str, unit: Named | None) -> str:
+    """A department's or park's name in the reader's language ("?" when it is gone)."""
+    if unit is None:
+        return "?"
+    return local_name(lang, unit.name_zh, unit.name_en) or "?"
+
+
+def button(lang: str, label: str, data: str) -> Button:
+    return {"text": t(lang, label), "data": data}
+
+
+def pairs(buttons: Buttons | None) -> list[list[tuple[str, str]]]:
+    """Rendered buttons as the (label, data) rows a handler's reply takes."""
+    return [[(b["text"], b["data"]) for b in row] for row in buttons or []]
+
+
+def bold(text: str) -> str:
+    return f"<b>{escape(text)}</b>"
+
+
+def category_name(lang: str, category: str) -> str:
+    return t(lang, CATEGORY_NAMES.get(category, category))
+
+
+def case_status(lang: str, status: str) -> str:
+    return t(lang, CASE_STATUS_NAMES.get(status, status))
+
+
+def assignment_status(lang: str, status: str) -> str:
+    return t(lang, ASSIGNMENT_STATUS_NAMES.get(status, status))
+
+
+def days_left(lang: str, days: int) -> str:
+    """Working days to a deadline, or past it when negative."""
+    if days >= 0:
+        return tn(lang, "{days} working day left", "{days} working days left", days, days=days)
+    return tn(
+        lang, "overdue by {days} working day", "overdue by {days} working days", -days, days=-days
+    )
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What identifies a case in any message about it (loaded by the service)."""
+
+    case: Case
+    enterprise: str
+    project: str | None = None
+    major: bool = False
+
+
+def case_header(lang: str, facts: CaseFacts) -> str:
+    """The lines that identify a case in any message about it."""
+    lines = [
+        t(lang, "Case {number}", number=bold(facts.case.number)),
+        t(lang, "Enterprise: {name}", name=escape(facts.enterprise)),
+    ]
+    if facts.project is not None:
+        major = " · " + t(lang, "major project") if facts.major else ""
+        lines.append(t(lang, "Project: {name}", name=escape(facts.project)) + major)
+    lines.append(t(lang, "Category: {category}", category=category_name(lang, facts.case.category)))
+    return "\n".join(lines)
+
+
+def description_block(lang: str, case: Case, limit: int = 1500) -> str:
+    return t(lang, "Description:") + "\n" + escape(shorten(case.description, limit))
+
+
+def assignment_line(lang: str, assignment: Assignment, department: Named | None) -> str:
+    """One assignment in a list: number, department, status, deadline."""
+    return t(
+        lang,
+        "{number} · {department} · {status} · due {due}",
+        number=escape(assignment.number),
+        department=escape(name_of(lang, department)),
+        status=assignment_status(lang, assignment.status),
+        due=local_time(assignment.due_at),
+    )

@@ -1,0 +1,43 @@
+"""The enterprise's confirmation: the question with its three buttons, and the answers' names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n import N_, t
+from models.enums import Satisfaction
+from services import callbacks
+from services.messages.common import Rendered, bold, button, local_time
+
+SATISFACTION_NAMES: dict[str, str] = {
+    Satisfaction.SATISFIED: N_("satisfied"),
+    Satisfaction.MOSTLY: N_("mostly satisfied"),
+    Satisfaction.UNSATISFIED: N_("not satisfied"),
+}
+
+
+def satisfaction_name(lang: str, value: str) -> str:
+    return t(lang, SATISFACTION_NAMES.get(value, value))
+
+
+def ask(lang: str, *, case_id: int, number: str, due: datetime | None) -> Rendered:
+    """case.confirm: every department is done; is the enterprise satisfied?"""
+    text = "\n".join(
+        [
+            "🏁 "
+            + t(lang, "Every department has completed your case {number}.", number=bold(number)),
+            t(
+                lang,
+                "Are you satisfied with how it was handled? Please answer by {due}; "
+                "without an answer the case is closed as confirmed.",
+                due=local_time(due),
+            ),
+        ]
+    )
+    return text, [
+        [
+            button(lang, "Satisfied", callbacks.confirm("s", case_id)),
+            button(lang, "Mostly satisfied", callbacks.confirm("m", case_id)),
+        ],
+        [button(lang, "Not satisfied", callbacks.confirm("u", case_id))],
+    ]
