@@ -87,7 +87,7 @@ def command_word(text: str) -> tuple[str, str]:
 
 def menu_lines(tr: Callable[..., str], roles: frozenset[Role]) -> list[str]:
     """``/name — description`` for each command ``roles`` allow, as /help lists them."""
-    return [f"/{c.name} — {escape(tr(c.description))}" for c in commands_for(roles)]
+    return ["/" + c.name + " — " + escape(tr(c.description)) for c in commands_for(roles)]
 
 
 def refusal(tr: Callable[..., str], command: str, roles: frozenset[Role]) -> str | None:

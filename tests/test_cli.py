@@ -425,7 +425,7 @@ class Captured(Exception):
 
 @pytest.fixture
 def sandbox_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
-    import sandbox.server
+    import bot.sandbox_mode
 
     seen: dict[str, object] = {}
 
@@ -433,7 +433,7 @@ def sandbox_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
         seen.update(kwargs)
         raise Captured
 
-    monkeypatch.setattr(sandbox.server, "running_in_thread", fake_running_in_thread)
+    monkeypatch.setattr(bot.sandbox_mode, "running_in_thread", fake_running_in_thread)
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     return seen
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -14,9 +14,10 @@ from services import cases, report
 from services.demo import seed_demo
 from services.errors import InvalidInput
 from services.users import Actor, load_actor
+from tests.rules import RULES
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-TTL = timedelta(hours=1)
+R = RULES.at(NOW)
 WANG = 1001  # the demo's Kunhao contact
 
 
@@ -35,11 +36,11 @@ def contact(db: Database) -> Actor:
 
 def described(db: Database, actor: Actor, *texts: str) -> str:
     """Open the form, answer up to the description, send ``texts``; the draft's description."""
-    db.call(report.start, actor=actor, ttl=TTL, now=NOW)
-    db.call(report.choose_category, actor=actor, category="utility", ttl=TTL, now=NOW)
-    db.call(report.choose_project, actor=actor, project_id=0, ttl=TTL, now=NOW)
+    db.call(report.start, actor=actor, rules=R)
+    db.call(report.choose_category, actor=actor, category="utility", rules=R)
+    db.call(report.choose_project, actor=actor, project_id=0, rules=R)
     for text in texts:
-        draft = db.call(report.set_description, actor=actor, text=text, ttl=TTL, now=NOW)
+        draft = db.call(report.set_description, actor=actor, text=text, rules=R)
     return draft.data["description"]
 
 
@@ -51,7 +52,7 @@ def test_one_message_of_any_length_is_a_description(demo: Database) -> None:
         category="utility",
         description=longest,
         idempotency_key="m:1",
-        now=NOW,
+        rules=R,
     )
     stored = demo.call(lambda s: s.get(Case, submitted.case.id))
     assert stored.description == longest
@@ -61,11 +62,11 @@ def test_the_guided_form_appends_parts_until_the_user_goes_on(demo: Database) ->
     actor = contact(demo)
     parts = ["水" * 4096, "电" * 4096, "  还有一点  "]
     assert described(demo, actor, *parts) == "水" * 4096 + "\n" + "电" * 4096 + "\n还有一点"
-    demo.call(report.to_summary, actor=actor, ttl=TTL, now=NOW)
+    demo.call(report.to_summary, actor=actor, rules=R)
     # At the summary, text is no longer taken as description.
     with pytest.raises(InvalidInput):
-        demo.call(report.set_description, actor=actor, text="好的", ttl=TTL, now=NOW)
-    submitted = demo.call(report.submit, actor=actor, now=NOW)
+        demo.call(report.set_description, actor=actor, text="好的", rules=R)
+    submitted = demo.call(report.submit, actor=actor, rules=R)
     stored = demo.call(lambda s: s.get(Case, submitted.case.id))
     assert stored.description == "\n".join(p.strip() for p in parts)
 
@@ -74,14 +75,14 @@ def test_past_the_cap_the_part_is_refused_and_what_came_before_kept(demo: Databa
     actor = contact(demo)
     before = described(demo, actor, "一" * 4096, "二" * 4096)
     with pytest.raises(InvalidInput) as refused:
-        demo.call(report.set_description, actor=actor, text="三" * 4096, ttl=TTL, now=NOW)
+        demo.call(report.set_description, actor=actor, text="三" * 4096, rules=R)
     assert refused.value.params == {
         "length": 3 * 4096 + 2,
         "limit": cases.MAX_DESCRIPTION,
         "kept": len(before),
     }
     assert str(cases.MAX_DESCRIPTION) in str(refused.value)
-    summary = demo.call(report.current_summary, actor=actor, now=NOW)
+    summary = demo.call(report.current_summary, actor=actor, rules=R)
     assert summary["description"] == before
     # A shorter addition still fits.
     after = described_more(demo, actor, "三" * (cases.MAX_DESCRIPTION - len(before) - 1))
@@ -89,14 +90,14 @@ def test_past_the_cap_the_part_is_refused_and_what_came_before_kept(demo: Databa
 
 
 def described_more(db: Database, actor: Actor, text: str) -> str:
-    draft = db.call(report.set_description, actor=actor, text=text, ttl=TTL, now=NOW)
+    draft = db.call(report.set_description, actor=actor, text=text, rules=R)
     return draft.data["description"]
 
 
 def test_editing_the_description_replaces_it_then_takes_parts_again(demo: Database) -> None:
     actor = contact(demo)
     described(demo, actor, "第一版描述内容", "补充")
-    demo.call(report.to_summary, actor=actor, ttl=TTL, now=NOW)
-    demo.call(report.edit, actor=actor, part="desc", ttl=TTL, now=NOW)
+    demo.call(report.to_summary, actor=actor, rules=R)
+    demo.call(report.edit, actor=actor, part="desc", rules=R)
     assert described_more(demo, actor, "第二版描述内容") == "第二版描述内容"
     assert described_more(demo, actor, "再补充") == "第二版描述内容\n再补充"
