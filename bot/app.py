@@ -72,11 +72,11 @@ def build_application(
     )
     app.bot_data["resilience"] = Resilience()
     inbox.db = db
+    rules = make_rules(settings, sla_profile=sla_profile)
+    # Deadlines in a year the holiday calendar does not know count weekends only: say so now.
+    rules.calendar.warn_uncovered(rules.now())
     app.bot_data["deps"] = Deps(
-        settings=settings,
-        db=db,
-        rules=make_rules(settings, sla_profile=sla_profile),
-        extras={"instance": Instance(db)},
+        settings=settings, db=db, rules=rules, extras={"instance": Instance(db)}
     )
     register_all(app)
     app.add_error_handler(_log_error)

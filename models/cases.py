@@ -103,6 +103,10 @@ class Assignment(SQLModel, table=True):
     # Set when the office has dealt with a return (re-dispatched or dismissed it).
     return_handled_at: datetime | None = utc_field()
     reopened_count: int = 0
+    # When the sweep must next look at this assignment (a reminder, a deadline); None when
+    # nothing is pending. The sweep selects by this indexed column, so its cost follows what
+    # is due, not how many assignments exist.
+    next_check_at: datetime | None = utc_field(index=True)
     # Bumped whenever due_at moves, so reminder dedupe keys are per deadline, not per row.
     deadline_version: int = 1
 
@@ -160,3 +164,20 @@ class DeadlineChange(SQLModel, table=True):
     paused_from: datetime | None = utc_field()
     paused_until: datetime | None = utc_field()
     details: dict | None = json_field(default=None, nullable=True)
+
+
+class DeadlineMark(SQLModel, table=True):
+    """A point on an assignment's clock that has been dealt with: a reminder sent (or folded
+    into a later message), a deadline missed, an escalation step taken. Unique, so each
+    happens once whatever the number of sweeps, restarts or instances."""
+
+    __tablename__ = "deadline_marks"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "clock", "version", "point"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assignment_id: int = Field(foreign_key="assignments.id", index=True)
+    clock: str = code_field(16)  # "ack", "done" or "supervision"
+    version: int  # the deadline version the point belongs to (an extension starts anew)
+    point: str = code_field(32)  # a reminder offset ("3wd", "2h") or "missed"
+    outcome: str = code_field(16)  # "sent", "folded", "superseded", "done"
+    at: datetime = utc_field(default_now=True)

@@ -55,6 +55,11 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = utc_field()
     last_error: str | None = text_field(default=None, nullable=True)
     telegram_message_id: int | None = None
+    # "send", or "edit": replace the text and buttons of the live message under ``live_key``.
+    kind: str = code_field(8, default="send", sa_column_kwargs={"server_default": "send"})
+    # A message that shows a state (an assignment card, a case announcement) is sent under a
+    # key, so that a later change of that state edits it wherever it was shown.
+    live_key: str | None = code_field(64, default=None, nullable=True)
     # Pieces (text parts, then attachments) already delivered: a retry resumes after them
     # instead of sending the start of a long message twice.
     parts_sent: int = 0
@@ -125,3 +130,16 @@ class Counter(SQLModel, table=True):
 
     name: str = Field(sa_type=sa.String(32), primary_key=True)
     value: int = 0
+
+
+class LiveMessage(SQLModel, table=True):
+    """Where a message that shows a state was delivered, so it can be edited later."""
+
+    __tablename__ = "live_messages"
+    __table_args__ = (sa.UniqueConstraint("live_key", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    live_key: str = code_field(64, index=True)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    message_id: int = Field(sa_type=sa.BigInteger)
+    updated_at: datetime = utc_field(default_now=True)
