@@ -266,6 +266,7 @@ class OutboxWorker:
         self, row: OutboxMessage, parts: int, first_id: int, *, several: bool
     ) -> None:
         """Remember delivered pieces of a multi-part message (single pieces need no record)."""
+        assert row.id is not None  # rows come from the database
         row.parts_sent = parts
         row.telegram_message_id = first_id
         if several:

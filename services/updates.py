@@ -58,7 +58,7 @@ def prune(session: Session, *, now: datetime | None = None) -> int:
     """Forget update ids, and stored updates, older than Telegram ever redelivers."""
     cutoff = (now or utcnow()) - KEEP
     statement = delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < cutoff)
-    count = session.exec(statement).rowcount or 0  # type: ignore[call-overload]
+    count = session.exec(statement).rowcount or 0
     inbox = delete(InboxUpdate).where(col(InboxUpdate.received_at) < cutoff)
-    session.exec(inbox)  # type: ignore[call-overload]
+    session.exec(inbox)
     return count
