@@ -44,6 +44,8 @@ class User(SQLModel, table=True):
     telegram_language: str | None = code_field(16, default=None, nullable=True)
     active: bool = True
     created_at: datetime = utc_field(default_now=True)
+    # Telegram refused a message to them (403: they blocked the bot); cleared when they write.
+    blocked_at: datetime | None = utc_field()
 
 
 class RoleGrant(SQLModel, table=True):
