@@ -123,15 +123,18 @@ def bot_env(database_url: str, api: str, settings: Path) -> dict[str, str]:
     return env
 
 
-async def start_emulator(latency: str, log_path: Path) -> tuple[asyncio.subprocess.Process, str]:
+async def start_emulator(
+    latency: str | None, log_path: Path, *, rate_limits: bool = False
+) -> tuple[asyncio.subprocess.Process, str]:
+    options = ["--latency", latency] if latency else []
+    options += ["--rate-limits"] if rate_limits else []
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "sandbox.server",
         "--port",
         "0",
-        "--latency",
-        latency,
+        *options,
         stdout=asyncio.subprocess.PIPE,
         stderr=log_path.open("ab"),
         cwd=ROOT,

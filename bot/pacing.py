@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 # Telegram allows about 30 messages a second per bot. The outbox keeps below that, so the
 # direct answer to someone who just wrote (sent through PTB's AIORateLimiter, not through the
 # outbox) always finds room and never waits behind notifications to others.
-OUTBOX_RATE = 25.0
-OUTBOX_BURST = 10.0
+OUTBOX_RATE = 28.0
+OUTBOX_BURST = 5.0
 # About one message a second per chat, with a short burst (Telegram tolerates a few at once).
 CHAT_RATE = 1.0
 CHAT_BURST = 2.0

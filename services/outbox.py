@@ -142,8 +142,23 @@ def mark_failed(
 def _next_of_chat(
     session: Session, chat_id: int, *, now: datetime, owner: str, lease: timedelta
 ) -> OutboxMessage | None:
-    rows = claim(session, owner=owner, now=now, limit=1, lease=lease, chat_id=chat_id)
-    return rows[0] if rows else None
+    """Lease the chat's earliest pending row if it is due (one index lookup: this is hot)."""
+    row = session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == OutboxStatus.PENDING
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if row is None or row.next_attempt_at > now:
+        return None  # a postponed row holds the chat's later rows back with it
+    if row.lease_until is not None and row.lease_until > now and row.lease_owner != owner:
+        return None
+    row.lease_owner, row.lease_until = owner, now + lease
+    session.add(row)
+    return row
 
 
 def postpone(
