@@ -39,17 +39,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if not __package__:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.intake import (  # noqa: E402
+from benchmarks.intake.inbox import Inbox  # noqa: E402
+from benchmarks.intake.load import ClosedPacing, Load, Member  # noqa: E402
+from benchmarks.intake.scripts import DubanScript  # noqa: E402
+from benchmarks.intake.world import (  # noqa: E402
     DISPATCH_DESKS,
-    DubanScript,
-    Inbox,
-    Load,
-    Member,
-    Person,
-    UserApi,
+    demo_people,
+    liaisons_by_department,
     prepare_database,
     simulated_enterprises,
 )
+from sandbox.client import SandboxClient  # noqa: E402
 
 TOKEN = "1000001:crash-benchmark"
 STARTED = "Application started"
@@ -123,15 +123,18 @@ def bot_env(database_url: str, api: str, settings: Path) -> dict[str, str]:
     return env
 
 
-async def start_emulator(latency: str, log_path: Path) -> tuple[asyncio.subprocess.Process, str]:
+async def start_emulator(
+    latency: str | None, log_path: Path, *, rate_limits: bool = False
+) -> tuple[asyncio.subprocess.Process, str]:
+    options = ["--latency", latency] if latency else []
+    options += ["--rate-limits"] if rate_limits else []
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "sandbox.server",
         "--port",
         "0",
-        "--latency",
-        latency,
+        *options,
         stdout=asyncio.subprocess.PIPE,
         stderr=log_path.open("ab"),
         cwd=ROOT,
@@ -241,14 +244,13 @@ async def until_started(log_path: Path, count: int) -> None:
     raise RuntimeError(f"the bot did not start; see {log_path}")
 
 
-async def chat_history(api: UserApi, chat_ids: list[int]) -> dict[int, list[str]]:
+async def chat_history(client: SandboxClient, chat_ids: list[int]) -> dict[int, list[str]]:
     """Every bot message per chat, in the order the chat received them."""
     history: dict[int, list[str]] = {}
     for chat_id in chat_ids:
-        body = await api._call("GET", f"/chats/{chat_id}", params={"bot_id": TOKEN.split(":")[0]})
-        messages = body.get("messages") or body.get("chat", {}).get("messages") or []
+        body = await client.request("GET", f"/chats/{chat_id}")
         history[chat_id] = [
-            (m.get("text") or m.get("caption") or "") for m in messages if m.get("from_bot")
+            (m.get("text") or m.get("caption") or "") for m in body["messages"] if m.get("from_bot")
         ]
     return history
 
@@ -296,26 +298,23 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
 
 
 async def run(args: argparse.Namespace, work: Path) -> Figures:
-    from models.enums import Role
-    from services.demo import PERSONAS
-
     enterprises = simulated_enterprises(args.enterprises)
     await asyncio.to_thread(prepare_database, args.database_url, enterprises)
     figures = Figures()
     emulator, api_url = await start_emulator(args.latency, work / "emulator.log")
     env = bot_env(args.database_url, api_url, ROOT / "settings.toml")
-    api = UserApi(api_url, timeout=args.answer_timeout)
+    api = SandboxClient(api_url, timeout=args.answer_timeout)
     state: dict[str, Any] = {}
     try:
         members: dict[int, Member] = {}
-        for persona in PERSONAS:
-            await api.persona(Person(persona.telegram_id, persona.name, persona.language))
-            members[persona.telegram_id] = Member(persona.telegram_id, persona.language)
+        for person in demo_people():
+            user = await api.persona(person.telegram_id, person.name, person.language)
+            members[person.telegram_id] = Member(user, person.language)
         people = []
         for person in enterprises:
-            await api.persona(person)
-            people.append(Member(person.telegram_id, person.language, True))
-        liaisons = {p.scope: members[p.telegram_id] for p in PERSONAS if p.role == Role.LIAISON}
+            user = await api.persona(person.telegram_id, person.name, person.language)
+            people.append(Member(user, person.language, one_at_a_time=True))
+        liaisons = {code: members[uid] for code, uid in liaisons_by_department().items()}
         state["bot"] = await start_bot(env, work / "bot.log")
         inbox = Inbox(api, args.max_seconds * 2 + 120)
         await inbox.start()
@@ -327,7 +326,7 @@ async def run(args: argparse.Namespace, work: Path) -> Figures:
             liaisons=liaisons,
             cases=args.cases,
             departments_per_case=1,
-            concurrency=args.concurrency,
+            pacing=ClosedPacing(args.concurrency),
             answer_timeout=args.answer_timeout,
         )
         started = time.monotonic()
@@ -355,7 +354,7 @@ async def run(args: argparse.Namespace, work: Path) -> Figures:
         rows = await asyncio.to_thread(outbox_rows, args.database_url)
         judge(rows, history, figures)
     finally:
-        await api.close()
+        await api.aclose()
         process = state.get("bot")
         if process is not None and process.returncode is None:
             process.terminate()

@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.db import Database
 from bot.deps import Deps, make_rules
@@ -16,7 +17,7 @@ from bot.i18n import LANGUAGES, normalize_language, t
 from bot.inbox import DurableQueue, replay_unhandled
 from bot.jobs import sweep_job
 from bot.lock import Instance
-from bot.outbox import OutboxWorker
+from bot.outbox import IN_FLIGHT, OutboxWorker
 from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
@@ -61,6 +62,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     app = builder.build()
+    if rate_limiter:
+        app.bot_data["outbox_bot"] = _outbox_bot(token, base_url, base_file_url)
     messages.set_zone(settings.time.zone)
     options = settings.database
     db = db or Database(
@@ -83,22 +86,40 @@ def build_application(
     return app
 
 
+def _outbox_bot(token: str, base_url: str | None, base_file_url: str | None) -> Bot:
+    """The outbox's own Bot, outside AIORateLimiter: answers first, notifications after.
+
+    The outbox paces itself below Telegram's limit (bot/pacing.py); sharing the limiter's
+    queue would put the answer to someone who just wrote behind a burst of notifications.
+    """
+    urls = {"base_url": base_url, "base_file_url": base_file_url}
+    return Bot(
+        token,
+        request=HTTPXRequest(connection_pool_size=IN_FLIGHT + 2),
+        **{key: value for key, value in urls.items() if value},  # type: ignore[arg-type]
+    )
+
+
 async def _post_init(app: Application) -> None:
     deps: Deps = app.bot_data["deps"]
     settings = deps.settings
     instance: Instance = deps.extras["instance"]  # type: ignore[assignment]
     await deps.db.offload(instance.register)
     await instance.start_heartbeat()
+    outbox_bot = app.bot_data.get("outbox_bot", app.bot)
+    if outbox_bot is not app.bot:
+        await keep_trying(app, outbox_bot.initialize, what="getMe (outbox)")
     deps.outbox = OutboxWorker(
         # Its own connection and thread: recording a delivered message must not wait behind
         # handlers' work, since a crash in between sends that message again.
         db=Database(deps.db.url),
-        bot=app.bot,
+        bot=outbox_bot,
         batch_size=settings.outbox.batch_size,
         max_attempts=settings.outbox.max_attempts,
         idle_poll=settings.outbox.idle_poll.as_timedelta().total_seconds(),
         owner=instance.owner,
         live_owners=instance.live_owners,
+        rules=deps.rules,
     )
     await deps.outbox.start()
     await replay_unhandled(app, everything=instance.polling_lock is not None)
@@ -119,6 +140,8 @@ async def _post_shutdown(app: Application) -> None:
     if deps.outbox is not None:
         await deps.outbox.stop()
         deps.outbox.db.dispose()
+        if deps.outbox.bot is not app.bot:
+            await deps.outbox.bot.shutdown()
     await deps.extras["instance"].stop()  # type: ignore[attr-defined]
     deps.db.dispose()
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 ORPHANED_AFTER = timedelta(seconds=60)
 
 
-class DurableQueue(asyncio.Queue):  # type: ignore[type-arg]
+class DurableQueue(asyncio.Queue):
     """PTB's update queue, storing each update before accepting it.
 
     The Updater confirms fetched updates to Telegram (the next getUpdates offset) only after

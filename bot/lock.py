@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select, update
+from sqlmodel import Session, col, delete, select, update
 
 from bot.db import Database
 from models import ProcessLock
@@ -125,7 +125,7 @@ class Instance:
             return {self.owner}  # the only poller: every other lease is a dead process's
         now = self.clock()
         rows = session.exec(
-            select(ProcessLock).where(ProcessLock.name.startswith(INSTANCE_PREFIX))  # type: ignore[attr-defined]
+            select(ProcessLock).where(col(ProcessLock.name).startswith(INSTANCE_PREFIX))
         ).all()
         return {row.owner for row in rows if self._alive(row, now)}
 
@@ -169,7 +169,7 @@ class Instance:
             .where(ProcessLock.name == name, ProcessLock.owner == held.owner)  # type: ignore[arg-type]
             .values(owner=self.owner, host=self.host, pid=self.pid, heartbeat_at=now)
         )
-        return bool(taken.rowcount)  # type: ignore[attr-defined]
+        return bool(taken.rowcount)
 
     def _holder(self, name: str) -> str:
         row = self.db.call(lambda session: session.get(ProcessLock, name))

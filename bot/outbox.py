@@ -9,20 +9,22 @@ import logging
 import time
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.db import Database
+from bot.pacing import Pacer
 from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
 from models import OutboxMessage
 from models.types import utcnow
-from services import outbox
+from services import blocked, outbox
+from services.rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ LEASE = timedelta(minutes=2)
 # recorded, so fewer is better; 3 still carries 30 messages a second at 100 ms a call.
 IN_FLIGHT = 3
 TAKEOVER_EVERY = 10.0  # seconds between looks for leases of processes that died
-MAX_BACKOFF = timedelta(minutes=30)
+MAX_BACKOFF = timedelta(minutes=5)  # Telegram back after an outage: owed messages soon go
 
 
 def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
@@ -59,6 +61,7 @@ class Retry:
 @dataclass
 class Failed:
     error: str
+    blocked: bool = False  # Telegram refused: the user blocked the bot
 
 
 Outcome = Sent | Retry | Failed
@@ -85,6 +88,8 @@ class OutboxWorker:
         owner: str | None = None,
         live_owners: Callable[[Session], set[str]] | None = None,
         in_flight: int = IN_FLIGHT,
+        pacer: Pacer | None = None,
+        rules: Rules | None = None,
     ) -> None:
         self.db = db
         self.clock = clock  # injectable, so tests can move time instead of waiting
@@ -96,6 +101,10 @@ class OutboxWorker:
         self.owner = owner or f"worker-{uuid.uuid4().hex[:16]}"
         self.live_owners = live_owners
         self._in_flight = asyncio.Semaphore(in_flight)
+        # Keeps within Telegram's limits by itself, below the bot's whole budget (answers first).
+        self.pacer = pacer or Pacer()
+        # Who is told when a user blocks the bot, in which zone and language (None: nobody).
+        self.rules = rules
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}
@@ -194,6 +203,11 @@ class OutboxWorker:
                 lease=LEASE,
             )
         if isinstance(outcome, Failed):
+            if outcome.blocked and row.user_id is not None:
+                if self.rules is not None:
+                    blocked.mark_blocked(
+                        session, user_id=row.user_id, error=outcome.error, rules=self.rules.at(now)
+                    )
             return outbox.mark_failed(
                 session, row_id=row.id, error=outcome.error, now=now, owner=self.owner, lease=LEASE
             )
@@ -206,24 +220,43 @@ class OutboxWorker:
     async def _send_one(self, row: OutboxMessage) -> Outcome:
         """Send one row; what happened, for ``_settle`` to record."""
         try:
-            async with self._in_flight:
-                return Sent(await self._transmit(row))
+            return Sent(await self._transmit(row))
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
                 delay = exc.retry_after
             seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+            log.warning("outbox %s to %s: flood limit, retry after %ss", row.id, row.chat_id, delay)
             return Retry(f"retry after {seconds}s", seconds, count=False)
         except Forbidden as exc:  # blocked the bot or never started it: retrying cannot help
             log.warning("outbox %s to %s refused: %s", row.id, row.chat_id, exc)
-            return Failed(str(exc))
+            return Failed(str(exc), blocked=True)
+        except BadRequest as exc:  # wrong request: a few tries (it may be transient), then stop
+            attempts = row.attempts + 1
+            if attempts >= self.max_attempts:
+                log.error("outbox %s gave up after %d attempts: %s", row.id, attempts, exc)
+                return Failed(str(exc))
+            return Retry(str(exc), self._backoff(attempts), count=True)
+        except NetworkError as exc:  # 5xx, timeouts, dropped connections: retried until it goes
+            attempts = row.attempts + 1
+            log.warning("outbox %s attempt %d failed: %s", row.id, attempts, exc)
+            return Retry(str(exc), self._backoff(attempts), count=True)
         except TelegramError as exc:
             attempts = row.attempts + 1
             if attempts >= self.max_attempts:
                 log.error("outbox %s gave up after %d attempts: %s", row.id, attempts, exc)
                 return Failed(str(exc))
-            backoff = min(2**attempts, MAX_BACKOFF.total_seconds())
-            return Retry(str(exc), backoff, count=True)
+            return Retry(str(exc), self._backoff(attempts), count=True)
+
+    @staticmethod
+    def _backoff(attempts: int) -> float:
+        return float(min(2**attempts, MAX_BACKOFF.total_seconds()))
+
+    async def _call(self, chat_id: int, send: Callable[[], Awaitable[Message]]) -> Message:
+        """One Bot API call, paced, with at most ``in_flight`` on the wire at once."""
+        await self.pacer.wait(chat_id)
+        async with self._in_flight:
+            return await send()
 
     async def _transmit(self, row: OutboxMessage) -> int:
         pieces = split_html(row.text) if row.parse_mode == "HTML" else [row.text]
@@ -234,20 +267,31 @@ class OutboxWorker:
             if i < done:
                 continue
             last = i == len(pieces) - 1
+            reply_markup = markup if last else None
             try:
-                sent = await self.bot.send_message(
+                sent = await self._call(
                     row.chat_id,
-                    piece,
-                    parse_mode=row.parse_mode,
-                    reply_markup=markup if last else None,
+                    functools.partial(
+                        self.bot.send_message,
+                        row.chat_id,
+                        piece,
+                        parse_mode=row.parse_mode,
+                        reply_markup=reply_markup,
+                    ),
                 )
             except BadRequest as exc:
                 if "can't parse entities" not in str(exc).lower():
                     raise
                 # Never lose a message over markup: send it as plain text instead.
                 log.error("outbox %s had bad markup (%s); sending plain text", row.id, exc)
-                sent = await self.bot.send_message(
-                    row.chat_id, strip_tags(piece), reply_markup=markup if last else None
+                sent = await self._call(
+                    row.chat_id,
+                    functools.partial(
+                        self.bot.send_message,
+                        row.chat_id,
+                        strip_tags(piece),
+                        reply_markup=reply_markup,
+                    ),
                 )
             first_id = first_id or sent.message_id
             await self._progress(row, i + 1, first_id, several=len(pieces) > 1)
@@ -255,10 +299,10 @@ class OutboxWorker:
             if j < done:
                 continue
             caption = shorten(item.get("caption") or "", CAPTION_LIMIT) or None
-            if item["kind"] == "photo":
-                await self.bot.send_photo(row.chat_id, item["file_id"], caption=caption)
-            else:
-                await self.bot.send_document(row.chat_id, item["file_id"], caption=caption)
+            send = self.bot.send_photo if item["kind"] == "photo" else self.bot.send_document
+            await self._call(
+                row.chat_id, functools.partial(send, row.chat_id, item["file_id"], caption=caption)
+            )
             await self._progress(row, j + 1, first_id, several=True)
         return first_id
 
@@ -266,6 +310,7 @@ class OutboxWorker:
         self, row: OutboxMessage, parts: int, first_id: int, *, several: bool
     ) -> None:
         """Remember delivered pieces of a multi-part message (single pieces need no record)."""
+        assert row.id is not None  # rows come from the database
         row.parts_sent = parts
         row.telegram_message_id = first_id
         if several:

@@ -43,9 +43,9 @@ class User(SQLModel, table=True):
     language: str | None = code_field(8, default=None, nullable=True)
     telegram_language: str | None = code_field(16, default=None, nullable=True)
     active: bool = True
-    # Telegram answered 403 (the user blocked the bot): nothing more is sent until they write.
-    blocked_at: datetime | None = utc_field()
     created_at: datetime = utc_field(default_now=True)
+    # Telegram refused a message to them (403: they blocked the bot); cleared when they write.
+    blocked_at: datetime | None = utc_field()
 
 
 class RoleGrant(SQLModel, table=True):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, update
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import OutboxMessage, User
 from models.enums import OutboxStatus
@@ -73,35 +73,35 @@ def claim(
     row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
     # An earlier row of the same chat still owed now, or in flight, must go first.
     blocked = exists().where(
-        earlier.chat_id == row.chat_id,
-        earlier.status == OutboxStatus.PENDING,
-        earlier.id < row.id,  # type: ignore[operator]
-        or_(earlier.next_attempt_at <= now, earlier.lease_until > now),  # type: ignore[operator]
+        col(earlier.chat_id) == col(row.chat_id),
+        col(earlier.status) == OutboxStatus.PENDING,
+        col(earlier.id) < col(row.id),
+        or_(col(earlier.next_attempt_at) <= now, col(earlier.lease_until) > now),
     )
     due = (
         select(row.id)
         .where(
-            row.status == OutboxStatus.PENDING,
-            row.next_attempt_at <= now,  # type: ignore[operator]
-            or_(row.lease_until.is_(None), row.lease_until <= now),  # type: ignore[union-attr,operator]
+            col(row.status) == OutboxStatus.PENDING,
+            col(row.next_attempt_at) <= now,
+            or_(col(row.lease_until).is_(None), col(row.lease_until) <= now),
             ~blocked,
         )
-        .order_by(row.id)  # type: ignore[arg-type]
+        .order_by(col(row.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     if chat_id is not None:
-        due = due.where(row.chat_id == chat_id)
+        due = due.where(col(row.chat_id) == chat_id)
     if skip_chats:
-        due = due.where(row.chat_id.not_in(list(skip_chats)))  # type: ignore[attr-defined]
+        due = due.where(col(row.chat_id).not_in(list(skip_chats)))
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+        .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
         .values(lease_owner=owner, lease_until=now + lease)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
-    rows = list(session.exec(statement).scalars())  # type: ignore[call-overload]
+    rows = list(session.exec(statement).scalars())
     return sorted(rows, key=lambda r: r.id)
 
 
@@ -142,8 +142,23 @@ def mark_failed(
 def _next_of_chat(
     session: Session, chat_id: int, *, now: datetime, owner: str, lease: timedelta
 ) -> OutboxMessage | None:
-    rows = claim(session, owner=owner, now=now, limit=1, lease=lease, chat_id=chat_id)
-    return rows[0] if rows else None
+    """Lease the chat's earliest pending row if it is due (one index lookup: this is hot)."""
+    row = session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == OutboxStatus.PENDING
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+        .with_for_update()
+    ).first()
+    if row is None or row.next_attempt_at > now:
+        return None  # a postponed row holds the chat's later rows back with it
+    if row.lease_until is not None and row.lease_until > now and row.lease_owner != owner:
+        return None
+    row.lease_owner, row.lease_until = owner, now + lease
+    session.add(row)
+    return row
 
 
 def postpone(
@@ -160,10 +175,10 @@ def postpone(
     session.add(row)
     later = session.exec(
         select(OutboxMessage).where(
-            OutboxMessage.chat_id == row.chat_id,
-            OutboxMessage.id > row_id,  # type: ignore[operator]
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at < until,  # type: ignore[arg-type]
+            col(OutboxMessage.chat_id) == row.chat_id,
+            col(OutboxMessage.id) > row_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.next_attempt_at) < until,
         )
     ).all()
     for other in later:
@@ -186,10 +201,10 @@ def release_leases(session: Session, *, keep: Collection[str]) -> int:
     statement = (
         update(OutboxMessage)
         .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.lease_owner.is_not(None),  # type: ignore[union-attr]
-            OutboxMessage.lease_owner.not_in(list(keep)),  # type: ignore[union-attr]
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.lease_owner).is_not(None),
+            col(OutboxMessage.lease_owner).not_in(list(keep)),
         )
         .values(lease_owner=None, lease_until=None)
     )
-    return session.exec(statement).rowcount or 0  # type: ignore[call-overload]
+    return session.exec(statement).rowcount or 0

@@ -74,6 +74,12 @@ def ensure_user(
         user.display_name, user.username = display_name[:128], username
         user.telegram_language = language_code
         session.add(user)
+    if user.blocked_at is not None:  # they wrote to the bot, so they unblocked it
+        user.blocked_at = None
+        session.add(user)
+        audit.record(
+            session, actor_id=user.id, action="user.unblocked", entity="users", entity_id=user.id
+        )
     return user
 
 

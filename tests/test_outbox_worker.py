@@ -16,13 +16,16 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.db import Database
 from bot.outbox import LEASE, OutboxWorker
-from models import OutboxMessage, User
-from models.enums import OutboxStatus
+from bot.pacing import Pacer
+from models import OutboxMessage, RoleGrant, User
+from models.enums import OutboxStatus, Role
 from models.types import utcnow
 from services import outbox
+from services.users import ensure_user
+from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-ALICE, BOB = 1001, 1002
+ALICE, BOB, DESK = 1001, 1002, 1003
 
 
 @dataclass
@@ -111,6 +114,9 @@ def bot() -> FakeBot:
 
 
 def make_worker(db: Database, bot: FakeBot, clock: Clock, **options: Any) -> OutboxWorker:
+    # Pacing has its own tests (tests/test_pacing.py); here it must not slow anything down.
+    options.setdefault("pacer", Pacer(rate=1e9, burst=1e9, chat_rate=1e9, chat_burst=1e9))
+    options.setdefault("rules", RULES)
     return OutboxWorker(db=db, bot=bot, clock=clock, **options)  # type: ignore[arg-type]
 
 
@@ -231,14 +237,17 @@ async def test_retry_after_postpones_the_chat_keeping_order(
     assert row_of(session, "alice 0").attempts == 1
 
 
-async def test_network_errors_back_off_exponentially_then_give_up(
+async def test_network_errors_back_off_exponentially_and_never_give_up(
     db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
 ) -> None:
     queue(db, users[ALICE], "unlucky")
-    bot.failures = lambda call: NetworkError("connection reset") if call.chat_id == ALICE else None
+    failing = True
+    bot.failures = lambda call: (
+        NetworkError("connection reset") if failing and call.chat_id == ALICE else None
+    )
     worker = make_worker(db, bot, clock, max_attempts=5)
     waits = []
-    for attempt in range(1, 5):
+    for attempt in range(1, 12):
         before = len(bot.attempts)
         await worker.deliver_due()
         assert len(bot.attempts) == before + 1
@@ -249,15 +258,12 @@ async def test_network_errors_back_off_exponentially_then_give_up(
         clock.now = row.next_attempt_at - timedelta(seconds=1)
         assert await worker.deliver_due() == 0
         clock.now = row.next_attempt_at
-    assert waits == [timedelta(seconds=s) for s in (2, 4, 8, 16)]
+    assert waits == [timedelta(seconds=min(2**a, 300)) for a in range(1, 12)]
+    assert row_of(session, "unlucky").last_error == "connection reset"
+    failing = False  # Telegram is back: the message goes out, however long it took
     await worker.deliver_due()
-    row = row_of(session, "unlucky")
-    assert (row.status, row.attempts) == (OutboxStatus.FAILED, 5)
-    assert row.last_error == "connection reset"
-    clock.advance(days=1)
-    assert await worker.deliver_due() == 0  # a failed row is never retried
-    assert len(bot.attempts) == 5
-    assert bot.sent == []
+    assert bot.texts(ALICE) == ["unlucky"]
+    assert row_of(session, "unlucky").status == OutboxStatus.SENT
 
 
 async def test_a_timeout_is_retried_and_then_delivered(
@@ -296,6 +302,45 @@ async def test_forbidden_fails_at_once(
     assert "blocked" in (blocked.last_error or "")
     assert row_of(session, "to a fine chat").status == OutboxStatus.SENT
     assert bot.texts(BOB) == ["to a fine chat"]
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_and_dispatchers_told_once(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    def dispatcher(session: Session) -> User:
+        desk = User(telegram_id=DESK, display_name="desk", language="en")
+        session.add(desk)
+        session.flush()
+        session.add(RoleGrant(user_id=desk.id, role=Role.DISPATCHER))
+        return desk
+
+    db.call(dispatcher)
+    queue(db, users[ALICE], "first to a blocked chat")
+    queue(db, users[ALICE], "second to a blocked chat")
+    bot.failures = lambda call: (
+        Forbidden("Forbidden: bot was blocked by the user") if call.chat_id == ALICE else None
+    )
+    worker = make_worker(db, bot, clock)
+    while await worker.deliver_due():
+        pass
+    for text in ("first to a blocked chat", "second to a blocked chat"):
+        row = row_of(session, text)
+        assert (row.status, row.last_error) == (
+            OutboxStatus.FAILED,
+            "Forbidden: bot was blocked by the user",
+        )
+    clock.now = utcnow()  # the dispatchers' message was queued on the real clock
+    while await worker.deliver_due():
+        pass
+    told = bot.texts(DESK)
+    assert len(told) == 1
+    assert "user 1001" in told[0] and "blocked the bot" in told[0]
+    session.expire_all()
+    assert session.get(User, users[ALICE].id).blocked_at == NOW  # type: ignore[union-attr]
+    # Writing to the bot again lifts the mark; a later block is told again.
+    db.call(ensure_user, telegram_id=ALICE, display_name="user 1001")
+    session.expire_all()
+    assert session.get(User, users[ALICE].id).blocked_at is None  # type: ignore[union-attr]
 
 
 async def test_bad_markup_is_resent_as_plain_text(
