@@ -28,7 +28,7 @@ ASSIGNMENT, CASE, DISPATCH, CONFIRM, QUESTION, REPORT, REGISTRY, JOIN = "acdfqre
 
 # kind -> action -> the patterns of its arguments, in order
 GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
-    ASSIGNMENT: {a: (ID,) for a in ("card", "ack", "ret", "ask", "prog", "done")},
+    ASSIGNMENT: {a: (ID,) for a in ("card", "ack", "ret", "ask", "prog", "done", "sup")},
     CASE: {a: (ID,) for a in ("dsp", "ask", "dec")},
     DISPATCH: {"t": (ID, ID), "due": (ID, FLAG), "go": (ID,), "x": (ID,)},
     CONFIRM: {choice: (ID,) for choice in ("s", "m", "u")},
