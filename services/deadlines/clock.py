@@ -51,6 +51,14 @@ def open_order(session: Session, assignment: Assignment) -> SupervisionOrder | N
     ).first()
 
 
+def has_order(session: Session, assignment: Assignment) -> bool:
+    """Whether the assignment ever had a supervision order (it can have only one)."""
+    found = session.exec(
+        select(SupervisionOrder.id).where(SupervisionOrder.assignment_id == assignment.id)
+    ).first()
+    return found is not None
+
+
 def next_check(session: Session, assignment: Assignment, *, rules: Rules) -> datetime | None:
     """The earliest pending point on the assignment's clocks, or None when nothing is pending."""
     pending: list[datetime] = []

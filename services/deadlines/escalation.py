@@ -12,7 +12,7 @@ from models import Assignment, Case, Deduction, Department, SupervisionOrder, Us
 from models.enums import DeductionKind, EscalationStage, Role, SupervisionStatus
 from services import audit, notify
 from services.cases import case_facts
-from services.deadlines.clock import DONE, MISSED, SUPERVISION, marks, open_order
+from services.deadlines.clock import DONE, MISSED, SUPERVISION, has_order, marks, open_order
 from services.deadlines.reminders import mark
 from services.dispatch.orders import card_of
 from services.messages import deadlines as messages
@@ -100,9 +100,11 @@ def overdue(session: Session, assignment: Assignment, folded: list[str], *, rule
         key=key + ".office",
         render=liaison_view,
     )
-    if rules.supervision_orders == "auto":
+    if has_order(session, assignment):
+        pass  # a dispatcher issued one by hand before the sweep came round
+    elif rules.supervision_orders == "auto":
         issue_order(session, assignment, rules=rules, due=None, actor_id=None)
-    elif open_order(session, assignment) is None:
+    else:
         _draft_order(session, assignment, miss, rules=rules)
     return 1
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.i18n import t, tn
 from bot.textsplit import escape
+from models import Assignment
 from scheduler.deadlines import TimeLeft
 from services import callbacks
 from services.messages.assignment import Card, card_text, liaison_buttons
@@ -16,12 +18,16 @@ from services.messages.common import (
     CaseFacts,
     Named,
     Rendered,
+    assignment_status,
     bold,
     button,
     case_header,
     local_time,
     name_of,
 )
+
+if TYPE_CHECKING:
+    from services.deadlines.overdue import Late
 
 
 def time_left_text(lang: str, left: TimeLeft) -> str:
@@ -183,7 +189,7 @@ def supervision_draft(lang: str, *, miss: Miss, assignment_id: int, due: datetim
         due=local_time(due),
     )
     return text, [
-        [button(lang, "Issue the supervision order", callbacks.assignment("sup", assignment_id))]
+        [button(lang, "Issue the supervision order", callbacks.supervision("iss", assignment_id))]
     ]
 
 
@@ -209,3 +215,26 @@ def vetoed(lang: str, *, order: str, miss: Miss, due: datetime, year: int) -> Re
         case_header(lang, miss.facts),
     ]
     return "\n".join(lines), None
+
+
+def late_line(lang: str, item: Late) -> str:
+    """One line of /overdue: which order, whose, which case, due when, how late."""
+    icon = "🟠 " + t(lang, "Supervision order") if item.order else "🔴"
+    return t(
+        lang,
+        "{icon} {number} · {department} · case {case} · due {due} · {late}",
+        icon=icon,
+        number=bold(item.number),
+        department=escape(name_of(lang, item.department)),
+        case=item.case_number,
+        due=local_time(item.due),
+        late=time_left_text(lang, item.late),
+    )
+
+
+def task_line(lang: str, assignment: Assignment, left: TimeLeft) -> str:
+    """One line of /tasks: number, status, deadline and the time left (or how late)."""
+    state = assignment_status(lang, assignment.status)
+    mark = "🔴 " if left.kind == "overdue" else ""
+    due = local_time(assignment.due_at)
+    return f"{mark}{bold(assignment.number)} · {state} · {due} ({time_left_text(lang, left)})"

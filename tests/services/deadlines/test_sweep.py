@@ -175,6 +175,6 @@ def test_draft_mode_asks_the_dispatchers_to_issue_the_order(world) -> None:
     run(world, issued.due_at + MINUTE, rules)
     assert rows(world, SupervisionOrder) == []
     (draft,) = sent_to(world, DISPATCHER, "deadline.supervision.draft")
-    assert draft.buttons[0][0]["data"] == callbacks.assignment("sup", issued.id)
+    assert draft.buttons[0][0]["data"] == callbacks.supervision("iss", issued.id)
     assert reload(world, issued).stage == EscalationStage.SLOW
     assert reload(world, issued).next_check_at is None
