@@ -1,0 +1,145 @@
+"""Acceptance (issue 8): the deadline drill over the sandbox, zh and en.
+
+A permit case goes to two departments under the drill profile (minutes). The environment
+bureau signs for and completes in time by command; the development commission ignores
+everything: the sweep (run directly with a moved clock, no sleeping) reminds it to sign for,
+reminds it twice before the deadline (the last one also to its head), finds it overdue, issues
+the supervision order, finds that missed too and vetoes. Every party gets exactly the messages
+it should, once each, however often the sweep runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from models import SupervisionOrder, User
+from scheduler.deadlines import time_left
+from scheduler.reminders import NO_QUIET_HOURS
+from services import cases
+from services.deadlines.sweep import sweep
+from services.messages import deadlines as deadline_messages
+from services.rules import Rules
+from services.users import load_actor
+from tests.e2e.harness import running_bot
+from tests.e2e.helpers import (
+    LANGS,
+    assert_translated,
+    assignments_of,
+    bot_messages_since,
+    cast,
+    departments,
+    has,
+    local,
+    mark,
+    settle,
+)
+
+SECOND = timedelta(seconds=1)
+CONTACT, DISPATCHER, DRC, EPB, DRC_HEAD, SUPERVISOR = 1001, 2002, 3002, 3003, 3101, 4001
+
+
+def submit(session: Session, rules: Rules) -> str:
+    user = session.exec(select(User).where(User.telegram_id == CONTACT)).one()
+    submitted = cases.submit_case(
+        session,
+        actor=load_actor(session, user),
+        category="permit",
+        description="二期增容用电审批：省里窗口期即将关闭",
+        idempotency_key="drill:1",
+        rules=rules,
+    )
+    return submitted.case.number
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, lang: str) -> None:
+    async with running_bot(db_url, sla_profile="drill") as bot:
+        people = await cast(bot, lang, CONTACT, DISPATCHER, DRC, EPB, DRC_HEAD, SUPERVISOR)
+        rules = dataclasses.replace(bot.deps.rules, quiet=NO_QUIET_HOURS)
+        depts = await departments(bot)
+        start = await mark(bot)
+        number = await bot.db.run(lambda s: submit(s, rules))
+        sent = await people[DISPATCHER].send(f"/dispatch {number} drc,epb")
+        await settle(bot, sent)
+        issued = await assignments_of(bot, number)
+        slow, quick = issued["drc"], issued["epb"]
+
+        # The environment bureau signs for and completes in time.
+        sent = await people[EPB].send(f"/ack {quick.number}")
+        await settle(bot, sent)
+        sent = await people[EPB].send(f"/done {quick.number} 环评批复已下达")
+        await settle(bot, sent)
+
+        async def sweep_at(moment: datetime) -> None:
+            for _ in range(2):  # a second sweep at the same instant changes nothing
+                await bot.db.run(lambda s: sweep(s, rules=rules.at(moment)))
+            await settle(bot)
+
+        first = slow.due_at - timedelta(minutes=5)
+        last = slow.due_at - timedelta(minutes=1)
+        for moment in (slow.ack_due_at, first, last, slow.due_at):
+            await sweep_at(moment + SECOND)
+        order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
+        await sweep_at(order.due_at + SECOND)
+        await sweep_at(order.due_at + 10 * SECOND)
+
+        def left(at: datetime) -> str:
+            return deadline_messages.time_left_text(
+                lang, time_left(rules.calendar, now=at + SECOND, due_at=slow.due_at)
+            )
+
+        drc = depts["drc"].name_zh if lang == "zh" else depts["drc"].name_en
+        n, o = slow.number, order.number
+        texts = {
+            "ack": (
+                "Assignment {number} is not signed for yet (it was due by {due}).",
+                {"number": n, "due": local(slow.ack_due_at)},
+            ),
+            "ack.copy": (
+                "Copy: {department} has not signed for assignment {number} (due {due}).",
+                {"department": drc, "number": n, "due": local(slow.ack_due_at)},
+            ),
+            "first": (
+                "Reminder: assignment {number} is due {due} ({left}).",
+                {"number": n, "due": local(slow.due_at), "left": left(first)},
+            ),
+            "last": (
+                "Reminder: assignment {number} is due {due} ({left}).",
+                {"number": n, "due": local(slow.due_at), "left": left(last)},
+            ),
+            "last.copy": (
+                "Copy: assignment {number} of {department} is due {due} ({left}).",
+                {"number": n, "department": drc, "due": local(slow.due_at), "left": left(last)},
+            ),
+            "overdue": (
+                "Assignment {number} ({department}) missed its deadline {due}.",
+                {"number": n, "department": drc, "due": local(slow.due_at)},
+            ),
+            "supervision": (
+                "Supervision order {order} for assignment {number}: complete it by {due}.",
+                {"order": o, "number": n, "due": local(order.due_at)},
+            ),
+            "veto": (
+                "Supervision order {order} for assignment {number} ({department}) was not "
+                "completed by {due}.",
+                {"order": o, "number": n, "department": drc, "due": local(order.due_at)},
+            ),
+        }
+        expected = {
+            DRC: {"ack", "first", "last", "overdue", "supervision", "veto"},
+            DRC_HEAD: {"ack.copy", "last.copy", "overdue", "supervision", "veto"},
+            DISPATCHER: {"overdue", "veto"},
+            SUPERVISOR: {"overdue", "veto"},
+            EPB: set(),
+            CONTACT: set(),
+        }
+        for who, wanted in expected.items():
+            got = await bot_messages_since(people[who], start)
+            for key, (msgid, params) in texts.items():
+                count = sum(has(m, lang, msgid, **params) for m in got)
+                assert count == (key in wanted), (who, key, count, [m.body[:60] for m in got])
+        assert_translated(lang)
