@@ -16,6 +16,12 @@ ACK, DONE, SUPERVISION = "ack", "done", "supervision"
 MISSED = "missed"
 
 
+def version(assignment: Assignment, clock: str) -> int:
+    """The deadline version a clock's marks belong to; moving the completion deadline (an
+    extension, a reopening) does not move the sign-for deadline, so its reminder stays sent."""
+    return 1 if clock == ACK else assignment.deadline_version
+
+
 def marks(session: Session, assignment: Assignment, clock: str) -> set[str]:
     """The points of ``clock`` already dealt with for the assignment's current deadline."""
     return set(
@@ -23,7 +29,7 @@ def marks(session: Session, assignment: Assignment, clock: str) -> set[str]:
             select(DeadlineMark.point).where(
                 DeadlineMark.assignment_id == assignment.id,
                 DeadlineMark.clock == clock,
-                DeadlineMark.version == assignment.deadline_version,
+                DeadlineMark.version == version(assignment, clock),
             )
         ).all()
     )

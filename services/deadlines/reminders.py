@@ -18,7 +18,7 @@ from models.enums import AssignmentStatus
 from scheduler.deadlines import time_left
 from scheduler.reminders import due_reminders
 from services import outbox
-from services.deadlines.clock import ACK, DONE, MISSED, marks, reminder_plan
+from services.deadlines.clock import ACK, DONE, MISSED, marks, reminder_plan, version
 from services.messages import deadlines as messages
 from services.messages.assignment import Card
 from services.notify import heads_of, liaisons_of
@@ -34,7 +34,7 @@ def mark(
         DeadlineMark(
             assignment_id=assignment.id,  # type: ignore[arg-type]  # stored rows have an id
             clock=clock,
-            version=assignment.deadline_version,
+            version=version(assignment, clock),
             point=point,
             outcome=outcome,
             at=now,

@@ -12,6 +12,7 @@ from models.enums import DeductionKind, EscalationStage, SupervisionStatus
 from scheduler.durations import Duration
 from scheduler.reminders import QuietHours
 from services import callbacks
+from services.deadlines import refresh_next_check
 from services.deadlines.sweep import sweep
 from tests.rules import RULES
 from tests.services.deadlines.world import (
@@ -88,6 +89,34 @@ def test_a_reminder_in_quiet_hours_waits_for_the_morning(world) -> None:
     run(world, first + 30 * MINUTE, rules)
     assert sent_to(world, DRC, "deadline.reminder") == []
     run(world, first + 60 * MINUTE, rules)
+    assert len(sent_to(world, DRC, "deadline.reminder")) == 1
+
+
+def test_a_reminder_in_quiet_hours_is_sent_when_the_deadline_is_in_the_same_quiet_period(
+    world,
+) -> None:
+    # The 4h reminder (Monday 14:00 local) and the deadline (18:00) share the quiet period.
+    rules = dataclasses.replace(RULES, quiet=QuietHours(time(13), time(19)))
+    (issued,) = dispatch(world, rules=rules)
+    sign_for(world, issued, MONDAY + MINUTE)
+    last = RULES.calendar.subtract(issued.due_at, Duration.parse("4h"))
+    run(world, last + MINUTE, rules)
+    assert len(sent_to(world, DRC, "deadline.reminder")) == 1
+    assert len(sent_to(world, DRC_HEAD, "deadline.reminder")) == 1
+
+
+def test_moving_the_deadline_sends_the_sign_for_reminder_no_second_time(world) -> None:
+    (issued,) = dispatch(world)
+    run(world, issued.ack_due_at + MINUTE)
+
+    def extend(session) -> None:
+        assignment = session.get(type(issued), issued.id)
+        assignment.due_at += timedelta(days=7)
+        assignment.deadline_version += 1
+        refresh_next_check(session, assignment, rules=RULES.at(issued.ack_due_at + MINUTE))
+
+    world.call(extend)
+    run(world, issued.ack_due_at + 2 * MINUTE)
     assert len(sent_to(world, DRC, "deadline.reminder")) == 1
 
 
