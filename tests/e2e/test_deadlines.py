@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from models import SupervisionOrder, User
+from models import Assignment, SupervisionOrder, User
+from models.types import utcnow
 from scheduler.deadlines import time_left
 from scheduler.reminders import NO_QUIET_HOURS
 from services import cases
@@ -36,6 +37,7 @@ from tests.e2e.helpers import (
     local,
     mark,
     settle,
+    wait_text,
 )
 
 SECOND = timedelta(seconds=1)
@@ -143,3 +145,58 @@ async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, la
                 count = sum(has(m, lang, msgid, **params) for m in got)
                 assert count == (key in wanted), (who, key, count, [m.body[:60] for m in got])
         assert_translated(lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_overdue_list_and_supervision_by_hand(db_url: str, lang: str) -> None:
+    async with running_bot(db_url, sla_profile="drill") as bot:
+        people = await cast(bot, lang, CONTACT, DISPATCHER, DRC, SUPERVISOR)
+        rules = dataclasses.replace(bot.deps.rules, quiet=NO_QUIET_HOURS)
+        number = await bot.db.run(lambda s: submit(s, rules))
+        sent = await people[DISPATCHER].send(f"/dispatch {number} drc")
+        await settle(bot, sent)
+        slow = (await assignments_of(bot, number))["drc"]
+        sent = await people[DISPATCHER].send(f"/supervise {slow.number}")
+        await wait_text(people[DISPATCHER], lang, NOT_OVERDUE, after=sent, number=slow.number)
+
+        def miss(session: Session) -> None:
+            # As if the deadline passed an hour ago while nobody swept.
+            assignment = session.get(Assignment, slow.id)
+            assert assignment is not None
+            assignment.due_at = assignment.ack_due_at = utcnow() - timedelta(hours=1)
+            session.add(assignment)
+
+        await bot.db.run(miss)
+        for who in (DISPATCHER, SUPERVISOR):
+            sent = await people[who].send("/overdue")
+            await wait_text(people[who], lang, "Overdue: {count}", after=sent, count=1)
+        sent = await people[DRC].send("/overdue")
+        refusal = "/{command} is not available to you. These are the commands you can use:"
+        await wait_text(people[DRC], lang, refusal, after=sent, command="overdue")
+        start = await mark(bot)
+        sent = await people[DISPATCHER].send(f"/supervise {slow.number} 2h")
+        await settle(bot, sent)
+        order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
+        assert order.number == slow.number + "-D"
+        issued = "Supervision order {order} issued; due {due}."
+        due = local(order.due_at)
+        await wait_text(people[DISPATCHER], lang, issued, after=sent, order=order.number, due=due)
+        sent = await people[DISPATCHER].send(f"/supervise {slow.number}")
+        await wait_text(
+            people[DISPATCHER],
+            lang,
+            "Assignment {number} already has a supervision order.",
+            after=sent,
+            number=slow.number,
+        )
+        await settle(bot, sent)
+        got = await bot_messages_since(people[DRC], start)
+        headline = "Supervision order {order} for assignment {number}: complete it by {due}."
+        params = {"order": order.number, "number": slow.number, "due": local(order.due_at)}
+        assert sum(has(m, lang, headline, **params) for m in got) == 1
+        assert_translated(lang)
+
+
+NOT_OVERDUE = (
+    "Assignment {number} is not overdue yet; a supervision order follows a missed deadline."
+)
