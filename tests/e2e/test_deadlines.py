@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.settings import load_settings
 from models import Assignment, SupervisionOrder, User
 from models.types import utcnow
 from scheduler.deadlines import time_left
@@ -36,7 +37,9 @@ from tests.e2e.helpers import (
     has,
     local,
     mark,
+    press_label,
     settle,
+    tr,
     wait_text,
 )
 
@@ -200,3 +203,50 @@ async def test_overdue_list_and_supervision_by_hand(db_url: str, lang: str) -> N
 NOT_OVERDUE = (
     "Assignment {number} is not overdue yet; a supervision order follows a missed deadline."
 )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_drafted_supervision_order_issued_with_its_button(db_url: str, lang: str) -> None:
+    settings = load_settings(database={"url": db_url}, sla={"supervision_orders": "draft"})
+    async with running_bot(db_url, settings=settings, sla_profile="drill") as bot:
+        people = await cast(bot, lang, CONTACT, DISPATCHER, DRC)
+        rules = dataclasses.replace(bot.deps.rules, quiet=NO_QUIET_HOURS)
+        assert rules.supervision_orders == "draft"
+        number = await bot.db.run(lambda s: submit(s, rules))
+        sent = await people[DISPATCHER].send(f"/dispatch {number} drc")
+        await settle(bot, sent)
+        slow = (await assignments_of(bot, number))["drc"]
+
+        def missed(session: Session) -> None:
+            # The real clock must find it overdue when the button is pressed.
+            assignment = session.get(Assignment, slow.id)
+            assert assignment is not None
+            past = utcnow() - timedelta(minutes=1)
+            assignment.due_at = assignment.ack_due_at = assignment.next_check_at = past
+            session.add(assignment)
+
+        await bot.db.run(missed)
+        await bot.db.run(lambda s: sweep(s, rules=rules.at(utcnow())))
+        await settle(bot)
+        label = tr(lang, "Issue the supervision order")
+        draft = await people[DISPATCHER].wait_for_bot_message(
+            lambda m: any(text == label for text, _ in m.buttons), timeout=15
+        )
+        assert await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).first()) is None
+        pressed = await press_label(people[DISPATCHER], draft, label)
+        await settle(bot, pressed)
+        order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
+        await people[DISPATCHER].wait_for_edit(
+            draft,
+            lambda m: has(
+                m,
+                lang,
+                "Supervision order {order} issued; due {due}.",
+                order=order.number,
+                due=local(order.due_at),
+            ),
+        )
+        headline = "Supervision order {order} for assignment {number}: complete it by {due}."
+        params = {"order": order.number, "number": slow.number, "due": local(order.due_at)}
+        await wait_text(people[DRC], lang, headline, **params)
+        assert_translated(lang)
