@@ -11,6 +11,7 @@ from bot.db import Database
 from bot.settings import Settings
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
+from scheduler.reminders import QuietHours
 from services.rules import Limits, Rules
 
 if TYPE_CHECKING:
@@ -62,4 +63,6 @@ def make_rules(
             task_buttons=limits.task_buttons,
         ),
         clock=clock,
+        quiet=QuietHours(settings.time.quiet_hours_start, settings.time.quiet_hours_end),
+        supervision_orders=settings.sla.supervision_orders,
     )

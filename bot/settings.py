@@ -122,6 +122,9 @@ class TimeSettings(_Section):
     extra_holidays: list[date] = Field(default_factory=list)
     extra_workdays: list[date] = Field(default_factory=list)
     sweep_interval: Duration = _Duration(60, "s")
+    # Reminders due between these local times wait for the morning; equal values: none.
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
 
     @field_validator("timezone")
     @classmethod
@@ -207,6 +210,8 @@ class SlaPolicy(_Section):
 
 class SlaSettings(_Section):
     profile: str = "standard"
+    # A missed deadline's supervision order: issued by the sweep, or drafted for a dispatcher.
+    supervision_orders: Literal["auto", "draft"] = "auto"
     profiles: dict[str, dict[str, SlaPolicy]] = Field(
         default_factory=lambda: {"standard": {c: SlaPolicy() for c in CATEGORIES}}
     )

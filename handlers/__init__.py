@@ -9,6 +9,7 @@ from handlers import (
     department,
     dispatch,
     invitations,
+    oversight,
     prompts,
     registry,
     report,
@@ -26,6 +27,7 @@ def register_all(app: Application) -> None:
     report.register(app)
     dispatch.register(app)
     department.register(app)
+    oversight.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)

@@ -8,9 +8,11 @@ from bot.i18n import N_
 from handlers.common import Ctx, button, handler
 from handlers.prompts import ask as ask_prompt
 from models.enums import Role
+from scheduler.deadlines import time_left
 from services import assignments, callbacks, cases, prompts
 from services.errors import InvalidInput
 from services.messages import assignment as assignment_messages
+from services.messages import deadlines as deadline_messages
 from services.messages.common import bold, pairs
 
 
@@ -24,7 +26,7 @@ async def tasks(ctx: Ctx) -> None:
     lines = ["<b>" + ctx.tr("Open assignments: {count}", count=len(items)) + "</b>"]
     now, calendar = ctx.rules.now(), ctx.rules.calendar
     lines += [
-        assignment_messages.task_line(ctx.lang, a, calendar.working_days_left(now, a.due_at))
+        deadline_messages.task_line(ctx.lang, a, time_left(calendar, now=now, due_at=a.due_at))
         for a in items
     ]
     buttons = [

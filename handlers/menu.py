@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from bot.i18n import N_
 from bot.textsplit import escape, shorten
-from models.enums import CASE_VIEWER_ROLES, DEPARTMENT_ROLES, OFFICE_ROLES, Role
+from models.enums import (
+    CASE_VIEWER_ROLES,
+    COUNTY_ROLES,
+    DEPARTMENT_ROLES,
+    OFFICE_ROLES,
+    OVERSIGHT_ROLES,
+    Role,
+)
 
 EVERYONE: frozenset[Role] = frozenset()
 
@@ -28,6 +35,7 @@ def _r(*roles: Role) -> frozenset[Role]:
 
 OFFICE = OFFICE_ROLES
 DEPARTMENT = DEPARTMENT_ROLES
+OVERSEERS = COUNTY_ROLES | OVERSIGHT_ROLES
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start, or join with an invitation code")),
@@ -55,6 +63,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("ask", N_("Ask the enterprise: /ask <number> <question>"), _r(Role.LIAISON, *OFFICE)),
     Command("progress", N_("Add a progress note: /progress <number> <note>"), _r(Role.LIAISON)),
     Command("done", N_("Complete an assignment: /done <number> <result>"), _r(Role.LIAISON)),
+    Command("overdue", N_("Overdue assignments and supervision orders"), OVERSEERS),
+    Command(
+        "supervise",
+        N_("Issue a supervision order: /supervise <assignment> [deadline]"),
+        COUNTY_ROLES,
+    ),
     Command("cancel", N_("Cancel what you are doing")),
 )
 

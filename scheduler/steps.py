@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from services import confirmation, drafts
+from services.deadlines.sweep import sweep as sweep_deadlines
 from services.rules import Rules
 from services.updates import prune as prune_updates
 
@@ -39,8 +40,13 @@ def _auto_confirm(session: Session, sweep: SweepContext) -> int:
     return confirmation.auto_confirm(session, rules=sweep.rules)
 
 
+def _deadlines(session: Session, sweep: SweepContext) -> int:
+    return sweep_deadlines(session, rules=sweep.rules)
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("prune_processed_updates", _prune_updates),
     ("expire_drafts", _expire_drafts),
     ("auto_confirm_cases", _auto_confirm),
+    ("deadlines", _deadlines),
 )

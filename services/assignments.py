@@ -12,6 +12,7 @@ from models import Assignment, Case, Department, Note
 from models.enums import DEPARTMENT_ROLES, AssignmentStatus, CaseStatus, NoteKind, Role
 from services import access, audit, notify
 from services.cases import add_attachments, case_facts
+from services.deadlines.clock import close_order, refresh_next_check
 from services.dispatch.orders import card_of
 from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.messages import assignment as assignment_messages
@@ -83,7 +84,7 @@ def acknowledge(
     assignment.status = AssignmentStatus.ACKNOWLEDGED
     assignment.acknowledged_at = now
     assignment.acknowledged_by_user_id = actor.id
-    session.add(assignment)
+    refresh_next_check(session, assignment, rules=rules)
     audit.record(
         session,
         actor_id=actor.id,
@@ -123,7 +124,7 @@ def return_assignment(
     assignment.status = AssignmentStatus.RETURNED
     assignment.returned_at = now
     assignment.return_reason = reason
-    session.add(assignment)
+    refresh_next_check(session, assignment, rules=rules)
     still_open = session.exec(
         select(Assignment.id).where(
             Assignment.case_id == case.id,
@@ -230,7 +231,8 @@ def complete(
     assignment.completed_at = now
     assignment.completed_by_user_id = actor.id
     assignment.result = result
-    session.add(assignment)
+    close_order(session, assignment, now=now)
+    refresh_next_check(session, assignment, rules=rules)
     files = add_attachments(
         session, case=case, attachments=attachments, uploader=actor.id, assignment_id=assignment.id
     )

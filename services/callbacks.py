@@ -25,6 +25,7 @@ CODE = re.compile(r"[A-Za-z0-9_-]{8,60}")
 _INT = (ID, FLAG)
 
 ASSIGNMENT, CASE, DISPATCH, CONFIRM, QUESTION, REPORT, REGISTRY, JOIN = "acdfqrej"
+SUPERVISION = "s"
 
 # kind -> action -> the patterns of its arguments, in order
 GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
@@ -41,6 +42,7 @@ GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
     },
     REGISTRY: {"p": (ID,), "k": (FLAG,), "h": (ID,), "i": (ID,), "a": (), "f": (), "x": ()},
     JOIN: {"y": (CODE,), "n": (CODE,)},
+    SUPERVISION: {"iss": (ID,)},  # issue the drafted supervision order of an assignment
 }
 
 
@@ -118,6 +120,10 @@ def pattern(kind: str) -> str:
 
 def assignment(action: str, assignment_id: int) -> str:
     return encode(ASSIGNMENT, action, assignment_id)
+
+
+def supervision(action: str, assignment_id: int) -> str:
+    return encode(SUPERVISION, action, assignment_id)
 
 
 def case(action: str, case_id: int) -> str:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from models import Assignment, Case, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
 from services import access, audit, notify
+from services.deadlines import refresh_next_check
 from services.dispatch.orders import card_of
 from services.errors import InvalidInput, InvalidState, NotAllowed
 from services.messages import assignment as assignment_messages
@@ -154,7 +155,7 @@ def _reopen(
         assignment.reopened_count += 1
         assignment.due_at = due
         assignment.deadline_version += 1
-        session.add(assignment)
+        refresh_next_check(session, assignment, rules=rules)
         audit.record(
             session,
             actor_id=actor.id,

@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from bot.settings import SlaPolicy
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
+from scheduler.reminders import QuietHours
+
+DEFAULT_QUIET = QuietHours()
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Rules:
     conversation_ttl: timedelta
     limits: Limits = Limits()
     clock: Callable[[], datetime] = utcnow
+    quiet: QuietHours = DEFAULT_QUIET
+    supervision_orders: str = "auto"  # "auto": the sweep issues them; "draft": a dispatcher
 
     def __post_init__(self) -> None:
         # A read-only view, so that nobody changes the policies of a running bot in place.

@@ -13,6 +13,7 @@ from models import Assignment, Case, Department
 from models.enums import COUNTY_ROLES, OFFICE_ROLES, AssignmentStatus, CaseStatus
 from services import access, audit, notify
 from services.cases import case_attachments, case_facts
+from services.deadlines import refresh_next_check
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
 from services.messages import assignment as assignment_messages
 from services.messages import case as case_messages
@@ -142,6 +143,8 @@ def dispatch_case(
         session.add(assignment)
         issued.append(assignment)
     session.flush()
+    for assignment in issued:
+        refresh_next_check(session, assignment, rules=rules)
     # Returns that this dispatch answers are no longer waiting in the queue.
     for returned in session.exec(
         select(Assignment).where(

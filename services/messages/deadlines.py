@@ -1,0 +1,240 @@
+"""Deadline messages: reminders (one digest per person and sweep), overdue, supervision, veto."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.i18n import t, tn
+from bot.textsplit import escape
+from models import Assignment
+from scheduler.deadlines import TimeLeft
+from services import callbacks
+from services.messages.assignment import Card, card_text, liaison_buttons
+from services.messages.common import (
+    Buttons,
+    CaseFacts,
+    Named,
+    Rendered,
+    assignment_status,
+    bold,
+    button,
+    case_header,
+    local_time,
+    name_of,
+)
+
+if TYPE_CHECKING:
+    from services.deadlines.overdue import Late
+
+
+def time_left_text(lang: str, left: TimeLeft) -> str:
+    """Time to a deadline: working days and hours, hours and minutes under a day, or late."""
+    if left.kind == "overdue":
+        return t(
+            lang,
+            "overdue by {days} ({working})",
+            days=tn(lang, "{n} day", "{n} days", left.days, n=left.days)
+            + " "
+            + t(lang, "{h} h {m} min", h=left.hours, m=left.minutes),
+            working=tn(
+                lang,
+                "{n} working day",
+                "{n} working days",
+                left.working_days,
+                n=left.working_days,
+            ),
+        )
+    if left.kind == "hours":
+        return t(lang, "{h} h {m} min left", h=left.hours, m=left.minutes)
+    days = tn(
+        lang,
+        "{days} working day left",
+        "{days} working days left",
+        left.working_days,
+        days=left.working_days,
+    )
+    return days + " " + t(lang, "(and {h} h today)", h=left.hours)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder point of one assignment, for one reader."""
+
+    card: Card
+    clock: str  # "ack": not signed for in time; "done": the completion deadline approaches
+    left: TimeLeft
+    copy: bool = False  # the department head's copy: no buttons
+
+
+def _headline(lang: str, item: Reminder) -> str:
+    a = item.card.assignment
+    number = bold(a.number)
+    department = escape(name_of(lang, item.card.department))
+    if item.clock == "ack":
+        if item.copy:
+            return "⏰ " + t(
+                lang,
+                "Copy: {department} has not signed for assignment {number} (due {due}).",
+                department=department,
+                number=number,
+                due=local_time(a.ack_due_at),
+            )
+        return "⏰ " + t(
+            lang,
+            "Assignment {number} is not signed for yet (it was due by {due}).",
+            number=number,
+            due=local_time(a.ack_due_at),
+        )
+    left = time_left_text(lang, item.left)
+    if item.copy:
+        return "⏰ " + t(
+            lang,
+            "Copy: assignment {number} of {department} is due {due} ({left}).",
+            number=number,
+            department=department,
+            due=local_time(a.due_at),
+            left=left,
+        )
+    return "⏰ " + t(
+        lang,
+        "Reminder: assignment {number} is due {due} ({left}).",
+        number=number,
+        due=local_time(a.due_at),
+        left=left,
+    )
+
+
+def reminders(lang: str, *, items: Sequence[Reminder]) -> Rendered:
+    """deadline.reminder: one reminder with its card and buttons, or a digest of several."""
+    if len(items) == 1:
+        item = items[0]
+        text = _headline(lang, item) + "\n\n" + card_text(lang, item.card)
+        return text, None if item.copy else liaison_buttons(lang, item.card.assignment)
+    head = "⏰ " + tn(lang, "{n} reminder", "{n} reminders", len(items), n=len(items))
+    lines = [head] + ["• " + _headline(lang, item) for item in items]
+    rows: Buttons = []
+    for item in items:
+        a = item.card.assignment
+        if not item.copy and a.id is not None:
+            rows.append([{"text": "📋 " + a.number, "data": callbacks.assignment("card", a.id)}])
+    return "\n".join(lines), rows or None
+
+
+@dataclass(frozen=True)
+class Miss:
+    """What an overdue message says about one assignment."""
+
+    number: str
+    department: Named | None
+    facts: CaseFacts
+    due: datetime
+    points: float
+    folded: tuple[str, ...] = ()  # reminder points not sent while the bot was down
+
+
+def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None) -> Rendered:
+    """deadline.overdue: the completion deadline passed; slow action recorded."""
+    lines = [
+        "🔴 "
+        + t(
+            lang,
+            "Assignment {number} ({department}) missed its deadline {due}.",
+            number=bold(miss.number),
+            department=escape(name_of(lang, miss.department)),
+            due=local_time(miss.due),
+        ),
+        t(
+            lang,
+            "Slow action (慢作为): {points} points deducted from the department.",
+            points=format(miss.points, "g"),
+        ),
+        case_header(lang, miss.facts),
+    ]
+    if miss.folded:
+        shown = ", ".join(t(lang, "sign-for") if p == "ack" else p for p in miss.folded)
+        lines.append(t(lang, "Reminders not sent while duban was down: {points}", points=shown))
+    return "\n".join(lines), buttons
+
+
+def supervision_issued(lang: str, *, order: str, due: datetime, card: Card) -> Rendered:
+    """deadline.supervision: the supervision order, to the liaison (with buttons) and the head."""
+    head = "🟠 " + t(
+        lang,
+        "Supervision order {order} for assignment {number}: complete it by {due}.",
+        order=bold(order),
+        number=bold(card.assignment.number),
+        due=local_time(due),
+    )
+    warn = t(lang, "Missing this deadline is inaction (不作为): a veto for the year.")
+    return head + "\n" + warn + "\n\n" + card_text(lang, card), liaison_buttons(
+        lang, card.assignment
+    )
+
+
+def supervision_copy(lang: str, *, order: str, due: datetime, card: Card) -> Rendered:
+    """deadline.supervision.copy: the same order, for the head (no buttons)."""
+    text, _ = supervision_issued(lang, order=order, due=due, card=card)
+    return text, None
+
+
+def supervision_draft(lang: str, *, miss: Miss, assignment_id: int, due: datetime) -> Rendered:
+    """deadline.supervision.draft: to the dispatchers, with a button to issue the order."""
+    text, _ = overdue(lang, miss=miss)
+    text += "\n" + t(
+        lang,
+        "A supervision order is drafted with the deadline {due}; issue it?",
+        due=local_time(due),
+    )
+    return text, [
+        [button(lang, "Issue the supervision order", callbacks.supervision("iss", assignment_id))]
+    ]
+
+
+def vetoed(lang: str, *, order: str, miss: Miss, due: datetime, year: int) -> Rendered:
+    """deadline.veto: the supervision order was missed; inaction recorded."""
+    lines = [
+        "⛔ "
+        + t(
+            lang,
+            "Supervision order {order} for assignment {number} ({department}) was not "
+            "completed by {due}.",
+            order=bold(order),
+            number=bold(miss.number),
+            department=escape(name_of(lang, miss.department)),
+            due=local_time(due),
+        ),
+        t(
+            lang,
+            "Inaction (不作为): the department is vetoed for {year}; its liaison and head are "
+            "rated incompetent for {year}.",
+            year=year,
+        ),
+        case_header(lang, miss.facts),
+    ]
+    return "\n".join(lines), None
+
+
+def late_line(lang: str, item: Late) -> str:
+    """One line of /overdue: which order, whose, which case, due when, how late."""
+    icon = "🟠 " + t(lang, "Supervision order") if item.order else "🔴"
+    return t(
+        lang,
+        "{icon} {number} · {department} · case {case} · due {due} · {late}",
+        icon=icon,
+        number=bold(item.number),
+        department=escape(name_of(lang, item.department)),
+        case=item.case_number,
+        due=local_time(item.due),
+        late=time_left_text(lang, item.late),
+    )
+
+
+def task_line(lang: str, assignment: Assignment, left: TimeLeft) -> str:
+    """One line of /tasks: number, status, deadline and the time left (or how late)."""
+    state = assignment_status(lang, assignment.status)
+    mark = "🔴 " if left.kind == "overdue" else ""
+    due = local_time(assignment.due_at)
+    return f"{mark}{bold(assignment.number)} · {state} · {due} ({time_left_text(lang, left)})"

@@ -1,0 +1,85 @@
+"""Two sweeps at once on PostgreSQL: every step is taken by one of them, once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.db import Database, upgrade
+from bot.settings import load_settings
+from models import Deduction, OutboxMessage, SupervisionOrder
+from services.deadlines.sweep import sweep
+from services.demo import seed_demo
+from services.org import sync_organisation
+from tests.rules import RULES
+from tests.services.deadlines.world import (
+    DRC,
+    DRC_HEAD,
+    MONDAY,
+    SUPERVISOR,
+    dispatch,
+    sent_to,
+)
+
+pytestmark = pytest.mark.postgres
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture
+def pg_world(pg_url: str) -> Iterator[Database]:
+    upgrade(pg_url)
+    db = Database(pg_url)
+    org = load_settings().organisation
+    db.call(sync_organisation, parks=org.parks, departments=org.departments)
+    db.call(seed_demo)
+    yield db
+    db.dispose()
+
+
+def count(db: Database, model: type) -> int:
+    return db.call(lambda s: len(s.exec(select(model)).all()))
+
+
+def test_a_sweep_skips_what_another_sweep_holds(pg_world: Database) -> None:
+    issued = dispatch(pg_world, codes=("drc", "epb"))
+    rules = RULES.at(issued[0].due_at + MINUTE)
+    with Session(pg_world.engine) as first, Session(pg_world.engine) as second:
+        taken = sweep(first, rules=rules)  # holds its rows, not committed yet
+        skipped = sweep(second, rules=rules)
+        second.commit()
+        first.commit()
+    assert taken > 0 and skipped == 0
+    assert count(pg_world, Deduction) == 2 and count(pg_world, SupervisionOrder) == 2
+    for who in (DRC, DRC_HEAD, SUPERVISOR):
+        assert len(sent_to(pg_world, who, "deadline.overdue")) == 1 + (who == SUPERVISOR)
+
+
+def test_two_sweeps_started_together_take_each_step_once(pg_world: Database) -> None:
+    issued = [
+        a
+        for i in range(4)
+        for a in dispatch(pg_world, at=MONDAY + i * MINUTE, codes=("drc", "epb"))
+    ]
+    rules = RULES.at(max(a.due_at for a in issued) + MINUTE)
+    start = threading.Barrier(2)
+    results: list[int] = []
+
+    def run() -> None:
+        start.wait()
+        results.append(pg_world.call(sweep, rules=rules))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    assert count(pg_world, Deduction) == len(issued)
+    assert count(pg_world, SupervisionOrder) == len(issued)
+    keys = pg_world.call(lambda s: s.exec(select(OutboxMessage.dedupe_key)).all())
+    assert len(keys) == len(set(keys))
+    assert len(sent_to(pg_world, SUPERVISOR, "deadline.overdue")) == len(issued)
