@@ -8,7 +8,7 @@ from bot.i18n import N_
 from handlers.common import Ctx, button, handler
 from handlers.prompts import ask as ask_prompt
 from models.enums import Role
-from services import assignments, callbacks, cases, prompts
+from services import assignments, callbacks, cases, live, prompts
 from services.errors import InvalidInput
 from services.messages import assignment as assignment_messages
 from services.messages.common import bold, pairs
@@ -41,10 +41,13 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
     text = assignment_messages.card_text(ctx.lang, card)
     buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
     rows = pairs(buttons)
+    query = ctx.update.callback_query
+    shown = query.message if edit and query else None
     if edit:
         await ctx.edit(text, buttons=rows)
     else:
-        await ctx.reply(text, buttons=rows)
+        shown = await ctx.reply(text, buttons=rows)
+    await ctx.remember(live.card_key(assignment_id), shown)
 
 
 @handler
