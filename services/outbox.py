@@ -222,17 +222,17 @@ def remember(
     session: Session, *, live_key: str, chat_id: int, message_id: int, at: datetime | None = None
 ) -> None:
     """Record (upsert) that ``chat_id`` shows the state ``live_key`` in ``message_id``."""
-    values = {"live_key": live_key, "chat_id": chat_id, "message_id": message_id}
-    values["updated_at"] = at or utcnow()
-    table = LiveMessage.__table__
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values)  # type: ignore[arg-type]
-    statement = statement.on_conflict_do_update(
-        index_elements=["live_key", "chat_id"],
-        set_={"message_id": message_id, "updated_at": values["updated_at"]},
+    when = at or utcnow()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(LiveMessage)
+        .values(live_key=live_key, chat_id=chat_id, message_id=message_id, updated_at=when)
+        .on_conflict_do_update(
+            index_elements=["live_key", "chat_id"],
+            set_={"message_id": message_id, "updated_at": when},
+        )
     )
-    session.exec(statement)  # type: ignore[call-overload]
+    session.execute(statement)
 
 
 def live_message(session: Session, *, live_key: str, chat_id: int) -> int | None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.db import Database
 from bot.i18n import t
-from models import Case, LiveMessage, OutboxMessage
+from models import Assignment, Case, LiveMessage, OutboxMessage
 from models.enums import Satisfaction
 from services import assignments, callbacks, cases, confirmation, live, outbox
 from services.dispatch import orders
@@ -239,7 +239,7 @@ def test_a_decline_and_a_question_show_on_the_announcement(world: Database) -> N
     db.call(
         cases.decline_case,
         actor=actor(db, DISPATCHER),
-        case_id=case.id,
+        case_id=case.id,  # type: ignore[arg-type]
         reason="非本园区企业",
         rules=RULES.at(LATER + timedelta(minutes=1)),
     )
@@ -257,7 +257,8 @@ def test_refreshing_an_unchanged_state_twice_queues_one_edit(world: Database) ->
     (order,) = dispatch(db, case, "gov")
 
     def refresh(session: Session) -> int:
-        found = session.get(type(order), order.id)
+        found = session.get(Assignment, order.id)
+        assert found is not None
         return live.refresh_assignment_card(session, found, rules=RULES.at(LATER))
 
     assert db.call(refresh) == 1
