@@ -112,7 +112,7 @@ def refresh_assignment_card(session: Session, assignment: Assignment, *, rules: 
     return refresh(
         session,
         live_key=card_key(assignment.id),
-        template="assignment.card",
+        template="assignment.card.edit",
         rules=rules,
         render=render,
     )
@@ -134,7 +134,7 @@ def refresh_case_announcement(
     count = refresh(
         session,
         live_key=announcement_key(case.id),
-        template="case.new",
+        template="case.new.edit",
         rules=rules,
         render=lambda _user, lang: render(lang),
     )
@@ -142,7 +142,7 @@ def refresh_case_announcement(
     return count + refresh(
         session,
         live_key=form_key(case.id),
-        template="case.new",
+        template="case.new.edit",
         rules=rules,
         render=lambda _user, lang: render(lang),
         skip_chats=(actor_chat,),
@@ -163,7 +163,7 @@ def refresh_confirmation(session: Session, case: Case, *, rules: Rules) -> int:
     return refresh(
         session,
         live_key=confirm_key(case.id),
-        template="case.confirm",
+        template="case.confirm.edit",
         rules=rules,
         render=lambda _user, lang: render(lang),
     )
