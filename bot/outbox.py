@@ -49,6 +49,7 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
 @dataclass
 class Sent:
     message_id: int
+    note: str | None = None  # an edit settled without a change (message gone, too old, same)
 
 
 @dataclass
@@ -201,6 +202,7 @@ class OutboxWorker:
                 now=now,
                 owner=self.owner,
                 lease=LEASE,
+                note=outcome.note,
             )
         if isinstance(outcome, Failed):
             if outcome.blocked and row.user_id is not None:
@@ -220,6 +222,8 @@ class OutboxWorker:
     async def _send_one(self, row: OutboxMessage) -> Outcome:
         """Send one row; what happened, for ``_settle`` to record."""
         try:
+            if row.kind == "edit":
+                return await self._edit(row)
             return Sent(await self._transmit(row))
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
@@ -257,6 +261,30 @@ class OutboxWorker:
         await self.pacer.wait(chat_id)
         async with self._in_flight:
             return await send()
+
+    async def _edit(self, row: OutboxMessage) -> Sent:
+        """Show a new state in the message recorded under the row's key; never a new message."""
+        assert row.live_key is not None
+        message_id = await self.db.run(_live_message, row.live_key, row.chat_id)
+        if message_id is None:
+            return Sent(0, note="nothing to edit: no message recorded under this key")
+        try:
+            await self._call(
+                row.chat_id,
+                lambda: self.bot.edit_message_text(  # type: ignore[arg-type,return-value]
+                    split_html(row.text)[0],
+                    chat_id=row.chat_id,
+                    message_id=message_id,
+                    parse_mode=row.parse_mode,
+                    reply_markup=keyboard(row.buttons),
+                ),
+            )
+        except BadRequest as exc:
+            # Gone, too old to edit, or already showing this: the card cannot be helped, and
+            # retrying would only loop.
+            log.info("outbox %s: edit of message %s left as is: %s", row.id, message_id, exc)
+            return Sent(message_id, note=f"edit not applied: {exc}")
+        return Sent(message_id)
 
     async def _transmit(self, row: OutboxMessage) -> int:
         pieces = split_html(row.text) if row.parse_mode == "HTML" else [row.text]
@@ -319,6 +347,10 @@ class OutboxWorker:
 
 def _record_parts(session: Session, row_id: int, parts: int, first_id: int) -> None:
     outbox.record_parts(session, row_id=row_id, parts=parts, first_id=first_id)
+
+
+def _live_message(session: Session, live_key: str, chat_id: int) -> int | None:
+    return outbox.live_message(session, live_key=live_key, chat_id=chat_id)
 
 
 def _release_dead(session: Session, live_owners: Callable[[Session], set[str]], owner: str) -> int:

@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel import Session
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+)
 from telegram import User as TelegramUser
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -21,7 +27,7 @@ from bot.startup import transient
 from bot.textsplit import escape, split_html
 from handlers.menu import command_word
 from handlers.menu import refusal as menu_refusal
-from services import callbacks, replies
+from services import callbacks, live, replies
 from services.errors import DomainError, InvalidInput
 from services.rules import Rules
 from services.users import Actor, ensure_user, language_of, load_actor
@@ -164,6 +170,13 @@ class Ctx:
             if not (self.committed and transient(exc)):
                 raise
             await self.owe(split_html(text), buttons=buttons, html=True)
+
+    async def remember(self, live_key: str, shown: MaybeInaccessibleMessage | None) -> None:
+        """A card shown by hand is kept current like the ones the outbox sent."""
+        if shown is not None:
+            await self.call(
+                live.remember, live_key=live_key, chat_id=shown.chat.id, message_id=shown.message_id
+            )
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         query = self.update.callback_query

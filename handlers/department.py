@@ -9,7 +9,7 @@ from handlers.common import Ctx, button, handler
 from handlers.prompts import ask as ask_prompt
 from models.enums import Role
 from scheduler.deadlines import time_left
-from services import assignments, callbacks, cases, prompts
+from services import assignments, callbacks, cases, live, prompts
 from services.errors import InvalidInput
 from services.messages import assignment as assignment_messages
 from services.messages import deadlines as deadline_messages
@@ -43,10 +43,13 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
     text = assignment_messages.card_text(ctx.lang, card)
     buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
     rows = pairs(buttons)
+    query = ctx.update.callback_query
+    shown = query.message if edit and query else None
     if edit:
         await ctx.edit(text, buttons=rows)
     else:
-        await ctx.reply(text, buttons=rows)
+        shown = await ctx.reply(text, buttons=rows)
+    await ctx.remember(live.card_key(assignment_id), shown)
 
 
 @handler

@@ -8,7 +8,7 @@ from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
 from handlers.prompts import ask as ask_prompt
 from models import Draft
-from services import callbacks
+from services import callbacks, live
 from services.dispatch import form as dispatch_form
 from services.dispatch import orders
 from services.errors import InvalidInput
@@ -51,7 +51,7 @@ async def case_button(ctx: Ctx) -> None:
         )
         await ctx.answer()
         text, rows = _form(ctx, form)
-        await ctx.reply(text, buttons=rows)
+        await ctx.remember(live.form_key(case_id), await ctx.reply(text, buttons=rows))
     elif action in ("ask", "dec"):
         await ask_prompt(ctx, "ask_c" if action == "ask" else "decline", case_id)
     else:
@@ -115,7 +115,8 @@ async def dispatch_flow(ctx: Ctx, draft: Draft) -> None:
         rules=ctx.rules,
     )
     text, rows = _form(ctx, form)
-    await ctx.reply(text, buttons=rows)
+    shown = await ctx.reply(text, buttons=rows)
+    await ctx.remember(live.form_key(form.options.case.id), shown)  # type: ignore[arg-type]
 
 
 @handler

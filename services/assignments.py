@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import Assignment, Case, Department, Note
 from models.enums import DEPARTMENT_ROLES, AssignmentStatus, CaseStatus, NoteKind, Role
-from services import access, audit, notify
+from services import access, audit, live, notify
 from services.cases import add_attachments, case_facts
 from services.deadlines.clock import close_order, refresh_next_check
 from services.dispatch.orders import card_of
@@ -101,6 +101,7 @@ def acknowledge(
         key=f"asg:{assignment.id}:ack",
         render=partial(assignment_messages.acknowledged, department=dept, case_number=case.number),
     )
+    live.refresh_assignment_card(session, assignment, rules=rules)
     return assignment
 
 
@@ -134,6 +135,8 @@ def return_assignment(
     if still_open is None:
         case.status = CaseStatus.NEW
         session.add(case)
+        live.refresh_case_announcement(session, case, rules=rules)
+    live.refresh_assignment_card(session, assignment, rules=rules)
     audit.record(
         session,
         actor_id=actor.id,
@@ -270,6 +273,7 @@ def complete(
         render=render,
         exclude=actor.id,
     )
+    live.refresh_assignment_card(session, assignment, rules=rules)
     _maybe_complete_case(session, case, now, rules=rules)
     return assignment
 
@@ -300,6 +304,7 @@ def _maybe_complete_case(
     audit.record(
         session, actor_id=None, action="case.completed", entity="cases", entity_id=case.id, at=now
     )
+    live.refresh_case_announcement(session, case, rules=rules)
 
     notify.tell(
         session,
@@ -313,6 +318,7 @@ def _maybe_complete_case(
             number=case.number,
             due=case.confirm_due_at,
         ),
+        live_key=live.confirm_key(case.id),  # type: ignore[arg-type]  # stored rows have an id
     )
 
 

@@ -21,10 +21,11 @@ from models import (
     User,
 )
 from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
-from services import access, audit, notify
+from services import access, audit, live, notify
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
+from services.facts import case_facts
 from services.messages import case as case_messages
-from services.messages import common, questions
+from services.messages import questions
 from services.numbers import case_number
 from services.rules import Rules
 from services.users import Actor
@@ -190,29 +191,6 @@ def add_attachments(
     return items
 
 
-def case_attachments(
-    session: Session, case_id: int, assignment_id: int | None = None
-) -> list[dict[str, str]]:
-    query = select(Attachment).where(Attachment.case_id == case_id)
-    query = query.where(Attachment.assignment_id == assignment_id)
-    return [
-        {"kind": a.kind, "file_id": a.file_id, "caption": a.caption or ""}
-        for a in session.exec(query.order_by(col(Attachment.id))).all()
-    ]
-
-
-def case_facts(session: Session, case: Case) -> common.CaseFacts:
-    """What identifies the case in a message: its enterprise and project, loaded once."""
-    enterprise = session.get(Enterprise, case.enterprise_id)
-    project = session.get(Project, case.project_id) if case.project_id else None
-    return common.CaseFacts(
-        case=case,
-        enterprise=enterprise.name if enterprise else "?",
-        project=project.name if project else None,
-        major=bool(project and project.is_major),
-    )
-
-
 def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: Rules) -> None:
     notify.tell(
         session,
@@ -222,6 +200,7 @@ def _announce(session: Session, case: Case, files: list[dict[str, str]], rules: 
         key=f"case:{case.id}:new",
         render=partial(case_messages.new, facts=case_facts(session, case), attachments=len(files)),
         attachments=files or None,
+        live_key=live.announcement_key(case.id),  # type: ignore[arg-type]  # flushed
     )
 
 
@@ -288,6 +267,7 @@ def decline_case(
             reason=reason,
         ),
     )
+    live.refresh_case_announcement(session, case, rules=rules, by=actor.user.display_name)
     return case
 
 
@@ -331,6 +311,7 @@ def ask_enterprise(
     if assignment is None and case.status == CaseStatus.NEW:
         case.status = CaseStatus.INFO_REQUESTED
         session.add(case)
+        live.refresh_case_announcement(session, case, rules=rules)
     session.flush()
     audit.record(
         session,
@@ -409,6 +390,7 @@ def answer_question(
     if question.assignment_id is None and case.status == CaseStatus.INFO_REQUESTED:
         case.status = CaseStatus.NEW
         session.add(case)
+        live.refresh_case_announcement(session, case, rules=rules)
     session.flush()
     audit.record(
         session,

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import Assignment, Case, Note
 from models.enums import AssignmentStatus, CaseStatus, NoteKind, Satisfaction
-from services import access, audit, notify
+from services import access, audit, live, notify
 from services.deadlines import refresh_next_check
 from services.dispatch.orders import card_of
 from services.errors import InvalidInput, InvalidState, NotAllowed
@@ -92,8 +92,10 @@ def confirm(
         case.closed_at = now
         session.add(case)
         _tell_office_closed(session, case, satisfaction, note, rules)
-        return case
-    _reopen(session, actor, case, note, rules, now)
+    else:
+        _reopen(session, actor, case, note, rules, now)
+    live.refresh_confirmation(session, case, rules=rules)
+    live.refresh_case_announcement(session, case, rules=rules)
     return case
 
 
@@ -171,6 +173,7 @@ def _reopen(
     session.add(case)
     session.flush()
     for assignment in reopened:
+        live.refresh_assignment_card(session, assignment, rules=rules)
         _tell_reopened(session, case, assignment, reason, rules)
 
 
@@ -193,6 +196,7 @@ def _tell_reopened(
             card=card_of(session, assignment, rules),
             reason=reason,
         ),
+        live_key=live.card_key(assignment.id),  # type: ignore[arg-type]  # stored rows have an id
     )
     notify.tell(
         session,
@@ -239,4 +243,6 @@ def auto_confirm(session: Session, *, rules: Rules) -> int:
             key=f"case:{case.id}:closed.default",
             render=partial(case_messages.closed_default, number=case.number),
         )
+        live.refresh_confirmation(session, case, rules=rules)
+        live.refresh_case_announcement(session, case, rules=rules)
     return len(due)

@@ -29,6 +29,7 @@ def tell(
     render: Render,
     attachments: list[dict[str, str]] | None = None,
     exclude: int | None = None,
+    live_key: str | None = None,
 ) -> int:
     """Queue one message per distinct user, rendered in that user's language."""
     count = 0
@@ -46,6 +47,7 @@ def tell(
             buttons=buttons,
             attachments=attachments,
             dedupe_key=f"{key}:u{user.id}",
+            live_key=live_key,
         )
         count += queued is not None
     return count

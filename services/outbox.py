@@ -6,10 +6,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import OutboxMessage, User
+from models import LiveMessage, OutboxMessage, User
 from models.enums import OutboxStatus
 from models.types import utcnow
 
@@ -27,8 +29,14 @@ def enqueue(
     attachments: Sequence[dict[str, str]] | None = None,
     parse_mode: str | None = "HTML",
     not_before: datetime | None = None,
+    kind: str = "send",
+    live_key: str | None = None,
 ) -> OutboxMessage | None:
-    """Queue ``text`` for ``user`` once per ``dedupe_key``; None if it was queued before."""
+    """Queue ``text`` for ``user`` once per ``dedupe_key``; None if it was queued before.
+
+    ``live_key`` names the state the message shows (see services/live.py); ``kind="edit"``
+    replaces the text and buttons of the message last delivered under that key instead.
+    """
     existing = session.exec(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ).first()
@@ -46,6 +54,8 @@ def enqueue(
         attachments=list(attachments) if attachments else None,
         dedupe_key=dedupe_key,
         next_attempt_at=not_before or utcnow(),
+        kind=kind,
+        live_key=live_key,
     )
     session.add(message)
     return message
@@ -106,9 +116,20 @@ def claim(
 
 
 def mark_sent(
-    session: Session, *, row_id: int, message_id: int, now: datetime, owner: str, lease: timedelta
+    session: Session,
+    *,
+    row_id: int,
+    message_id: int,
+    now: datetime,
+    owner: str,
+    lease: timedelta,
+    note: str | None = None,
 ) -> OutboxMessage | None:
-    """Record one delivered row and lease the chat's next row, in one transaction."""
+    """Record one delivered row and lease the chat's next row, in one transaction.
+
+    A sent row with a ``live_key`` also records where its message lives, for later edits;
+    ``note`` says why an edit was settled without changing anything.
+    """
     row = session.get(OutboxMessage, row_id)
     if row is None:
         return None
@@ -116,9 +137,11 @@ def mark_sent(
     row.sent_at = now
     row.attempts += 1
     row.telegram_message_id = message_id
-    row.last_error = None
+    row.last_error = note
     row.lease_owner = row.lease_until = None
     session.add(row)
+    if row.live_key and row.kind == "send":
+        remember(session, live_key=row.live_key, chat_id=row.chat_id, message_id=message_id, at=now)
     session.flush()
     return _next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
 
@@ -208,3 +231,29 @@ def release_leases(session: Session, *, keep: Collection[str]) -> int:
         .values(lease_owner=None, lease_until=None)
     )
     return session.exec(statement).rowcount or 0
+
+
+def remember(
+    session: Session, *, live_key: str, chat_id: int, message_id: int, at: datetime | None = None
+) -> None:
+    """Record (upsert) that ``chat_id`` shows the state ``live_key`` in ``message_id``."""
+    when = at or utcnow()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(LiveMessage)
+        .values(live_key=live_key, chat_id=chat_id, message_id=message_id, updated_at=when)
+        .on_conflict_do_update(
+            index_elements=["live_key", "chat_id"],
+            set_={"message_id": message_id, "updated_at": when},
+        )
+    )
+    session.execute(statement)
+
+
+def live_message(session: Session, *, live_key: str, chat_id: int) -> int | None:
+    """The message that shows ``live_key`` in ``chat_id``, if one was recorded."""
+    return session.exec(
+        select(LiveMessage.message_id).where(
+            LiveMessage.live_key == live_key, LiveMessage.chat_id == chat_id
+        )
+    ).first()

@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 
 from models import Assignment, Case, Department
 from models.enums import COUNTY_ROLES, OFFICE_ROLES, AssignmentStatus, CaseStatus
-from services import access, audit, notify
-from services.cases import case_attachments, case_facts
+from services import access, audit, live, notify
 from services.deadlines import refresh_next_check
 from services.errors import InvalidInput, InvalidState, NotAllowed, Phrase
+from services.facts import card_of, case_attachments
 from services.messages import assignment as assignment_messages
 from services.messages import case as case_messages
 from services.messages.common import CASE_STATUS_NAMES
@@ -169,19 +169,10 @@ def dispatch_case(
             at=now,
         )
     _notify_issued(session, case, issued, rules)
-    return issued
-
-
-def card_of(session: Session, assignment: Assignment, rules: Rules) -> assignment_messages.Card:
-    """What the assignment's card shows, loaded for the renderer."""
-    case = session.get(Case, assignment.case_id)
-    assert case is not None
-    return assignment_messages.Card(
-        assignment=assignment,
-        department=session.get(Department, assignment.department_id),
-        facts=case_facts(session, case),
-        days_left=rules.calendar.working_days_left(rules.now(), assignment.due_at),
+    live.refresh_case_announcement(
+        session, case, rules=rules, by=actor.user.display_name, actor_chat=actor.user.telegram_id
     )
+    return issued
 
 
 def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules: Rules) -> None:
@@ -197,6 +188,7 @@ def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules
             key=f"asg:{assignment.id}:issued",
             render=partial(assignment_messages.issued, card=card),
             attachments=files or None,
+            live_key=live.card_key(assignment.id),  # type: ignore[arg-type]  # flushed
         )
         notify.tell(
             session,

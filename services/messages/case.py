@@ -77,6 +77,27 @@ def new(lang: str, *, facts: CaseFacts, attachments: int) -> Rendered:
     return "\n".join(lines), office_buttons(lang, case_id)
 
 
+WAITING = ("new", "info_requested")
+
+
+def announcement(lang: str, *, facts: CaseFacts, attachments: int, by: str | None) -> Rendered:
+    """case.new as it stands now: what became of the case, and the buttons that still apply."""
+    text, buttons = new(lang, facts=facts, attachments=attachments)
+    case = facts.case
+    if case.status == "dispatched" and by:
+        state = t(lang, "Dispatched by {name}.", name=escape(by))
+    elif case.status == "declined":
+        reason = escape(case.decline_reason or "")
+        state = t(lang, "Declined: {reason}", reason=reason)
+        if by:
+            state = t(lang, "Declined by {name}: {reason}", name=escape(by), reason=reason)
+    elif case.status == "awaiting_confirmation":
+        state = t(lang, "Status: {status}", status=t(lang, "completed, waiting for confirmation"))
+    else:
+        state = t(lang, "Status: {status}", status=case_status(lang, case.status))
+    return text + "\n\n" + state, buttons if case.status in WAITING else None
+
+
 def declined(lang: str, *, number: str, reason: str) -> Rendered:
     """case.declined: to the enterprise, with the office's reason."""
     text = t(lang, "Your case {number} was declined.", number=bold(number))

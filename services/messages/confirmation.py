@@ -41,3 +41,25 @@ def ask(lang: str, *, case_id: int, number: str, due: datetime | None) -> Render
         ],
         [button(lang, "Not satisfied", callbacks.confirm("u", case_id))],
     ]
+
+
+def state(
+    lang: str, *, case_id: int, number: str, status: str, due: datetime | None, satisfaction: str
+) -> Rendered:
+    """case.confirm as it stands now: still asking, answered, closed by default, or reopened."""
+    if status == "awaiting_confirmation":
+        return ask(lang, case_id=case_id, number=number, due=due)
+    head = "🏁 " + t(
+        lang, "Every department has completed your case {number}.", number=bold(number)
+    )
+    if status == "closed" and satisfaction:
+        line = t(
+            lang,
+            "Closed: you are {satisfaction}.",
+            satisfaction=satisfaction_name(lang, satisfaction),
+        )
+    elif status == "closed":
+        line = t(lang, "Closed as confirmed: no answer came in time.")
+    else:
+        line = t(lang, "Not satisfied: the case was reopened.")
+    return head + "\n" + line, None

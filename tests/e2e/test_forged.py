@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from handlers import menu
 from models import Note
 from models.enums import AssignmentStatus, CaseStatus
-from sandbox.client import SandboxUser
+from sandbox.client import Pressed, SandboxMessage, SandboxUser
 from services import callbacks
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
@@ -88,6 +88,11 @@ async def report(bot: Running, wang: SandboxUser, lang: str, text: str = DESCRIP
     )
     await settle(bot, sent)
     return number
+
+
+async def press_stale(user: SandboxUser, message: SandboxMessage, label: str) -> Pressed:
+    """A button pressed on a card as it was, by a client that has not caught up with its edit."""
+    return await user.press_raw(message.message_id, find_button(message, label))
 
 
 async def dispatch(bot: Running, dispatcher: SandboxUser, lang: str, number: str, codes: str):
@@ -169,7 +174,7 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
         pressed = await press_label(drc, drc_card, tr(lang, "Sign for"))
         assert (await answer_to(drc, pressed)).text == tr(lang, "Signed for")
         await drc.wait_for_edit(drc_card, after=pressed)
-        pressed = await press_label(drc, copy, tr(lang, "Sign for"))
+        pressed = await press_stale(drc, copy, tr(lang, "Sign for"))
         await refused(
             drc, pressed, lang, "Assignment {number} is already signed for.", **_n(drc_order)
         )
@@ -218,7 +223,7 @@ async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
         assert completed.status == AssignmentStatus.COMPLETED
         step = await mark(bot)
         for label in ("Complete", "Progress note", "Return", "Ask the enterprise"):
-            pressed = await press_label(drc, old_card, tr(lang, label))
+            pressed = await press_stale(drc, old_card, tr(lang, label))
             await refused(
                 drc, pressed, lang, "Assignment {number} is already completed.", **_n(drc_order)
             )
@@ -355,7 +360,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
         )
         await dispatch(bot, officer, lang, number, "drc")
         step = await mark(bot)
-        pressed = await press_label(
+        pressed = await press_stale(
             dispatcher, form, tr(lang, "Issue assignment orders ({count})", count=2)
         )
         await refused(
@@ -371,7 +376,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
         await expect_silence(bot, step, epb, gov, wang, actions=[pressed])
 
         # Opened again, the form no longer offers the DRC; a forged choice of it is refused.
-        pressed = await press_label(officer, announced[2001], tr(lang, "Dispatch"))
+        pressed = await press_stale(officer, announced[2001], tr(lang, "Dispatch"))
         form = await wait_text(
             officer, lang, "Dispatch case {number}", number=number, after=pressed
         )
@@ -422,7 +427,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
         await settle(bot, sent)
         step = await mark(bot)
         status = "closed"
-        pressed = await press_label(dispatcher, announced[2002], tr(lang, "Dispatch"))
+        pressed = await press_stale(dispatcher, announced[2002], tr(lang, "Dispatch"))
         await refused(
             dispatcher,
             pressed,
@@ -440,7 +445,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
             status=tr(lang, status),
         )
         # Decline and Ask on a closed case are refused before anyone types a reason.
-        pressed = await press_label(dispatcher, announced[2002], tr(lang, "Decline"))
+        pressed = await press_stale(dispatcher, announced[2002], tr(lang, "Decline"))
         await refused(
             dispatcher,
             pressed,
@@ -448,7 +453,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
             "Case {number} is already being handled; it cannot be declined now.",
             number=number,
         )
-        pressed = await press_label(dispatcher, announced[2002], tr(lang, "Ask the enterprise"))
+        pressed = await press_stale(dispatcher, announced[2002], tr(lang, "Ask the enterprise"))
         await refused(
             dispatcher,
             pressed,
