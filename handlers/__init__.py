@@ -8,6 +8,7 @@ from handlers import (
     conversation,
     department,
     dispatch,
+    extensions,
     invitations,
     prompts,
     registry,
@@ -26,6 +27,7 @@ def register_all(app: Application) -> None:
     report.register(app)
     dispatch.register(app)
     department.register(app)
+    extensions.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)

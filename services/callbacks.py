@@ -25,10 +25,11 @@ CODE = re.compile(r"[A-Za-z0-9_-]{8,60}")
 _INT = (ID, FLAG)
 
 ASSIGNMENT, CASE, DISPATCH, CONFIRM, QUESTION, REPORT, REGISTRY, JOIN = "acdfqrej"
+EXTENSION = "x"
 
 # kind -> action -> the patterns of its arguments, in order
 GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
-    ASSIGNMENT: {a: (ID,) for a in ("card", "ack", "ret", "ask", "prog", "done")},
+    ASSIGNMENT: {a: (ID,) for a in ("card", "ack", "ret", "ask", "prog", "done", "ext", "pause")},
     CASE: {a: (ID,) for a in ("dsp", "ask", "dec")},
     DISPATCH: {"t": (ID, ID), "due": (ID, FLAG), "go": (ID,), "x": (ID,)},
     CONFIRM: {choice: (ID,) for choice in ("s", "m", "u")},
@@ -41,6 +42,7 @@ GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
     },
     REGISTRY: {"p": (ID,), "k": (FLAG,), "h": (ID,), "i": (ID,), "a": (), "f": (), "x": ()},
     JOIN: {"y": (CODE,), "n": (CODE,)},
+    EXTENSION: {"ok": (ID,), "no": (ID,)},  # approve or deny a deadline change
 }
 
 
@@ -146,3 +148,7 @@ def registry(action: str, arg: int | None = None) -> str:
 
 def join(answer: str, code: str) -> str:
     return encode(JOIN, answer, code)
+
+
+def extension(decision: str, change_id: int) -> str:
+    return encode(EXTENSION, decision, change_id)
