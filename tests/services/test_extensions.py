@@ -271,3 +271,28 @@ def test_an_answer_to_another_question_does_not_resume(world) -> None:
     )
     assert fresh(db, assignment.id).next_check_at is None
     assert fresh(db, assignment.id).due_at == local(10, hour=18)
+
+
+def test_forged_decisions_are_refused(world) -> None:
+    db = world
+    assignment = dispatched(db)
+    change = request(db, assignment, "2026-10-20", local(29, 9))
+    for forged in ("v1:x:ok:abc", "v1:x:ok", "v1:x:yes:1", "x:ok:1²"):
+        with pytest.raises(callbacks.Stale):
+            callbacks.decode(forged, callbacks.EXTENSION)
+    with pytest.raises(NotFound):
+        db.call(
+            extensions.approve,
+            actor=actor(db, DISPATCHER),
+            change_id=change.id + 1000,
+            rules=RULES.at(local(30, 9)),
+        )
+    with pytest.raises(NotAllowed):  # the enterprise does not decide its own deadlines
+        db.call(
+            extensions.deny,
+            actor=actor(db, CONTACT),
+            change_id=change.id,
+            reason="no",
+            rules=RULES.at(local(30, 9)),
+        )
+    assert fresh(db, assignment.id).due_at == local(10, hour=18)
