@@ -8,6 +8,7 @@ from handlers import (
     conversation,
     department,
     dispatch,
+    extensions,
     invitations,
     oversight,
     prompts,
@@ -28,6 +29,7 @@ def register_all(app: Application) -> None:
     dispatch.register(app)
     department.register(app)
     oversight.register(app)
+    extensions.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)

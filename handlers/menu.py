@@ -63,6 +63,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("ask", N_("Ask the enterprise: /ask <number> <question>"), _r(Role.LIAISON, *OFFICE)),
     Command("progress", N_("Add a progress note: /progress <number> <note>"), _r(Role.LIAISON)),
     Command("done", N_("Complete an assignment: /done <number> <result>"), _r(Role.LIAISON)),
+    Command(
+        "extend",
+        N_("Ask for a later deadline: /extend <number> <new deadline> <reason>"),
+        _r(Role.LIAISON),
+    ),
+    Command(
+        "pause",
+        N_("Pause the clock, waiting for the enterprise: /pause <number> <reason>"),
+        _r(Role.LIAISON),
+    ),
     Command("overdue", N_("Overdue assignments and supervision orders"), OVERSEERS),
     Command(
         "supervise",

@@ -26,10 +26,11 @@ _INT = (ID, FLAG)
 
 ASSIGNMENT, CASE, DISPATCH, CONFIRM, QUESTION, REPORT, REGISTRY, JOIN = "acdfqrej"
 SUPERVISION = "s"
+EXTENSION = "x"
 
 # kind -> action -> the patterns of its arguments, in order
 GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
-    ASSIGNMENT: {a: (ID,) for a in ("card", "ack", "ret", "ask", "prog", "done")},
+    ASSIGNMENT: {a: (ID,) for a in ("card", "ack", "ret", "ask", "prog", "done", "ext", "pause")},
     CASE: {a: (ID,) for a in ("dsp", "ask", "dec")},
     DISPATCH: {"t": (ID, ID), "due": (ID, FLAG), "go": (ID,), "x": (ID,)},
     CONFIRM: {choice: (ID,) for choice in ("s", "m", "u")},
@@ -43,6 +44,7 @@ GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
     REGISTRY: {"p": (ID,), "k": (FLAG,), "h": (ID,), "i": (ID,), "a": (), "f": (), "x": ()},
     JOIN: {"y": (CODE,), "n": (CODE,)},
     SUPERVISION: {"iss": (ID,)},  # issue the drafted supervision order of an assignment
+    EXTENSION: {"ok": (ID,), "no": (ID,)},  # approve or deny a deadline change
 }
 
 
@@ -152,3 +154,7 @@ def registry(action: str, arg: int | None = None) -> str:
 
 def join(answer: str, code: str) -> str:
     return encode(JOIN, answer, code)
+
+
+def extension(decision: str, change_id: int) -> str:
+    return encode(EXTENSION, decision, change_id)

@@ -20,12 +20,20 @@ from models import (
     Project,
     User,
 )
-from models.enums import AttachmentKind, CaseStatus, Category, NoteKind, Role
-from services import access, audit, live, notify
+from models.enums import (
+    AttachmentKind,
+    CaseStatus,
+    Category,
+    ExtensionKind,
+    NoteKind,
+    RequestStatus,
+    Role,
+)
+from services import access, audit, live, notify, pauses
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.facts import case_facts
 from services.messages import case as case_messages
-from services.messages import questions
+from services.messages import common, questions
 from services.numbers import case_number
 from services.rules import Rules
 from services.users import Actor
@@ -401,6 +409,8 @@ def answer_question(
         data={"question": question.id},
         at=now,
     )
+    # A pause waits for this answer: the clock runs again.
+    pauses.resume_on_answer(session, question=question, rules=rules)
     recipients: list[User] = notify.users_by_ids(session, [question.author_user_id])
     if question.assignment_id is None:
         recipients += notify.office_for(session, case)
@@ -491,6 +501,7 @@ def _timeline(
             entries.append((a.returned_at, "returned", {**params, "reason": a.return_reason or ""}))
         if a.completed_at:
             entries.append((a.completed_at, "completed", {**params, "result": a.result or ""}))
+    entries += _clock_changes(session, view)
     notes = session.exec(select(Note).where(Note.case_id == case.id).order_by(col(Note.id))).all()
     entries += [(n.created_at, "note." + NoteKind(n.kind).value, {"text": n.text}) for n in notes]
     if case.closed_at and case.status == CaseStatus.CLOSED:
@@ -501,4 +512,29 @@ def _timeline(
     if case.status == CaseStatus.DECLINED and case.closed_at:
         entries.append((case.closed_at, "declined", {"reason": case.decline_reason or ""}))
     entries.sort(key=lambda e: e[0])
+    return entries
+
+
+def _clock_changes(session: Session, view: CaseView) -> list[tuple[datetime, str, dict[str, str]]]:
+    """Extension requests and decisions, pauses and resumes, for the timeline."""
+    numbers = {a.id: a.number for a in view.assignments if a.id is not None}
+    entries: list[tuple[datetime, str, dict[str, str]]] = []
+    for change in pauses.changes_of(session, list(numbers)):
+        params = {
+            "number": numbers[change.assignment_id],
+            "reason": change.reason,
+            "due": common.local_time(change.new_due_at),
+        }
+        if change.kind == ExtensionKind.PAUSE:
+            if change.paused_from is not None:
+                entries.append((change.paused_from, "paused", params))
+            if change.paused_until is not None:
+                entries.append((change.paused_until, "resumed", params))
+            continue
+        entries.append((change.requested_at, "extension.requested", params))
+        if change.decided_at is not None and change.status == RequestStatus.APPROVED:
+            entries.append((change.decided_at, "extension.approved", params))
+        elif change.decided_at is not None:
+            reason = (change.details or {}).get("decision_reason", "")
+            entries.append((change.decided_at, "extension.denied", {**params, "reason": reason}))
     return entries

@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.i18n import N_
-from models import Draft
+from models import Assignment, Draft
 from models.enums import Satisfaction
-from services import assignments, cases, confirmation, drafts
+from services import assignments, cases, confirmation, drafts, extensions
 from services.errors import InvalidInput
 from services.rules import Rules
 from services.users import Actor
@@ -38,7 +38,7 @@ class Answer:
 class Action:
     """One prompt action: the check before asking, the question, the service call, the reply."""
 
-    check: Callable[[Session, Actor, int], Any]  # refuses a stale button before any typing
+    check: Callable[[Session, Actor, int, Rules], Any]  # refuses a stale button before typing
     run: Callable[[Session, Actor, int, Answer], Any]
     question: str  # asked after the button; {number} (or {question} for an answer)
     done: str  # said when the action ran; {number}
@@ -46,8 +46,8 @@ class Action:
     cancel_line: bool = False  # "(/cancel to stop)" goes on a line of its own
 
 
-def _check_assignment(button: str) -> Callable[[Session, Actor, int], Any]:
-    return lambda s, actor, target: assignments.check_action(
+def _check_assignment(button: str) -> Callable[[Session, Actor, int, Rules], Any]:
+    return lambda s, actor, target, _rules: assignments.check_action(
         s, actor=actor, assignment_id=target, action=button
     )
 
@@ -128,7 +128,7 @@ ACTIONS: dict[str, Action] = {
         button="ask",
     ),
     "ask_c": Action(
-        check=lambda s, actor, target: cases.askable_case(s, actor=actor, case_id=target),
+        check=lambda s, actor, target, _rules: cases.askable_case(s, actor=actor, case_id=target),
         run=lambda s, actor, target, a: cases.ask_enterprise(
             s, actor=actor, case_id=target, question=a.text, rules=a.rules
         ),
@@ -137,7 +137,9 @@ ACTIONS: dict[str, Action] = {
         cancel_line=True,
     ),
     "decline": Action(
-        check=lambda s, actor, target: cases.declinable_case(s, actor=actor, case_id=target),
+        check=lambda s, actor, target, _rules: cases.declinable_case(
+            s, actor=actor, case_id=target
+        ),
         run=lambda s, actor, target, a: cases.decline_case(
             s, actor=actor, case_id=target, reason=a.text, rules=a.rules
         ),
@@ -146,18 +148,71 @@ ACTIONS: dict[str, Action] = {
         cancel_line=True,
     ),
     "answer": Action(
-        check=lambda s, actor, target: cases.question_for_reply(s, actor=actor, note_id=target),
+        check=lambda s, actor, target, _rules: cases.question_for_reply(
+            s, actor=actor, note_id=target
+        ),
         run=_answer,
         question=N_("Your answer to: {question}"),
         done=N_("Your answer was sent."),
     ),
     "unsat": Action(
-        check=lambda s, actor, target: confirmation.confirmable_case(
+        check=lambda s, actor, target, _rules: confirmation.confirmable_case(
             s, actor=actor, case_id=target
         ),
         run=_not_satisfied,
         question=N_("What is still wrong with case {number}? Your answer goes to the departments."),
         done=N_("Thank you. Case {number} has been reopened and sent back to the departments."),
+    ),
+}
+
+
+def _extend(s: Session, actor: Actor, target: int, a: Answer) -> Any:
+    requested, reason = extensions.split_request(a.text)
+    extensions.request_extension(
+        s, actor=actor, assignment_id=target, requested=requested, reason=reason, rules=a.rules
+    )
+    return s.get(Assignment, target)
+
+
+# Deadline changes: extend and pause are asked from the assignment card, deny from the
+# office's decision buttons (its target is the request's id).
+ACTIONS |= {
+    "extend": Action(
+        check=lambda s, actor, target, rules: extensions.check_request(
+            s, actor=actor, assignment_id=target, rules=rules
+        ),
+        run=_extend,
+        question=N_(
+            "Write the new deadline for {number}, then the reason, e.g. "
+            "2026-10-20 waiting for the survey report. (/cancel to stop)"
+        ),
+        done=N_("Your extension request for {number} was sent to the dispatchers."),
+        button="ext",
+    ),
+    "pause": Action(
+        check=lambda s, actor, target, rules: extensions.check_pause(
+            s, actor=actor, assignment_id=target, rules=rules
+        ),
+        run=lambda s, actor, target, a: extensions.pause(
+            s, actor=actor, assignment_id=target, reason=a.text, rules=a.rules
+        ),
+        question=N_(
+            "What must the enterprise send for {number}? Your question goes to the enterprise "
+            "and the clock stops until it answers. (/cancel to stop)"
+        ),
+        done=N_("The clock of {number} is paused; the enterprise has been asked."),
+        button="pause",
+    ),
+    "deny_ext": Action(
+        check=lambda s, actor, target, _rules: extensions.check_decision(
+            s, actor=actor, change_id=target
+        ),
+        run=lambda s, actor, target, a: extensions.deny(
+            s, actor=actor, change_id=target, reason=a.text, rules=a.rules
+        ),
+        question=N_("Why is the extension of {number} denied? The liaison will read your reason."),
+        done=N_("The extension of {number} was denied; the liaison has been told why."),
+        cancel_line=True,
     ),
 }
 BY_BUTTON = {action.button: name for name, action in ACTIONS.items() if action.button}
@@ -174,7 +229,7 @@ def ask(
     """Check the action is possible now, then open the question; returns the checked record."""
     if action not in ACTIONS:
         raise InvalidInput("Unknown choice.")
-    record = ACTIONS[action].check(session, actor, target)
+    record = ACTIONS[action].check(session, actor, target, rules)
     drafts.start(
         session,
         user_id=actor.id,

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from models import Assignment, Case, DeadlineMark, SupervisionOrder
-from models.enums import AssignmentStatus, SupervisionStatus
+from models import Assignment, Case, DeadlineChange, DeadlineMark, SupervisionOrder
+from models.enums import AssignmentStatus, ExtensionKind, SupervisionStatus
 from scheduler.reminders import ReminderPlan, plan_reminders
 from services.rules import Rules
 
@@ -65,6 +65,18 @@ def has_order(session: Session, assignment: Assignment) -> bool:
     return found is not None
 
 
+def paused_since(session: Session, assignment: Assignment) -> DeadlineChange | None:
+    """The pause holding the assignment's completion clock, if any."""
+    return session.exec(
+        select(DeadlineChange).where(
+            DeadlineChange.assignment_id == assignment.id,
+            DeadlineChange.kind == ExtensionKind.PAUSE,
+            col(DeadlineChange.paused_from).is_not(None),
+            col(DeadlineChange.paused_until).is_(None),
+        )
+    ).first()
+
+
 def next_check(session: Session, assignment: Assignment, *, rules: Rules) -> datetime | None:
     """The earliest pending point on the assignment's clocks, or None when nothing is pending."""
     pending: list[datetime] = []
@@ -75,7 +87,8 @@ def next_check(session: Session, assignment: Assignment, *, rules: Rules) -> dat
         if assignment.status == AssignmentStatus.ISSUED and not marks(session, assignment, ACK):
             pending.append(assignment.ack_due_at)
         done = marks(session, assignment, DONE)
-        if MISSED not in done:
+        # A paused completion clock owes no reminder and cannot run late until it resumes.
+        if MISSED not in done and paused_since(session, assignment) is None:
             plan = reminder_plan(session, assignment, rules=rules)
             pending += [p.at for p in plan.points if p.id not in done]
             pending.append(assignment.due_at)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import Assignment
 from services.deadlines import escalation, reminders
-from services.deadlines.clock import OPEN, due_ids, refresh_next_check
+from services.deadlines.clock import OPEN, due_ids, paused_since, refresh_next_check
 from services.dispatch.orders import card_of
 from services.rules import Rules
 
@@ -37,7 +37,7 @@ def _advance(
 ) -> int:
     """Every step now due for one assignment, in the order the clocks run."""
     steps = 0
-    if assignment.status in OPEN:
+    if assignment.status in OPEN and paused_since(session, assignment) is None:
         card = card_of(session, assignment, rules)
         steps += reminders.ack_reminder(session, assignment, card, owed, rules=rules)
         steps += reminders.plan_reminders(session, assignment, card, owed, rules=rules)

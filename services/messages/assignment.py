@@ -61,6 +61,10 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
     aid = assignment.id
     assert aid is not None
     data = callbacks.assignment
+    clock = [
+        button(lang, "Request extension", data("ext", aid)),
+        button(lang, "Pause the clock", data("pause", aid)),
+    ]
     if assignment.status == AssignmentStatus.ISSUED:
         return [
             [button(lang, "Sign for", data("ack", aid))],
@@ -68,6 +72,7 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
                 button(lang, "Return", data("ret", aid)),
                 button(lang, "Ask the enterprise", data("ask", aid)),
             ],
+            clock,
         ]
     if assignment.status == AssignmentStatus.ACKNOWLEDGED:
         return [
@@ -77,6 +82,7 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
                 button(lang, "Ask the enterprise", data("ask", aid)),
             ],
             [button(lang, "Return", data("ret", aid))],
+            clock,
         ]
     return None
 

@@ -230,6 +230,7 @@ async def test_kunhao_permits_four_departments_same_day(db_url: str, lang: str) 
             assert rows(card) == [
                 [tr(lang, "Sign for")],
                 [tr(lang, "Return"), tr(lang, "Ask the enterprise")],
+                [tr(lang, "Request extension"), tr(lang, "Pause the clock")],
             ]
             photo = await wait_photo(person)
             assert photo.caption == CAPTION
@@ -268,6 +269,7 @@ async def test_kunhao_permits_four_departments_same_day(db_url: str, lang: str) 
                 [tr(lang, "Complete")],
                 [tr(lang, "Progress note"), tr(lang, "Ask the enterprise")],
                 [tr(lang, "Return")],
+                [tr(lang, "Request extension"), tr(lang, "Pause the clock")],
             ]
             cards[code] = card
             await wait_text(

@@ -13,6 +13,8 @@ def test_every_button_that_asks_for_a_text_has_one_action() -> None:
         "prog": "progress",
         "done": "done",
         "ask": "ask_a",
+        "ext": "extend",
+        "pause": "pause",
     }
     assert set(prompts.BY_BUTTON) <= set(callbacks.GRAMMAR[callbacks.ASSIGNMENT])
 
@@ -27,6 +29,9 @@ def test_every_action_has_its_check_call_and_texts() -> None:
         "decline",
         "answer",
         "unsat",
+        "extend",
+        "pause",
+        "deny_ext",
     }
     for name, action in prompts.ACTIONS.items():
         assert callable(action.check) and callable(action.run), name

@@ -30,6 +30,8 @@ def test_the_card_shows_the_order_and_offers_sign_for(
         "Sign for",
         "Return",
         "Ask the enterprise",
+        "Request extension",
+        "Pause the clock",
     ]
     assert buttons[0][0]["data"] == callbacks.assignment("ack", 42)
 
@@ -40,7 +42,14 @@ def test_a_signed_for_card_offers_complete_and_a_closed_one_nothing(
     assignment.status = AssignmentStatus.ACKNOWLEDGED
     buttons = render.liaison_buttons("zh", assignment)
     assert buttons is not None
-    assert [b["text"] for row in buttons for b in row] == ["办结", "填报进展", "向企业询问", "退回"]
+    assert [b["text"] for row in buttons for b in row] == [
+        "办结",
+        "填报进展",
+        "向企业询问",
+        "退回",
+        "申请延期",
+        "暂停计时",
+    ]
     assert callbacks.decode(buttons[0][0]["data"]) == callbacks.Data("a", "done", (42,))
     assignment.status = AssignmentStatus.COMPLETED
     assert render.liaison_buttons("en", assignment) is None
