@@ -21,7 +21,6 @@ from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
 from handlers.menu import COMMANDS
-from services.messages import common as messages
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,6 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     app = builder.build()
-    messages.set_zone(settings.time.zone)
     options = settings.database
     db = db or Database(
         options.url,

@@ -24,7 +24,9 @@ async def tasks(ctx: Ctx) -> None:
     lines = ["<b>" + ctx.tr("Open assignments: {count}", count=len(items)) + "</b>"]
     now, calendar = ctx.rules.now(), ctx.rules.calendar
     lines += [
-        assignment_messages.task_line(ctx.lang, a, calendar.working_days_left(now, a.due_at))
+        assignment_messages.task_line(
+            ctx.lang, a, calendar.working_days_left(now, a.due_at), zone=ctx.rules.zone
+        )
         for a in items
     ]
     buttons = [
@@ -38,7 +40,7 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
     card, mine = await ctx.call(
         assignments.card, actor=ctx.actor, assignment_id=assignment_id, rules=ctx.rules
     )
-    text = assignment_messages.card_text(ctx.lang, card)
+    text = assignment_messages.card_text(ctx.lang, card, zone=ctx.rules.zone)
     buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
     rows = pairs(buttons)
     if edit:

@@ -310,6 +310,7 @@ def _maybe_complete_case(
             case_id=case.id,  # type: ignore[arg-type]  # stored rows have an id
             number=case.number,
             due=case.confirm_due_at,
+            zone=rules.zone,
         ),
     )
 

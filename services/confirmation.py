@@ -191,6 +191,7 @@ def _tell_reopened(
             assignment_messages.reopened,
             card=card_of(session, assignment, rules),
             reason=reason,
+            zone=rules.zone,
         ),
     )
     notify.tell(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.textsplit import escape, shorten
@@ -35,7 +36,7 @@ class Card:
     days_left: int  # working days to the deadline; negative when overdue
 
 
-def card_text(lang: str, card: Card) -> str:
+def card_text(lang: str, card: Card, *, zone: ZoneInfo) -> str:
     """The assignment order as the liaison sees it, from any path (outbox, /tasks, buttons)."""
     a = card.assignment
     return "\n".join(
@@ -47,10 +48,10 @@ def card_text(lang: str, card: Card) -> str:
             t(
                 lang,
                 "Deadline: {due} ({remaining})",
-                due=local_time(a.due_at),
+                due=local_time(a.due_at, zone=zone),
                 remaining=days_left(lang, card.days_left),
             ),
-            t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at)),
+            t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at, zone=zone)),
             t(lang, "Status: {status}", status=assignment_status(lang, a.status)),
         ]
     )
@@ -81,15 +82,15 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
     return None
 
 
-def issued(lang: str, *, card: Card) -> Rendered:
+def issued(lang: str, *, card: Card, zone: ZoneInfo) -> Rendered:
     """assignment.issued: the new order, to the department's liaison."""
-    return card_text(lang, card), liaison_buttons(lang, card.assignment)
+    return card_text(lang, card, zone=zone), liaison_buttons(lang, card.assignment)
 
 
-def issued_copy(lang: str, *, card: Card) -> Rendered:
+def issued_copy(lang: str, *, card: Card, zone: ZoneInfo) -> Rendered:
     """assignment.issued.copy: the same order, to a major project's efficiency head."""
     head = "📋 " + t(lang, "Copy for the major project's efficiency head")
-    return head + "\n" + card_text(lang, card), None
+    return head + "\n" + card_text(lang, card, zone=zone), None
 
 
 def acknowledged(lang: str, *, department: Named, case_number: str) -> Rendered:
@@ -152,14 +153,16 @@ def reopened_office(lang: str, *, number: str, reason: str) -> Rendered:
     return head + "\n" + t(lang, "Reason: {reason}", reason=escape(reason)), None
 
 
-def reopened(lang: str, *, card: Card, reason: str) -> Rendered:
+def reopened(lang: str, *, card: Card, reason: str, zone: ZoneInfo) -> Rendered:
     """assignment.reopened: the same notice with the card and its buttons, to the liaison."""
     notice, _ = reopened_office(lang, number=card.assignment.number, reason=reason)
-    return notice + "\n\n" + card_text(lang, card), liaison_buttons(lang, card.assignment)
+    return notice + "\n\n" + card_text(lang, card, zone=zone), liaison_buttons(
+        lang, card.assignment
+    )
 
 
-def task_line(lang: str, assignment: Assignment, days: int) -> str:
+def task_line(lang: str, assignment: Assignment, days: int, *, zone: ZoneInfo) -> str:
     """One line of /tasks: number, status, deadline and the working days left."""
     state = assignment_status(lang, assignment.status)
-    due = local_time(assignment.due_at)
+    due = local_time(assignment.due_at, zone=zone)
     return f"{bold(assignment.number)} · {state} · {due} ({days_left(lang, days)})"
