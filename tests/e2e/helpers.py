@@ -407,7 +407,7 @@ def card_lines(
     return lines
 
 
-def shows_all(message: SandboxMessage, lines: Iterable[str]) -> list[str]:
+def missing_lines(message: SandboxMessage, lines: Iterable[str]) -> list[str]:
     """The expected lines the message does not show (empty when all are there)."""
     return [line for line in lines if line not in message.body]
 

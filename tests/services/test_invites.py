@@ -14,20 +14,11 @@ from models.enums import Role
 from services import invites
 from services.errors import InvalidInput, InvalidState, NotFound
 from services.onboarding import Joined, join
+from tests.factories import make_user
 from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def make_user(db: Database, telegram_id: int, name: str = "someone") -> User:
-    def add(session: Session) -> User:
-        user = User(telegram_id=telegram_id, display_name=name)
-        session.add(user)
-        session.flush()
-        return user
-
-    return db.call(add)
 
 
 def make_enterprise(db: Database) -> int:

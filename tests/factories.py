@@ -1,0 +1,72 @@
+"""Builders the tests share: a user, an actor, a valid credit code, the seeded demo, the outbox."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+from stdnum.cn import uscc
+
+from bot.db import Database
+from models import OutboxMessage, User
+from services.demo import seed_demo
+from services.users import Actor, load_actor
+
+# The demo's people by Telegram id (services/demo.py PERSONAS).
+WANG = 1001  # Kunhao's contact
+PARK_OFFICER = 2001  # Jianghua park's officer
+DISPATCHER = 2002  # the county office's dispatcher
+DRC_LIAISON = 3002  # the Development & Reform Commission's liaison
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code, different for each ``n``."""
+    base = f"91431129MA{n:07d}"
+    return base + uscc.calc_check_digit(base)
+
+
+def make_user(
+    db: Database, telegram_id: int, name: str | None = None, language: str | None = None
+) -> User:
+    """A stored Telegram user with no role yet."""
+
+    def add(session: Session) -> User:
+        shown = name or f"user {telegram_id}"
+        user = User(telegram_id=telegram_id, display_name=shown, language=language)
+        session.add(user)
+        session.flush()
+        return user
+
+    return db.call(add)
+
+
+def actor_of(db: Database, user: User) -> Actor:
+    """The acting user with the roles the database grants them now."""
+    return db.call(load_actor, user)
+
+
+def actor(db: Database, telegram_id: int) -> Actor:
+    """The actor of the stored user with this Telegram id (e.g. one of the demo's people)."""
+
+    def load(session: Session) -> Actor:
+        user = session.exec(select(User).where(User.telegram_id == telegram_id)).one()
+        return load_actor(session, user)
+
+    return db.call(load)
+
+
+def seeded_demo(db: Database) -> Database:
+    """``db`` with the demo's enterprises, projects and people (services/demo.py)."""
+    db.call(seed_demo)
+    return db
+
+
+def outbox_for(db: Database, telegram_id: int) -> list[OutboxMessage]:
+    """Every outbox row owed to one chat, oldest first."""
+    return db.call(
+        lambda s: list(
+            s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.chat_id == telegram_id)
+                .order_by(col(OutboxMessage.id))
+            ).all()
+        )
+    )
