@@ -6,8 +6,11 @@ from sqlmodel import Session, col, select
 from stdnum.cn import uscc
 
 from bot.db import Database
-from models import OutboxMessage, User
+from models import Assignment, Case, OutboxMessage, User
+from services import cases
 from services.demo import seed_demo
+from services.dispatch import orders
+from services.rules import Rules
 from services.users import Actor, load_actor
 
 # The demo's people by Telegram id (services/demo.py PERSONAS).
@@ -70,3 +73,34 @@ def outbox_for(db: Database, telegram_id: int) -> list[OutboxMessage]:
             ).all()
         )
     )
+
+
+def templates_for(db: Database, telegram_id: int) -> list[str]:
+    """The templates of the outbox rows owed to one chat, oldest first."""
+    return [m.template for m in outbox_for(db, telegram_id)]
+
+
+def file_case(db: Database, *, rules: Rules, by: int = WANG, category: str = "permit") -> Case:
+    """A case filed by one of the demo's enterprise contacts (Kunhao's by default)."""
+    return db.call(
+        cases.submit_case,
+        actor=actor(db, by),
+        category=category,
+        description="环评批复迟迟未下，影响二期开工",
+        rules=rules,
+    ).case
+
+
+def dispatched(
+    db: Database, *, rules: Rules, codes: tuple[str, ...] = ("drc",), category: str = "permit"
+) -> tuple[Case, list[Assignment]]:
+    """A demo case dispatched by the county office to ``codes`` (the DRC by default)."""
+    case = file_case(db, rules=rules, category=category)
+    issued = db.call(
+        orders.dispatch_case,
+        actor=actor(db, DISPATCHER),
+        case_id=case.id,
+        department_codes=list(codes),
+        rules=rules,
+    )
+    return case, issued
