@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session, col, select
 from stdnum.cn import uscc
 
@@ -18,6 +21,22 @@ WANG = 1001  # Kunhao's contact
 PARK_OFFICER = 2001  # Jianghua park's officer
 DISPATCHER = 2002  # the county office's dispatcher
 DRC_LIAISON = 3002  # the Development & Reform Commission's liaison
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the zone settings.toml configures
+NEW_YORK = ZoneInfo("America/New_York")  # a zone with daylight saving, for the edge cases
+
+
+def at(
+    year: int, month: int, day: int, hour: int = 10, minute: int = 0, *, zone: ZoneInfo = SHANGHAI
+) -> datetime:
+    """A wall-clock moment (Shanghai unless told), as the aware UTC datetime services take."""
+    return datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+def eod(year: int, month: int, day: int) -> datetime:
+    """18:00 Shanghai on that day (the end of a working day), in UTC."""
+    return at(year, month, day, 18)
 
 
 def credit_code(n: int) -> str:
