@@ -104,21 +104,22 @@ def acknowledged(lang: str, *, department: Named, case_number: str) -> Rendered:
     return text, None
 
 
+def _did(lang: str, department: Named, number: str) -> dict[str, str]:
+    """The placeholders of "{department} <did something to> assignment {number}"."""
+    return {"department": escape(name_of(lang, department)), "number": bold(number)}
+
+
 def returned(
     lang: str, *, department: Named, number: str, reason: str, facts: CaseFacts
 ) -> Rendered:
     """assignment.returned: to the office, with a button to dispatch again."""
     case_id = facts.case.id
     assert case_id is not None
+    # Literal msgids (not a variable) so that pybabel extract finds them.
+    head = t(lang, "{department} returned assignment {number}.", **_did(lang, department, number))
     text = "\n".join(
         [
-            "↩️ "
-            + t(
-                lang,
-                "{department} returned assignment {number}.",
-                department=escape(name_of(lang, department)),
-                number=bold(number),
-            ),
+            "↩️ " + head,
             t(lang, "Reason: {reason}", reason=escape(reason)),
             case_header(lang, facts),
         ]
@@ -128,17 +129,9 @@ def returned(
 
 def completed(lang: str, *, department: Named, number: str, result: str) -> Rendered:
     """assignment.completed and .office: the result, to the enterprise and the office."""
+    head = t(lang, "{department} completed assignment {number}.", **_did(lang, department, number))
     text = "\n".join(
-        [
-            "✅ "
-            + t(
-                lang,
-                "{department} completed assignment {number}.",
-                department=escape(name_of(lang, department)),
-                number=bold(number),
-            ),
-            t(lang, "Result: {result}", result=escape(shorten(result, 2500))),
-        ]
+        ["✅ " + head, t(lang, "Result: {result}", result=escape(shorten(result, 2500)))]
     )
     return text, None
 
