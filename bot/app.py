@@ -22,7 +22,6 @@ from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
 from handlers.menu import COMMANDS
-from services.messages import common as messages
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,6 @@ def build_application(
     app = builder.build()
     if rate_limiter:
         app.bot_data["outbox_bot"] = _outbox_bot(token, base_url, base_file_url)
-    messages.set_zone(settings.time.zone)
     options = settings.database
     db = db or Database(
         options.url,

@@ -26,7 +26,9 @@ async def tasks(ctx: Ctx) -> None:
     lines = ["<b>" + ctx.tr("Open assignments: {count}", count=len(items)) + "</b>"]
     now, calendar = ctx.rules.now(), ctx.rules.calendar
     lines += [
-        deadline_messages.task_line(ctx.lang, a, time_left(calendar, now=now, due_at=a.due_at))
+        deadline_messages.task_line(
+            ctx.lang, a, time_left(calendar, now=now, due_at=a.due_at), zone=ctx.rules.zone
+        )
         for a in items
     ]
     buttons = [
@@ -40,7 +42,7 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
     card, mine = await ctx.call(
         assignments.card, actor=ctx.actor, assignment_id=assignment_id, rules=ctx.rules
     )
-    text = assignment_messages.card_text(ctx.lang, card)
+    text = assignment_messages.card_text(ctx.lang, card, zone=ctx.rules.zone)
     buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
     rows = pairs(buttons)
     query = ctx.update.callback_query

@@ -34,7 +34,7 @@ async def queue(ctx: Ctx) -> None:
 def _form(ctx: Ctx, form: dispatch_form.Form) -> tuple[str, list[list[tuple[str, str]]]]:
     """The dispatch form's text and keyboard in the dispatcher's language."""
     rows = dispatch_messages.form_buttons(ctx.lang, form)
-    return dispatch_messages.form_text(ctx.lang, form), pairs(rows)
+    return dispatch_messages.form_text(ctx.lang, form, zone=ctx.rules.zone), pairs(rows)
 
 
 @handler
@@ -93,7 +93,7 @@ async def dispatch_button(ctx: Ctx) -> None:
     elif action == "go":
         issued = await ctx.call(dispatch_form.issue, case_id=case_id, actor=actor, rules=rules)
         await ctx.answer(ctx.tr("Issued"))
-        await ctx.edit(dispatch_messages.issued_text(ctx.lang, issued))
+        await ctx.edit(dispatch_messages.issued_text(ctx.lang, issued, zone=ctx.rules.zone))
     elif action == "x":
         await ctx.call(dispatch_form.close, actor=ctx.actor, case_id=case_id, rules=ctx.rules)
         await ctx.answer()
@@ -137,7 +137,7 @@ async def dispatch_command(ctx: Ctx) -> None:
         deadline=deadline,
         rules=ctx.rules,
     )
-    await ctx.reply(dispatch_messages.issued_text(ctx.lang, issued))
+    await ctx.reply(dispatch_messages.issued_text(ctx.lang, issued, zone=ctx.rules.zone))
 
 
 def register(app: Application) -> None:

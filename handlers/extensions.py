@@ -30,6 +30,7 @@ async def decision_button(ctx: Ctx) -> None:
             number=assignment.number,
             case_number=case.number if case else "?",
             new_due=assignment.due_at,
+            zone=ctx.rules.zone,
         )
         await ctx.edit(text)
     elif data.action == "no":
@@ -59,7 +60,10 @@ async def extend_command(ctx: Ctx) -> None:
             number=bold(parts[1]),
         )
         + "\n"
-        + ctx.tr("Requested deadline: {due}", due=messages.local_time(change.new_due_at))
+        + ctx.tr(
+            "Requested deadline: {due}",
+            due=messages.local_time(change.new_due_at, zone=ctx.rules.zone),
+        )
     )
 
 

@@ -24,7 +24,7 @@ async def overdue(ctx: Ctx) -> None:
         await ctx.reply(ctx.tr("Nothing is overdue."))
         return
     lines = ["<b>" + ctx.tr("Overdue: {count}", count=len(items)) + "</b>"]
-    lines += [messages.late_line(ctx.lang, item) for item in items]
+    lines += [messages.late_line(ctx.lang, item, zone=ctx.rules.zone) for item in items]
     await ctx.reply("\n".join(lines))
 
 
@@ -32,7 +32,7 @@ def _issued(ctx: Ctx, order: SupervisionOrder) -> str:
     return "🟠 " + ctx.tr(
         "Supervision order {order} issued; due {due}.",
         order=bold(order.number),
-        due=local_time(order.due_at),
+        due=local_time(order.due_at, zone=ctx.rules.zone),
     )
 
 

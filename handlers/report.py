@@ -234,7 +234,7 @@ async def my_cases(ctx: Ctx) -> None:
     if not views:
         await ctx.reply(ctx.tr("You have no cases yet. Send /report to report a problem."))
         return
-    blocks = [case_text(ctx.lang, view, timeline=False) for view in views]
+    blocks = [case_text(ctx.lang, view, timeline=False, zone=ctx.rules.zone) for view in views]
     await ctx.reply(("\n\n").join(blocks))
 
 
@@ -244,7 +244,7 @@ async def case(ctx: Ctx) -> None:
     if not ctx.args:
         raise InvalidInput("Usage: /case <number>, for example /case 2026-0001")
     view = await ctx.call(cases.case_view, actor=ctx.actor, number=ctx.args[0])
-    await ctx.reply(case_text(ctx.lang, view, timeline=True))
+    await ctx.reply(case_text(ctx.lang, view, timeline=True, zone=ctx.rules.zone))
 
 
 @handler

@@ -8,11 +8,11 @@
 # 2. scripts/babel_duban.py sync adds every new msgid that no other zh catalog translates to
 #    locales/zh/LC_MESSAGES/core.po with an empty msgstr, and lists what needs translating.
 #    (Texts of enterprise registration and invitations belong in registration.po instead.)
-# 3. Translate the empty entries, then check: .venv/bin/python -m pytest tests/test_catalog.py
+# 3. Translate the empty entries, then check: .venv/bin/python -m pytest tests/bot/test_catalog.py
 #
 # Message ids are the English texts: write t(lang, "Case {number}", number=...), never an
 # f-string, and never call t()/tr() inside an f-string (Python 3.11's tokenizer hides such calls
-# from pybabel; tests/test_catalog.py refuses both). Texts kept in constants or dicts must be
+# from pybabel; tests/bot/test_catalog.py refuses both). Texts kept in constants or dicts must be
 # wrapped in N_() where they are written; counted texts use tn(lang, singular, plural, n).
 #
 # Keywords: t(lang, msgid) · tn(lang, singular, plural, n) · ctx.tr(msgid) · N_(msgid) ·

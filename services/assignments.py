@@ -317,6 +317,7 @@ def _maybe_complete_case(
             case_id=case.id,  # type: ignore[arg-type]  # stored rows have an id
             number=case.number,
             due=case.confirm_due_at,
+            zone=rules.zone,
         ),
         live_key=live.confirm_key(case.id),  # type: ignore[arg-type]  # stored rows have an id
     )

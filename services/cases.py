@@ -33,7 +33,7 @@ from services import access, audit, live, notify, pauses
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.facts import case_facts
 from services.messages import case as case_messages
-from services.messages import common, questions
+from services.messages import questions
 from services.numbers import case_number
 from services.rules import Rules
 from services.users import Actor
@@ -523,7 +523,7 @@ def _clock_changes(session: Session, view: CaseView) -> list[tuple[datetime, str
         params = {
             "number": numbers[change.assignment_id],
             "reason": change.reason,
-            "due": common.local_time(change.new_due_at),
+            "due_at": change.new_due_at.isoformat() if change.new_due_at else "",
         }
         if change.kind == ExtensionKind.PAUSE:
             if change.paused_from is not None:

@@ -195,6 +195,7 @@ def _tell_reopened(
             assignment_messages.reopened,
             card=card_of(session, assignment, rules),
             reason=reason,
+            zone=rules.zone,
         ),
         live_key=live.card_key(assignment.id),  # type: ignore[arg-type]  # stored rows have an id
     )

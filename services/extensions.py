@@ -96,7 +96,7 @@ def _new_due(rules: Rules, assignment: Assignment, requested: str) -> datetime:
     except ExtensionNotLater:
         raise InvalidInput(
             "The new deadline must be later than the current one ({due}).",
-            due=messages.local_time(assignment.due_at),
+            due=messages.local_time(assignment.due_at, zone=rules.zone),
         ) from None
     except DeadlineInPast:
         raise InvalidInput("The deadline must be in the future.") from None
@@ -162,6 +162,7 @@ def request_extension(
         key=f"ext:{change.id}:requested",
         render=partial(
             messages.requested,
+            zone=rules.zone,
             change_id=change.id,  # type: ignore[arg-type]  # stored rows have an id
             number=assignment.number,
             department=session.get(Department, assignment.department_id),
@@ -251,6 +252,7 @@ def approve(session: Session, *, actor: Actor, change_id: int, rules: Rules) -> 
         key=f"ext:{change.id}:approved",
         render=partial(
             messages.approved,
+            zone=rules.zone,
             number=assignment.number,
             case_number=case.number,
             new_due=change.new_due_at,
@@ -289,7 +291,11 @@ def deny(
         template="extension.denied",
         key=f"ext:{change.id}:denied",
         render=partial(
-            messages.denied, number=assignment.number, due=assignment.due_at, reason=reason
+            messages.denied,
+            zone=rules.zone,
+            number=assignment.number,
+            due=assignment.due_at,
+            reason=reason,
         ),
     )
     return assignment

@@ -105,7 +105,7 @@ def refresh_assignment_card(session: Session, assignment: Assignment, *, rules: 
     card = card_of(session, assignment, rules)
 
     def render(user: User, lang: str) -> Rendered:
-        text = assignment_messages.card_text(lang, card)
+        text = assignment_messages.card_text(lang, card, zone=rules.zone)
         liaison = _is_liaison(session, user, assignment.department_id)
         return text, assignment_messages.liaison_buttons(lang, assignment) if liaison else None
 
@@ -159,6 +159,7 @@ def refresh_confirmation(session: Session, case: Case, *, rules: Rules) -> int:
         status=case.status,
         due=case.confirm_due_at,
         satisfaction=case.satisfaction or "",
+        zone=rules.zone,
     )
     return refresh(
         session,

@@ -56,7 +56,9 @@ def resume_on_answer(session: Session, *, question: Note, rules: Rules) -> Assig
         rules=rules,
         template="deadline.resumed",
         key=f"pause:{change.id}:resumed",
-        render=partial(messages.resumed, number=assignment.number, new_due=assignment.due_at),
+        render=partial(
+            messages.resumed, zone=rules.zone, number=assignment.number, new_due=assignment.due_at
+        ),
     )
     return assignment
 

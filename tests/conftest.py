@@ -18,6 +18,7 @@ from bot.db import Database, upgrade
 from bot.settings import Settings
 from services.org import sync_organisation
 from services.rules import Rules
+from tests.factories import seeded_demo
 from tests.pgserver import PgServer, require_pg_bin
 from tests.rules import RULES
 
@@ -71,7 +72,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 # ======================================================================================
-# Settings and database (tests/test_settings.py and most database tests):
+# Settings and database (tests/bot/test_settings.py and most database tests):
 # settings_factory, db, session
 #
 # settings_factory  Settings from the repository's settings.toml plus init kwargs
@@ -138,6 +139,12 @@ def db(
     database.call(sync_organisation, parks=org.parks, departments=org.departments)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    """``db`` seeded with the demo's enterprises, projects and people (tests/factories.py)."""
+    return seeded_demo(db)
 
 
 @pytest.fixture

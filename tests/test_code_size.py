@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "handlers", "services", "models", "scheduler")
+PACKAGES = ("bot", "handlers", "services", "models", "scheduler", "benchmarks")
 MAX_MODULE = 600
 MAX_FUNCTION = 80
 

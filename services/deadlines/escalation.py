@@ -83,7 +83,7 @@ def overdue(session: Session, assignment: Assignment, folded: list[str], *, rule
     miss = _miss(session, assignment, assignment.due_at, points=points, folded=tuple(folded))
     key = f"asg:{assignment.id}:overdue:v{assignment.deadline_version}"
     dept = assignment.department_id
-    liaison_view = partial(messages.overdue, miss=miss)
+    liaison_view = partial(messages.overdue, zone=rules.zone, miss=miss)
     notify.tell(
         session,
         notify.liaisons_of(session, dept),
@@ -126,7 +126,13 @@ def _draft_order(
         rules=rules,
         template="deadline.supervision.draft",
         key=f"asg:{assignment.id}:supervision.draft",
-        render=partial(messages.supervision_draft, miss=miss, assignment_id=assignment.id, due=due),
+        render=partial(
+            messages.supervision_draft,
+            zone=rules.zone,
+            miss=miss,
+            assignment_id=assignment.id,
+            due=due,
+        ),
     )
 
 
@@ -170,7 +176,9 @@ def issue_order(
         rules=rules,
         template="deadline.supervision",
         key=key,
-        render=partial(messages.supervision_issued, order=order.number, due=due, card=card),
+        render=partial(
+            messages.supervision_issued, zone=rules.zone, order=order.number, due=due, card=card
+        ),
     )
     notify.tell(
         session,
@@ -178,7 +186,9 @@ def issue_order(
         rules=rules,
         template="deadline.supervision.copy",
         key=key + ".copy",
-        render=partial(messages.supervision_copy, order=order.number, due=due, card=card),
+        render=partial(
+            messages.supervision_copy, zone=rules.zone, order=order.number, due=due, card=card
+        ),
     )
     return order
 
@@ -250,6 +260,13 @@ def veto(session: Session, assignment: Assignment, *, rules: Rules) -> int:
         rules=rules,
         template="deadline.veto",
         key=f"sup:{order.id}:missed",
-        render=partial(messages.vetoed, order=order.number, miss=miss, due=order.due_at, year=year),
+        render=partial(
+            messages.vetoed,
+            zone=rules.zone,
+            order=order.number,
+            miss=miss,
+            due=order.due_at,
+            year=year,
+        ),
     )
     return 1

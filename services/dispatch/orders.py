@@ -186,7 +186,7 @@ def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules
             rules=rules,
             template="assignment.issued",
             key=f"asg:{assignment.id}:issued",
-            render=partial(assignment_messages.issued, card=card),
+            render=partial(assignment_messages.issued, card=card, zone=rules.zone),
             attachments=files or None,
             live_key=live.card_key(assignment.id),  # type: ignore[arg-type]  # flushed
         )
@@ -196,7 +196,7 @@ def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules
             rules=rules,
             template="assignment.issued.copy",
             key=f"asg:{assignment.id}:issued.cc",
-            render=partial(assignment_messages.issued_copy, card=card),
+            render=partial(assignment_messages.issued_copy, card=card, zone=rules.zone),
         )
     names = [session.get(Department, a.department_id) for a in issued]
     notify.tell(
@@ -210,6 +210,7 @@ def _notify_issued(session: Session, case: Case, issued: list[Assignment], rules
             number=case.number,
             departments=[d for d in names if d],
             due=issued[0].due_at,
+            zone=rules.zone,
         ),
     )
 

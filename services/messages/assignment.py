@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.textsplit import escape, shorten
@@ -35,7 +36,7 @@ class Card:
     days_left: int  # working days to the deadline; negative when overdue
 
 
-def card_text(lang: str, card: Card) -> str:
+def card_text(lang: str, card: Card, *, zone: ZoneInfo) -> str:
     """The assignment order as the liaison sees it, from any path (outbox, /tasks, buttons)."""
     a = card.assignment
     return "\n".join(
@@ -47,10 +48,10 @@ def card_text(lang: str, card: Card) -> str:
             t(
                 lang,
                 "Deadline: {due} ({remaining})",
-                due=local_time(a.due_at),
+                due=local_time(a.due_at, zone=zone),
                 remaining=days_left(lang, card.days_left),
             ),
-            t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at)),
+            t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at, zone=zone)),
             t(lang, "Status: {status}", status=assignment_status(lang, a.status)),
         ]
     )
@@ -87,15 +88,15 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
     return None
 
 
-def issued(lang: str, *, card: Card) -> Rendered:
+def issued(lang: str, *, card: Card, zone: ZoneInfo) -> Rendered:
     """assignment.issued: the new order, to the department's liaison."""
-    return card_text(lang, card), liaison_buttons(lang, card.assignment)
+    return card_text(lang, card, zone=zone), liaison_buttons(lang, card.assignment)
 
 
-def issued_copy(lang: str, *, card: Card) -> Rendered:
+def issued_copy(lang: str, *, card: Card, zone: ZoneInfo) -> Rendered:
     """assignment.issued.copy: the same order, to a major project's efficiency head."""
     head = "📋 " + t(lang, "Copy for the major project's efficiency head")
-    return head + "\n" + card_text(lang, card), None
+    return head + "\n" + card_text(lang, card, zone=zone), None
 
 
 def acknowledged(lang: str, *, department: Named, case_number: str) -> Rendered:
@@ -109,21 +110,22 @@ def acknowledged(lang: str, *, department: Named, case_number: str) -> Rendered:
     return text, None
 
 
+def _did(lang: str, department: Named, number: str) -> dict[str, str]:
+    """The placeholders of "{department} <did something to> assignment {number}"."""
+    return {"department": escape(name_of(lang, department)), "number": bold(number)}
+
+
 def returned(
     lang: str, *, department: Named, number: str, reason: str, facts: CaseFacts
 ) -> Rendered:
     """assignment.returned: to the office, with a button to dispatch again."""
     case_id = facts.case.id
     assert case_id is not None
+    # Literal msgids (not a variable) so that pybabel extract finds them.
+    head = t(lang, "{department} returned assignment {number}.", **_did(lang, department, number))
     text = "\n".join(
         [
-            "↩️ "
-            + t(
-                lang,
-                "{department} returned assignment {number}.",
-                department=escape(name_of(lang, department)),
-                number=bold(number),
-            ),
+            "↩️ " + head,
             t(lang, "Reason: {reason}", reason=escape(reason)),
             case_header(lang, facts),
         ]
@@ -133,17 +135,9 @@ def returned(
 
 def completed(lang: str, *, department: Named, number: str, result: str) -> Rendered:
     """assignment.completed and .office: the result, to the enterprise and the office."""
+    head = t(lang, "{department} completed assignment {number}.", **_did(lang, department, number))
     text = "\n".join(
-        [
-            "✅ "
-            + t(
-                lang,
-                "{department} completed assignment {number}.",
-                department=escape(name_of(lang, department)),
-                number=bold(number),
-            ),
-            t(lang, "Result: {result}", result=escape(shorten(result, 2500))),
-        ]
+        ["✅ " + head, t(lang, "Result: {result}", result=escape(shorten(result, 2500)))]
     )
     return text, None
 
@@ -158,14 +152,16 @@ def reopened_office(lang: str, *, number: str, reason: str) -> Rendered:
     return head + "\n" + t(lang, "Reason: {reason}", reason=escape(reason)), None
 
 
-def reopened(lang: str, *, card: Card, reason: str) -> Rendered:
+def reopened(lang: str, *, card: Card, reason: str, zone: ZoneInfo) -> Rendered:
     """assignment.reopened: the same notice with the card and its buttons, to the liaison."""
     notice, _ = reopened_office(lang, number=card.assignment.number, reason=reason)
-    return notice + "\n\n" + card_text(lang, card), liaison_buttons(lang, card.assignment)
+    return notice + "\n\n" + card_text(lang, card, zone=zone), liaison_buttons(
+        lang, card.assignment
+    )
 
 
-def task_line(lang: str, assignment: Assignment, days: int) -> str:
+def task_line(lang: str, assignment: Assignment, days: int, *, zone: ZoneInfo) -> str:
     """One line of /tasks: number, status, deadline and the working days left."""
     state = assignment_status(lang, assignment.status)
-    due = local_time(assignment.due_at)
+    due = local_time(assignment.due_at, zone=zone)
     return f"{bold(assignment.number)} · {state} · {due} ({days_left(lang, days)})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, t
 from bot.textsplit import escape, shorten
@@ -122,7 +123,12 @@ def declined_office(lang: str, *, number: str, by: str, reason: str) -> Rendered
 
 
 def dispatched(
-    lang: str, *, number: str, departments: Sequence[Named], due: datetime | None
+    lang: str,
+    *,
+    number: str,
+    departments: Sequence[Named],
+    due: datetime | None,
+    zone: ZoneInfo,
 ) -> Rendered:
     """case.dispatched: to the enterprise, which departments now hold the case."""
     listed = ", ".join(name_of(lang, d) for d in departments)
@@ -132,7 +138,7 @@ def dispatched(
         number=bold(number),
         departments=escape(listed),
     )
-    return text + "\n" + t(lang, "Deadline: {due}", due=local_time(due)), None
+    return text + "\n" + t(lang, "Deadline: {due}", due=local_time(due, zone=zone)), None
 
 
 def closed(lang: str, *, number: str, satisfaction: str, note: str) -> Rendered:
@@ -156,7 +162,7 @@ def closed_default(lang: str, *, number: str) -> Rendered:
     return text, None
 
 
-def case_text(lang: str, view: CaseView, *, timeline: bool) -> str:
+def case_text(lang: str, view: CaseView, *, timeline: bool, zone: ZoneInfo) -> str:
     """A case with its assignments and, on request, its timeline."""
     case = view.case
     lines = [
@@ -167,7 +173,7 @@ def case_text(lang: str, view: CaseView, *, timeline: bool) -> str:
         lines.append(t(lang, "Project: {name}", name=escape(view.project.name)))
     lines += [
         t(lang, "Category: {category}", category=category_name(lang, case.category)),
-        t(lang, "Reported: {when}", when=local_time(case.created_at)),
+        t(lang, "Reported: {when}", when=local_time(case.created_at, zone=zone)),
         # /case is where the whole description can be read (a long one comes in several
         # messages); lists and notifications show its beginning.
         description_block(lang, case, limit=MAX_DESCRIPTION if timeline else 200),
@@ -175,19 +181,22 @@ def case_text(lang: str, view: CaseView, *, timeline: bool) -> str:
     if view.assignments:
         lines += ["", bold(t(lang, "Assignments"))]
         lines += [
-            assignment_line(lang, a, view.departments.get(a.department_id))
+            assignment_line(lang, a, view.departments.get(a.department_id), zone=zone)
             for a in view.assignments
         ]
     if timeline and view.timeline:
         lines += ["", bold(t(lang, "Timeline"))]
         for when, event, params in view.timeline:
-            text = t(lang, TIMELINE[event], **_timeline_values(lang, params))
-            lines.append(local_time(when) + "  " + text)
+            text = t(lang, TIMELINE[event], **_timeline_values(lang, params, zone))
+            lines.append(local_time(when, zone=zone) + "  " + text)
     return "\n".join(lines)
 
 
-def _timeline_values(lang: str, params: dict[str, str]) -> dict[str, str]:
+def _timeline_values(lang: str, params: dict[str, str], zone: ZoneInfo) -> dict[str, str]:
     values = {k: escape(shorten(v, 300)) for k, v in params.items()}
+    if "due_at" in params:  # a deadline, stored as an instant, shown in the reader's zone
+        due = datetime.fromisoformat(params["due_at"]) if params["due_at"] else None
+        values["due"] = local_time(due, zone=zone)
     if "dept_zh" in params:
         values["dept"] = escape(local_name(lang, params["dept_zh"], params["dept_en"]) or "?")
     if params.get("satisfaction"):

@@ -16,8 +16,6 @@ Button = dict[str, str]  # {"text": label, "data": callback_data}, as services.o
 Buttons = list[list[Button]]
 Rendered = tuple[str, Buttons | None]
 
-ZONE = ZoneInfo("Asia/Shanghai")
-
 CATEGORY_NAMES: dict[str, str] = {
     Category.PERMIT: N_("Permits and approvals"),
     Category.UTILITY: N_("Water and power"),
@@ -51,16 +49,11 @@ class Named(Protocol):
     name_en: str
 
 
-def set_zone(zone: ZoneInfo) -> None:
-    """The display time zone from settings (configuration, read once at start-up)."""
-    global ZONE
-    ZONE = zone
-
-
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, *, zone: ZoneInfo) -> str:
+    """A stored UTC moment as the reader sees it: in the configured zone (rules.zone)."""
     if moment is None:
         return "—"
-    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def local_name(lang: str, zh: str | None, en: str | None) -> str | None:
@@ -136,7 +129,9 @@ def description_block(lang: str, case: Case, limit: int = 1500) -> str:
     return t(lang, "Description:") + "\n" + escape(shorten(case.description, limit))
 
 
-def assignment_line(lang: str, assignment: Assignment, department: Named | None) -> str:
+def assignment_line(
+    lang: str, assignment: Assignment, department: Named | None, *, zone: ZoneInfo
+) -> str:
     """One assignment in a list: number, department, status, deadline."""
     return t(
         lang,
@@ -144,5 +139,5 @@ def assignment_line(lang: str, assignment: Assignment, department: Named | None)
         number=escape(assignment.number),
         department=escape(name_of(lang, department)),
         status=assignment_status(lang, assignment.status),
-        due=local_time(assignment.due_at),
+        due=local_time(assignment.due_at, zone=zone),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, t
 from models.enums import Satisfaction
@@ -20,7 +21,7 @@ def satisfaction_name(lang: str, value: str) -> str:
     return t(lang, SATISFACTION_NAMES.get(value, value))
 
 
-def ask(lang: str, *, case_id: int, number: str, due: datetime | None) -> Rendered:
+def ask(lang: str, *, case_id: int, number: str, due: datetime | None, zone: ZoneInfo) -> Rendered:
     """case.confirm: every department is done; is the enterprise satisfied?"""
     text = "\n".join(
         [
@@ -30,7 +31,7 @@ def ask(lang: str, *, case_id: int, number: str, due: datetime | None) -> Render
                 lang,
                 "Are you satisfied with how it was handled? Please answer by {due}; "
                 "without an answer the case is closed as confirmed.",
-                due=local_time(due),
+                due=local_time(due, zone=zone),
             ),
         ]
     )
@@ -44,11 +45,18 @@ def ask(lang: str, *, case_id: int, number: str, due: datetime | None) -> Render
 
 
 def state(
-    lang: str, *, case_id: int, number: str, status: str, due: datetime | None, satisfaction: str
+    lang: str,
+    *,
+    case_id: int,
+    number: str,
+    status: str,
+    due: datetime | None,
+    satisfaction: str,
+    zone: ZoneInfo,
 ) -> Rendered:
     """case.confirm as it stands now: still asking, answered, closed by default, or reopened."""
     if status == "awaiting_confirmation":
-        return ask(lang, case_id=case_id, number=number, due=due)
+        return ask(lang, case_id=case_id, number=number, due=due, zone=zone)
     head = "🏁 " + t(
         lang, "Every department has completed your case {number}.", number=bold(number)
     )

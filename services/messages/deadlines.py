@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.i18n import t, tn
 from bot.textsplit import escape
@@ -69,7 +70,7 @@ class Reminder:
     copy: bool = False  # the department head's copy: no buttons
 
 
-def _headline(lang: str, item: Reminder) -> str:
+def _headline(lang: str, item: Reminder, *, zone: ZoneInfo) -> str:
     a = item.card.assignment
     number = bold(a.number)
     department = escape(name_of(lang, item.card.department))
@@ -80,13 +81,13 @@ def _headline(lang: str, item: Reminder) -> str:
                 "Copy: {department} has not signed for assignment {number} (due {due}).",
                 department=department,
                 number=number,
-                due=local_time(a.ack_due_at),
+                due=local_time(a.ack_due_at, zone=zone),
             )
         return "⏰ " + t(
             lang,
             "Assignment {number} is not signed for yet (it was due by {due}).",
             number=number,
-            due=local_time(a.ack_due_at),
+            due=local_time(a.ack_due_at, zone=zone),
         )
     left = time_left_text(lang, item.left)
     if item.copy:
@@ -95,26 +96,26 @@ def _headline(lang: str, item: Reminder) -> str:
             "Copy: assignment {number} of {department} is due {due} ({left}).",
             number=number,
             department=department,
-            due=local_time(a.due_at),
+            due=local_time(a.due_at, zone=zone),
             left=left,
         )
     return "⏰ " + t(
         lang,
         "Reminder: assignment {number} is due {due} ({left}).",
         number=number,
-        due=local_time(a.due_at),
+        due=local_time(a.due_at, zone=zone),
         left=left,
     )
 
 
-def reminders(lang: str, *, items: Sequence[Reminder]) -> Rendered:
+def reminders(lang: str, *, items: Sequence[Reminder], zone: ZoneInfo) -> Rendered:
     """deadline.reminder: one reminder with its card and buttons, or a digest of several."""
     if len(items) == 1:
         item = items[0]
-        text = _headline(lang, item) + "\n\n" + card_text(lang, item.card)
+        text = _headline(lang, item, zone=zone) + "\n\n" + card_text(lang, item.card, zone=zone)
         return text, None if item.copy else liaison_buttons(lang, item.card.assignment)
     head = "⏰ " + tn(lang, "{n} reminder", "{n} reminders", len(items), n=len(items))
-    lines = [head] + ["• " + _headline(lang, item) for item in items]
+    lines = [head] + ["• " + _headline(lang, item, zone=zone) for item in items]
     rows: Buttons = []
     for item in items:
         a = item.card.assignment
@@ -135,7 +136,7 @@ class Miss:
     folded: tuple[str, ...] = ()  # reminder points not sent while the bot was down
 
 
-def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None) -> Rendered:
+def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None, zone: ZoneInfo) -> Rendered:
     """deadline.overdue: the completion deadline passed; slow action recorded."""
     lines = [
         "🔴 "
@@ -144,7 +145,7 @@ def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None) -> Rendere
             "Assignment {number} ({department}) missed its deadline {due}.",
             number=bold(miss.number),
             department=escape(name_of(lang, miss.department)),
-            due=local_time(miss.due),
+            due=local_time(miss.due, zone=zone),
         ),
         t(
             lang,
@@ -159,41 +160,49 @@ def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None) -> Rendere
     return "\n".join(lines), buttons
 
 
-def supervision_issued(lang: str, *, order: str, due: datetime, card: Card) -> Rendered:
+def supervision_issued(
+    lang: str, *, order: str, due: datetime, card: Card, zone: ZoneInfo
+) -> Rendered:
     """deadline.supervision: the supervision order, to the liaison (with buttons) and the head."""
     head = "🟠 " + t(
         lang,
         "Supervision order {order} for assignment {number}: complete it by {due}.",
         order=bold(order),
         number=bold(card.assignment.number),
-        due=local_time(due),
+        due=local_time(due, zone=zone),
     )
     warn = t(lang, "Missing this deadline is inaction (不作为): a veto for the year.")
-    return head + "\n" + warn + "\n\n" + card_text(lang, card), liaison_buttons(
+    return head + "\n" + warn + "\n\n" + card_text(lang, card, zone=zone), liaison_buttons(
         lang, card.assignment
     )
 
 
-def supervision_copy(lang: str, *, order: str, due: datetime, card: Card) -> Rendered:
+def supervision_copy(
+    lang: str, *, order: str, due: datetime, card: Card, zone: ZoneInfo
+) -> Rendered:
     """deadline.supervision.copy: the same order, for the head (no buttons)."""
-    text, _ = supervision_issued(lang, order=order, due=due, card=card)
+    text, _ = supervision_issued(lang, order=order, due=due, card=card, zone=zone)
     return text, None
 
 
-def supervision_draft(lang: str, *, miss: Miss, assignment_id: int, due: datetime) -> Rendered:
+def supervision_draft(
+    lang: str, *, miss: Miss, assignment_id: int, due: datetime, zone: ZoneInfo
+) -> Rendered:
     """deadline.supervision.draft: to the dispatchers, with a button to issue the order."""
-    text, _ = overdue(lang, miss=miss)
+    text, _ = overdue(lang, miss=miss, zone=zone)
     text += "\n" + t(
         lang,
         "A supervision order is drafted with the deadline {due}; issue it?",
-        due=local_time(due),
+        due=local_time(due, zone=zone),
     )
     return text, [
         [button(lang, "Issue the supervision order", callbacks.supervision("iss", assignment_id))]
     ]
 
 
-def vetoed(lang: str, *, order: str, miss: Miss, due: datetime, year: int) -> Rendered:
+def vetoed(
+    lang: str, *, order: str, miss: Miss, due: datetime, year: int, zone: ZoneInfo
+) -> Rendered:
     """deadline.veto: the supervision order was missed; inaction recorded."""
     lines = [
         "⛔ "
@@ -204,7 +213,7 @@ def vetoed(lang: str, *, order: str, miss: Miss, due: datetime, year: int) -> Re
             order=bold(order),
             number=bold(miss.number),
             department=escape(name_of(lang, miss.department)),
-            due=local_time(due),
+            due=local_time(due, zone=zone),
         ),
         t(
             lang,
@@ -217,7 +226,7 @@ def vetoed(lang: str, *, order: str, miss: Miss, due: datetime, year: int) -> Re
     return "\n".join(lines), None
 
 
-def late_line(lang: str, item: Late) -> str:
+def late_line(lang: str, item: Late, *, zone: ZoneInfo) -> str:
     """One line of /overdue: which order, whose, which case, due when, how late."""
     icon = "🟠 " + t(lang, "Supervision order") if item.order else "🔴"
     return t(
@@ -227,14 +236,14 @@ def late_line(lang: str, item: Late) -> str:
         number=bold(item.number),
         department=escape(name_of(lang, item.department)),
         case=item.case_number,
-        due=local_time(item.due),
+        due=local_time(item.due, zone=zone),
         late=time_left_text(lang, item.late),
     )
 
 
-def task_line(lang: str, assignment: Assignment, left: TimeLeft) -> str:
+def task_line(lang: str, assignment: Assignment, left: TimeLeft, *, zone: ZoneInfo) -> str:
     """One line of /tasks: number, status, deadline and the time left (or how late)."""
     state = assignment_status(lang, assignment.status)
     mark = "🔴 " if left.kind == "overdue" else ""
-    due = local_time(assignment.due_at)
+    due = local_time(assignment.due_at, zone=zone)
     return f"{mark}{bold(assignment.number)} · {state} · {due} ({time_left_text(lang, left)})"

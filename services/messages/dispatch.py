@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.textsplit import escape
@@ -15,10 +16,10 @@ if TYPE_CHECKING:
     from services.dispatch.form import Form
 
 
-def form_text(lang: str, form: Form) -> str:
+def form_text(lang: str, form: Form, *, zone: ZoneInfo) -> str:
     """The case, what to do, the deadline, and which departments already hold the case."""
     case = form.options.case
-    deadline = t(lang, "Deadline: {due}", due=local_time(form.due_at))
+    deadline = t(lang, "Deadline: {due}", due=local_time(form.due_at, zone=zone))
     if not form.custom_due:
         deadline += " " + t(lang, "(the category's default)")
     lines = [
@@ -63,9 +64,9 @@ def form_buttons(lang: str, form: Form) -> Buttons:
     return rows
 
 
-def issued_text(lang: str, issued: Sequence[Assignment]) -> str:
+def issued_text(lang: str, issued: Sequence[Assignment], *, zone: ZoneInfo) -> str:
     """The orders just issued, with their common deadline."""
     lines = ["📨 " + t(lang, "Assignment orders issued:")]
     lines += [escape(a.number) for a in issued]
-    lines.append(t(lang, "Deadline: {due}", due=local_time(issued[0].due_at)))
+    lines.append(t(lang, "Deadline: {due}", due=local_time(issued[0].due_at, zone=zone)))
     return "\n".join(lines)

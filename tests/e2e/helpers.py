@@ -29,6 +29,7 @@ from sandbox.media import make_png
 from services.demo import CONCH, KUNHAO, PERSONAS
 from services.messages import common as messages
 from tests.e2e.harness import Running
+from tests.rules import RULES
 
 LANGS = [pytest.param("zh", id="zh"), pytest.param("en", id="en")]
 PHOTO = make_png(6, 4, (30, 120, 200))
@@ -95,7 +96,8 @@ def category(lang: str, code: str) -> str:
 
 
 def local(moment: datetime | None) -> str:
-    return messages.local_time(moment)
+    """A stored moment as the bot shows it, in the zone of the repository's settings."""
+    return messages.local_time(moment, zone=RULES.zone)
 
 
 # --- waiting ----------------------------------------------------------------------------------
@@ -405,7 +407,7 @@ def card_lines(
     return lines
 
 
-def shows_all(message: SandboxMessage, lines: Iterable[str]) -> list[str]:
+def missing_lines(message: SandboxMessage, lines: Iterable[str]) -> list[str]:
     """The expected lines the message does not show (empty when all are there)."""
     return [line for line in lines if line not in message.body]
 

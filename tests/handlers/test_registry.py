@@ -6,7 +6,6 @@ import re
 
 import pytest
 from sqlmodel import Session, col, select
-from stdnum.cn import uscc
 
 from handlers import menu
 from models import Department, Enterprise, Invitation, Project, RoleGrant, User
@@ -28,14 +27,10 @@ from tests.e2e.helpers import (
     tr,
     wait_text,
 )
+from tests.factories import credit_code
 
 LINK = re.compile(r"https://t\.me/duban_bot\?start=([A-Za-z0-9_-]+)")
 STALE = "This button is not valid any more."
-
-
-def credit_code(n: int) -> str:
-    base = f"91431129MA{n:07d}"
-    return base + uscc.calc_check_digit(base)
 
 
 def dept_name(lang: str) -> str:

@@ -8,24 +8,7 @@ import pytest
 
 from scheduler.calendar import WorkCalendar
 from scheduler.durations import Duration
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
-    """A Shanghai wall-clock moment, as the aware UTC datetime the calendar takes."""
-    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def eod(year: int, month: int, day: int) -> datetime:
-    """18:00 Shanghai on that day, in UTC."""
-    return at(year, month, day, 18)
-
-
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
-
+from tests.factories import SHANGHAI, at, eod
 
 # -- the 2026 schedule --------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 import logging
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
@@ -15,8 +14,7 @@ from scheduler.calendar import (
     WorkCalendar,
 )
 from scheduler.holidays import coverage, festivals_missing, package_years, year_schedule
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.factories import at, eod
 
 # A made-up but complete 2027 schedule: one or more days in every festival's window.
 FULL_2027 = [
@@ -28,14 +26,6 @@ FULL_2027 = [
     date(2027, 9, 15),
     *(date(2027, 10, d) for d in range(1, 8)),
 ]
-
-
-def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=SHANGHAI).astimezone(UTC)
-
-
-def eod(year: int, month: int, day: int) -> datetime:
-    return at(year, month, day, 18)
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

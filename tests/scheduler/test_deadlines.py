@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,25 +19,7 @@ from scheduler.deadlines import (
     resumed_due,
     time_left,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def at(
-    year: int, month: int, day: int, hour: int = 10, minute: int = 0, zone: ZoneInfo = SHANGHAI
-) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
-
-
-def eod(year: int, month: int, day: int) -> datetime:
-    return at(year, month, day, 18)
-
-
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
-
+from tests.factories import NEW_YORK, at, eod
 
 # -- first deadlines -----------------------------------------------------------------------
 

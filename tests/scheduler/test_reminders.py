@@ -1,7 +1,6 @@
 """Reminder plans: offsets before the deadline, quiet hours, the last one, what a sweep sends."""
 
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,24 +13,7 @@ from scheduler.reminders import (
     next_reminder_at,
     plan_reminders,
 )
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def at(
-    year: int, month: int, day: int, hour: int = 10, minute: int = 0, zone: ZoneInfo = SHANGHAI
-) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=zone).astimezone(UTC)
-
-
-def eod(year: int, month: int, day: int) -> datetime:
-    return at(year, month, day, 18)
-
-
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
+from tests.factories import NEW_YORK, at, eod
 
 
 def shape(plan: ReminderPlan) -> list[tuple[str, datetime, bool, bool]]:

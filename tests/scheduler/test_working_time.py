@@ -1,24 +1,13 @@
 """Working-day time between instants and after an instant: the measure pauses use."""
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from scheduler.calendar import WorkCalendar
+from tests.factories import NEW_YORK, at
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NEW_YORK = ZoneInfo("America/New_York")
 H = timedelta(hours=1)
-
-
-def at(year: int, month: int, day: int, hour: int = 10, zone: ZoneInfo = SHANGHAI) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=zone).astimezone(UTC)
-
-
-@pytest.fixture
-def cal() -> WorkCalendar:
-    return WorkCalendar()
 
 
 @pytest.mark.parametrize(
@@ -64,16 +53,16 @@ def test_after_working_time_inverts_working_time(cal: WorkCalendar) -> None:
 
 def test_new_york_across_the_spring_dst_change() -> None:
     cal = WorkCalendar(tz="America/New_York")
-    friday, monday = at(2026, 3, 6, 10, NEW_YORK), at(2026, 3, 9, 10, NEW_YORK)
+    friday, monday = at(2026, 3, 6, 10, zone=NEW_YORK), at(2026, 3, 9, 10, zone=NEW_YORK)
     assert monday - friday == 71 * H  # the clocks went forward on Sunday 8 March
     assert cal.working_time(friday, monday) == 24 * H
-    evening = at(2026, 3, 6, 18, NEW_YORK)
-    assert cal.after_working_time(evening, 24 * H) == at(2026, 3, 9, 18, NEW_YORK)
+    evening = at(2026, 3, 6, 18, zone=NEW_YORK)
+    assert cal.after_working_time(evening, 24 * H) == at(2026, 3, 9, 18, zone=NEW_YORK)
 
 
 def test_new_york_across_the_autumn_dst_change() -> None:
     cal = WorkCalendar(tz="America/New_York")
-    friday, monday = at(2026, 10, 30, 10, NEW_YORK), at(2026, 11, 2, 10, NEW_YORK)
+    friday, monday = at(2026, 10, 30, 10, zone=NEW_YORK), at(2026, 11, 2, 10, zone=NEW_YORK)
     assert monday - friday == 73 * H
     assert cal.working_time(friday, monday) == 24 * H
 

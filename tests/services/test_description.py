@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import Session, select
 
 from bot.db import Database
-from models import Case, User
+from models import Case
 from services import cases, report
-from services.demo import seed_demo
 from services.errors import InvalidInput
-from services.users import Actor, load_actor
+from services.users import Actor
+from tests import factories
+from tests.factories import WANG
 from tests.rules import RULES
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 R = RULES.at(NOW)
-WANG = 1001  # the demo's Kunhao contact
-
-
-@pytest.fixture
-def demo(db: Database) -> Iterator[Database]:
-    db.call(seed_demo)
-    yield db
-
-
-def contact(db: Database) -> Actor:
-    def load(session: Session) -> Actor:
-        return load_actor(session, session.exec(select(User).where(User.telegram_id == WANG)).one())
-
-    return db.call(load)
 
 
 def described(db: Database, actor: Actor, *texts: str) -> str:
@@ -48,7 +33,7 @@ def test_one_message_of_any_length_is_a_description(demo: Database) -> None:
     longest = "电" * (4096 - len("/report utility "))
     submitted = demo.call(
         cases.submit_case,
-        actor=contact(demo),
+        actor=factories.actor(demo, WANG),
         category="utility",
         description=longest,
         idempotency_key="m:1",
@@ -59,33 +44,33 @@ def test_one_message_of_any_length_is_a_description(demo: Database) -> None:
 
 
 def test_the_guided_form_appends_parts_until_the_user_goes_on(demo: Database) -> None:
-    actor = contact(demo)
+    wang = factories.actor(demo, WANG)
     parts = ["水" * 4096, "电" * 4096, "  还有一点  "]
-    assert described(demo, actor, *parts) == "水" * 4096 + "\n" + "电" * 4096 + "\n还有一点"
-    demo.call(report.to_summary, actor=actor, rules=R)
+    assert described(demo, wang, *parts) == "水" * 4096 + "\n" + "电" * 4096 + "\n还有一点"
+    demo.call(report.to_summary, actor=wang, rules=R)
     # At the summary, text is no longer taken as description.
     with pytest.raises(InvalidInput):
-        demo.call(report.set_description, actor=actor, text="好的", rules=R)
-    submitted = demo.call(report.submit, actor=actor, rules=R)
+        demo.call(report.set_description, actor=wang, text="好的", rules=R)
+    submitted = demo.call(report.submit, actor=wang, rules=R)
     stored = demo.call(lambda s: s.get(Case, submitted.case.id))
     assert stored.description == "\n".join(p.strip() for p in parts)
 
 
 def test_past_the_cap_the_part_is_refused_and_what_came_before_kept(demo: Database) -> None:
-    actor = contact(demo)
-    before = described(demo, actor, "一" * 4096, "二" * 4096)
+    wang = factories.actor(demo, WANG)
+    before = described(demo, wang, "一" * 4096, "二" * 4096)
     with pytest.raises(InvalidInput) as refused:
-        demo.call(report.set_description, actor=actor, text="三" * 4096, rules=R)
+        demo.call(report.set_description, actor=wang, text="三" * 4096, rules=R)
     assert refused.value.params == {
         "length": 3 * 4096 + 2,
         "limit": cases.MAX_DESCRIPTION,
         "kept": len(before),
     }
     assert str(cases.MAX_DESCRIPTION) in str(refused.value)
-    summary = demo.call(report.current_summary, actor=actor, rules=R)
+    summary = demo.call(report.current_summary, actor=wang, rules=R)
     assert summary["description"] == before
     # A shorter addition still fits.
-    after = described_more(demo, actor, "三" * (cases.MAX_DESCRIPTION - len(before) - 1))
+    after = described_more(demo, wang, "三" * (cases.MAX_DESCRIPTION - len(before) - 1))
     assert len(after) == cases.MAX_DESCRIPTION
 
 
@@ -95,9 +80,9 @@ def described_more(db: Database, actor: Actor, text: str) -> str:
 
 
 def test_editing_the_description_replaces_it_then_takes_parts_again(demo: Database) -> None:
-    actor = contact(demo)
-    described(demo, actor, "第一版描述内容", "补充")
-    demo.call(report.to_summary, actor=actor, rules=R)
-    demo.call(report.edit, actor=actor, part="desc", rules=R)
-    assert described_more(demo, actor, "第二版描述内容") == "第二版描述内容"
-    assert described_more(demo, actor, "再补充") == "第二版描述内容\n再补充"
+    wang = factories.actor(demo, WANG)
+    described(demo, wang, "第一版描述内容", "补充")
+    demo.call(report.to_summary, actor=wang, rules=R)
+    demo.call(report.edit, actor=wang, part="desc", rules=R)
+    assert described_more(demo, wang, "第二版描述内容") == "第二版描述内容"
+    assert described_more(demo, wang, "再补充") == "第二版描述内容\n再补充"

@@ -26,20 +26,11 @@ from services import access, assignments, invites, onboarding
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.onboarding import Joined, TakeoverNeeded
 from services.users import Actor, load_actor
+from tests.factories import actor_of, make_user
 from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=1)
-
-
-def make_user(db: Database, telegram_id: int, name: str, language: str | None = None) -> User:
-    def add(session: Session) -> User:
-        user = User(telegram_id=telegram_id, display_name=name, language=language)
-        session.add(user)
-        session.flush()
-        return user
-
-    return db.call(add)
 
 
 def code_for(db: Database, role: Role, *, now: datetime = NOW, **scope: Any) -> str:
@@ -54,10 +45,6 @@ def grant(db: Database, user: User, role: Role, **scope: Any) -> User:
     result = db.call(onboarding.join, user=user, code=code, rules=RULES.at(NOW))
     assert isinstance(result, Joined) and not result.already
     return user
-
-
-def actor_of(db: Database, user: User) -> Actor:
-    return db.call(load_actor, user)
 
 
 def active(session: Session, **where: Any) -> list[RoleGrant]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
-from stdnum.cn import uscc
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
@@ -21,18 +20,13 @@ from services import invites, onboarding
 from services.errors import DomainError, InvalidInput, InvalidState, NotAllowed, NotFound
 from services.registry import form, importer, records, values
 from services.users import Actor, load_actor
+from tests.factories import credit_code
 from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)
 KUNHAO = "91431129MA4L0KH01R"
 CONCH = "91431129MA4L1HL52C"
-
-
-def credit_code(n: int) -> str:
-    """A valid unified social credit code, different for each ``n``."""
-    base = f"91431129MA{n:07d}"
-    return base + uscc.calc_check_digit(base)
 
 
 # -- amounts and flags ----------------------------------------------------------------------

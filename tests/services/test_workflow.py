@@ -5,57 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from bot.db import Database, upgrade
+from bot.db import Database
 from bot.i18n import t
-from bot.settings import load_settings
-from models import Assignment, AuditEvent, Case, OutboxMessage, RoleGrant, User
+from models import Assignment, AuditEvent, Case, RoleGrant
 from models.enums import AssignmentStatus, CaseStatus, Role, Satisfaction
 from services import assignments, callbacks, cases, confirmation
-from services.demo import seed_demo
 from services.dispatch import form as dispatch_form
 from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.messages.case import TIMELINE
-from services.org import sync_organisation
-from services.users import Actor, load_actor
+from tests.factories import actor, outbox_for
 from tests.rules import RULES
 
 # Monday 2026-11-23 10:00 in Shanghai.
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def world(db_url: str):
-    settings = load_settings()
-    upgrade(db_url)
-    db = Database(db_url)
-    org = settings.organisation
-    db.call(sync_organisation, parks=org.parks, departments=org.departments)
-    db.call(seed_demo)
-    yield db
-    db.dispose()
-
-
-def actor(db: Database, telegram_id: int) -> Actor:
-    def load(session: Session) -> Actor:
-        user = session.exec(select(User).where(User.telegram_id == telegram_id)).one()
-        return load_actor(session, user)
-
-    return db.call(load)
-
-
-def outbox_for(db: Database, telegram_id: int) -> list[OutboxMessage]:
-    return db.call(
-        lambda s: list(
-            s.exec(select(OutboxMessage).where(OutboxMessage.chat_id == telegram_id)).all()
-        )
-    )
-
-
-def test_kunhao_story(world) -> None:
-    db = world
+def test_kunhao_story(demo: Database) -> None:
+    db = demo
     contact, officer = actor(db, 1001), actor(db, 2001)
     submitted = db.call(
         cases.submit_case,
@@ -131,8 +100,8 @@ def test_kunhao_story(world) -> None:
     assert actions.count("assignment.complete") == 4 and "case.confirm" in actions
 
 
-def test_conch_dispute_with_return_question_and_reopen(world) -> None:
-    db = world
+def test_conch_dispute_with_return_question_and_reopen(demo: Database) -> None:
+    db = demo
     contact, dispatcher = actor(db, 1002), actor(db, 2002)
     [pipeline] = db.call(cases.enterprise_projects, actor=contact)
     assert pipeline.is_major
@@ -231,8 +200,8 @@ def test_conch_dispute_with_return_question_and_reopen(world) -> None:
     assert "Reopened, the enterprise is not satisfied: Works still blocked on Friday" in shown
 
 
-def test_refusals_change_nothing(world) -> None:
-    db = world
+def test_refusals_change_nothing(demo: Database) -> None:
+    db = demo
     contact, officer = actor(db, 1001), actor(db, 2001)
     case = db.call(
         cases.submit_case,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from services.messages.common import CaseFacts
 
 # 2026-11-30 18:00 in Shanghai.
 DUE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Shanghai")  # what settings.toml configures; renderers take it as a value
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from models.enums import AssignmentStatus
 from services import callbacks
 from services.messages import assignment as render
 from services.messages.common import CaseFacts
+from tests.services.messages.conftest import ZONE
 
 
 def _card(assignment: Assignment, drc: Department, facts: CaseFacts, days: int) -> render.Card:
@@ -16,7 +17,7 @@ def _card(assignment: Assignment, drc: Department, facts: CaseFacts, days: int) 
 def test_the_card_shows_the_order_and_offers_sign_for(
     assignment: Assignment, drc: Department, facts: CaseFacts
 ) -> None:
-    text, buttons = render.issued("en", card=_card(assignment, drc, facts, 1))
+    text, buttons = render.issued("en", card=_card(assignment, drc, facts, 1), zone=ZONE)
     assert text.splitlines()[:3] == [
         "📋 Assignment order <b>2026-0007-1</b>",
         "To: County DRC",
@@ -58,7 +59,7 @@ def test_a_signed_for_card_offers_complete_and_a_closed_one_nothing(
 def test_the_copy_for_the_efficiency_head_has_no_buttons(
     assignment: Assignment, drc: Department, facts: CaseFacts
 ) -> None:
-    text, buttons = render.issued_copy("en", card=_card(assignment, drc, facts, -2))
+    text, buttons = render.issued_copy("en", card=_card(assignment, drc, facts, -2), zone=ZONE)
     assert text.startswith("📋 Copy for the major project's efficiency head\n📋 Assignment order")
     assert "overdue by 2 working days" in text
     assert buttons is None
@@ -77,7 +78,7 @@ def test_the_reopen_notice_is_one_text_with_or_without_the_card(
         "Reason: still &lt;no&gt; permit"
     )
     liaison, buttons = render.reopened(
-        "en", card=_card(assignment, drc, facts, 5), reason="still <no> permit"
+        "en", card=_card(assignment, drc, facts, 5), reason="still <no> permit", zone=ZONE
     )
     assert liaison.startswith(office + "\n\n📋 Assignment order")
     assert buttons == render.liaison_buttons("en", assignment)
@@ -99,7 +100,7 @@ def test_acknowledged_and_completed_name_the_department(drc: Department) -> None
 
 
 def test_task_line(assignment: Assignment) -> None:
-    line = render.task_line("en", assignment, 1)
+    line = render.task_line("en", assignment, 1, zone=ZONE)
     assert (
         line
         == "<b>2026-0007-1</b> · issued, not signed for · 2026-11-30 18:00 (1 working day left)"

@@ -11,7 +11,7 @@ from services.cases import CaseView
 from services.messages import case as render
 from services.messages import confirmation, questions
 from services.messages.common import CaseFacts
-from tests.services.messages.conftest import DUE
+from tests.services.messages.conftest import DUE, ZONE
 
 
 def test_a_new_case_goes_to_the_office_with_its_three_buttons(facts: CaseFacts) -> None:
@@ -37,7 +37,7 @@ def test_declined_closed_and_dispatched(case: Case, drc: Department) -> None:
     text, _ = render.closed("en", number=case.number, satisfaction="satisfied", note="thanks")
     assert text.endswith("is satisfied.\nthanks")
     text, _ = render.dispatched(
-        "en", number=case.number, departments=[drc], due=case.confirm_due_at
+        "en", number=case.number, departments=[drc], due=case.confirm_due_at, zone=ZONE
     )
     assert text == (
         "📨 Your case <b>2026-0007</b> has been assigned to: County DRC.\n"
@@ -48,7 +48,9 @@ def test_declined_closed_and_dispatched(case: Case, drc: Department) -> None:
 
 
 def test_the_confirmation_question_has_three_answers(case: Case) -> None:
-    text, buttons = confirmation.ask("zh", case_id=7, number=case.number, due=case.confirm_due_at)
+    text, buttons = confirmation.ask(
+        "zh", case_id=7, number=case.number, due=case.confirm_due_at, zone=ZONE
+    )
     assert "2026-11-30 18:00" in text
     assert buttons is not None
     assert [b["text"] for row in buttons for b in row] == ["满意", "基本满意", "不满意"]
@@ -99,12 +101,12 @@ def test_case_text_shows_assignments_and_the_timeline_in_the_readers_words(
             (later, "closed", {"satisfaction": "mostly"}),
         ],
     )
-    text = render.case_text("en", view, timeline=True)
+    text = render.case_text("en", view, timeline=True, zone=ZONE)
     assert "2026-0007-1 · County DRC · issued, not signed for · due 2026-11-30 18:00" in text
     assert "2026-11-23 11:00  Assigned to County DRC (2026-0007-1)" in text
     assert "Question: which &lt;plot&gt;?" in text
     assert "Closed: mostly satisfied" in text
-    zh = render.case_text("zh", view, timeline=True)
+    zh = render.case_text("zh", view, timeline=True, zone=ZONE)
     assert "县发改委" in zh and "基本满意" in zh
-    assert "Timeline" not in render.case_text("en", view, timeline=False)
+    assert "Timeline" not in render.case_text("en", view, timeline=False, zone=ZONE)
     assert all("note." + kind in render.TIMELINE for kind in NoteKind)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from models import Department
 from services.messages import common
 from services.messages.common import CaseFacts
@@ -25,9 +27,11 @@ def test_day_counts_use_the_plural_the_english_needs() -> None:
     assert common.days_left("zh", -4) == "已逾期4个工作日"
 
 
-def test_times_are_shown_in_the_configured_zone(facts: CaseFacts) -> None:
-    assert common.local_time(facts.case.confirm_due_at) == "2026-11-30 18:00"
-    assert common.local_time(None) == "—"
+def test_times_are_shown_in_the_zone_they_are_given(facts: CaseFacts) -> None:
+    shanghai, utc = ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC")
+    assert common.local_time(facts.case.confirm_due_at, zone=shanghai) == "2026-11-30 18:00"
+    assert common.local_time(facts.case.confirm_due_at, zone=utc) == "2026-11-30 10:00"
+    assert common.local_time(None, zone=shanghai) == "—"
 
 
 def test_the_case_header_escapes_what_users_typed(facts: CaseFacts) -> None:

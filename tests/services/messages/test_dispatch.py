@@ -7,7 +7,7 @@ from services import callbacks
 from services.dispatch.form import Form
 from services.dispatch.orders import DispatchOptions
 from services.messages import dispatch
-from tests.services.messages.conftest import DUE
+from tests.services.messages.conftest import DUE, ZONE
 
 
 def _form(case: Case, drc: Department, *, already: list[str]) -> Form:
@@ -20,7 +20,7 @@ def _form(case: Case, drc: Department, *, already: list[str]) -> Form:
 
 def test_the_form_marks_chosen_departments_and_counts_them(case: Case, drc: Department) -> None:
     form = _form(case, drc, already=[])
-    text = dispatch.form_text("en", form)
+    text = dispatch.form_text("en", form, zone=ZONE)
     assert "Deadline: 2026-11-30 18:00 (the category's default)" in text
     rows = dispatch.form_buttons("en", form)
     assert [b["text"] for b in rows[0]] == ["✅ County DRC", "▫️ County Government Office"]
@@ -33,11 +33,11 @@ def test_the_form_marks_chosen_departments_and_counts_them(case: Case, drc: Depa
 
 def test_departments_already_assigned_are_listed_not_offered(case: Case, drc: Department) -> None:
     form = _form(case, drc, already=["drc"])
-    assert "Already assigned: drc" in dispatch.form_text("en", form)
+    assert "Already assigned: drc" in dispatch.form_text("en", form, zone=ZONE)
     labels = [b["text"] for row in dispatch.form_buttons("zh", form) for b in row]
     assert "▫️ 县政府办" in labels and not any("县发改委" in label for label in labels)
 
 
 def test_issued_lists_the_orders(assignment: Assignment) -> None:
-    text = dispatch.issued_text("en", [assignment])
+    text = dispatch.issued_text("en", [assignment], zone=ZONE)
     assert text == "📨 Assignment orders issued:\n2026-0007-1\nDeadline: 2026-11-30 18:00"

@@ -14,20 +14,11 @@ from models.enums import Role
 from services import invites
 from services.errors import InvalidInput, InvalidState, NotFound
 from services.onboarding import Joined, join
+from tests.factories import make_user
 from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def make_user(db: Database, telegram_id: int, name: str = "someone") -> User:
-    def add(session: Session) -> User:
-        user = User(telegram_id=telegram_id, display_name=name)
-        session.add(user)
-        session.flush()
-        return user
-
-    return db.call(add)
 
 
 def make_enterprise(db: Database) -> int:
@@ -201,44 +192,52 @@ def test_the_refusal_messages_differ(db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    ("role", "scope", "message"),
+    ("role", "scope", "message", "error"),
     [
-        (Role.LIAISON, {}, "This role needs a department (--department CODE)."),
-        (Role.HEAD, {}, "This role needs a department (--department CODE)."),
-        (Role.PARK_OFFICER, {}, "This role needs a park (--park CODE)."),
-        (Role.ENTERPRISE, {}, "This role needs an enterprise (--enterprise ID)."),
-        (Role.LIAISON, {"park_code": "JH"}, "This role needs a department (--department CODE)."),
+        (Role.LIAISON, {}, "This role needs a department (--department CODE).", InvalidInput),
+        (Role.HEAD, {}, "This role needs a department (--department CODE).", InvalidInput),
+        (Role.PARK_OFFICER, {}, "This role needs a park (--park CODE).", InvalidInput),
+        (Role.ENTERPRISE, {}, "This role needs an enterprise (--enterprise ID).", InvalidInput),
+        (
+            Role.LIAISON,
+            {"park_code": "JH"},
+            "This role needs a department (--department CODE).",
+            InvalidInput,
+        ),
         (
             Role.LIAISON,
             {"department_code": "drc", "park_code": "JH"},
             "This role takes no park.",
+            InvalidInput,
         ),
-        (Role.DISPATCHER, {"department_code": "drc"}, "This role takes no department."),
-        (Role.SUPERVISOR, {"park_code": "JH"}, "This role takes no park."),
-        (Role.ADMIN, {"enterprise_id": 1}, "This role takes no enterprise."),
+        (
+            Role.DISPATCHER,
+            {"department_code": "drc"},
+            "This role takes no department.",
+            InvalidInput,
+        ),
+        (Role.SUPERVISOR, {"park_code": "JH"}, "This role takes no park.", InvalidInput),
+        (Role.ADMIN, {"enterprise_id": 1}, "This role takes no enterprise.", InvalidInput),
+        (
+            Role.LIAISON,
+            {"department_code": "nope"},
+            "There is no department with code nope.",
+            NotFound,
+        ),
+        (Role.PARK_OFFICER, {"park_code": "XX"}, "There is no park with code XX.", NotFound),
+        (Role.ENTERPRISE, {"enterprise_id": 999}, "There is no enterprise with id 999.", NotFound),
     ],
 )
 def test_scope_rules(
-    db: Database, session: Session, role: Role, scope: dict[str, object], message: str
+    db: Database,
+    session: Session,
+    role: Role,
+    scope: dict[str, object],
+    message: str,
+    error: type[Exception],
 ) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        invite(db, role, **scope)
-    assert str(caught.value) == message
-    assert session.exec(select(Invitation)).all() == []
-
-
-@pytest.mark.parametrize(
-    ("role", "scope", "message"),
-    [
-        (Role.LIAISON, {"department_code": "nope"}, "There is no department with code nope."),
-        (Role.PARK_OFFICER, {"park_code": "XX"}, "There is no park with code XX."),
-        (Role.ENTERPRISE, {"enterprise_id": 999}, "There is no enterprise with id 999."),
-    ],
-)
-def test_an_unknown_scope_is_refused(
-    db: Database, session: Session, role: Role, scope: dict[str, object], message: str
-) -> None:
-    with pytest.raises(NotFound) as caught:
+    """A scope the role does not take, or one that does not exist: refused, nothing stored."""
+    with pytest.raises(error) as caught:
         invite(db, role, **scope)
     assert str(caught.value) == message
     assert session.exec(select(Invitation)).all() == []

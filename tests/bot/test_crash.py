@@ -16,7 +16,7 @@ import pytest
 
 from bot.outbox import IN_FLIGHT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KILLS = 3
 
 

@@ -25,7 +25,7 @@ from babel.util import pathmatch
 
 from bot import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "babel.cfg"
 SCRIPT = ROOT / "scripts" / "extract-messages.sh"
 ZH = ROOT / "locales" / "zh" / "LC_MESSAGES"

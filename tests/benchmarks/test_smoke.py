@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 ENTERPRISES, CASES, DEPARTMENTS = 3, 2, 2
 # Per case: /report, /dispatch, then /ack and /done for each department.

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from bot.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CODE = ("bot", "handlers", "services", "scheduler", "sandbox", "models")
 
 # Keys no code reads yet, each with the work that will read it. The deadline engine reads the

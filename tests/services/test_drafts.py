@@ -12,22 +12,13 @@ from bot.db import Database
 from models import Draft, OutboxMessage, User
 from scheduler.sweeps import run_sweeps
 from services import drafts
+from tests.factories import make_user
 from tests.rules import RULES
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)
 # Users without a language of their own are told in the default language.
 ENGLISH = dataclasses.replace(RULES, default_language="en")
-
-
-def make_user(db: Database, telegram_id: int, language: str | None = None) -> User:
-    def add(session: Session) -> User:
-        user = User(telegram_id=telegram_id, display_name=f"user {telegram_id}", language=language)
-        session.add(user)
-        session.flush()
-        return user
-
-    return db.call(add)
 
 
 def begin(db: Database, user: User, kind: str = "report", *, now: datetime = NOW) -> Draft:
