@@ -117,7 +117,8 @@ def send_digests(
         # Two instances sweeping at one instant claim different assignments: the key names them.
         what = ",".join(f"{i.card.assignment.id}{i.clock}" for i in items)
         digest = hashlib.sha256(what.encode()).hexdigest()[:12]
-        text, buttons = render(language_of(user, rules.default_language), items=items)
+        lang = language_of(user, rules.default_language)
+        text, buttons = render(lang, items=items, zone=rules.zone)
         queued = outbox.enqueue(
             session,
             user=user,
