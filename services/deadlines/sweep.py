@@ -47,8 +47,23 @@ def _advance(
     return steps
 
 
+def _open_transaction(session: Session) -> None:
+    """Make the savepoints below nest inside one transaction on SQLite too.
+
+    pysqlite's legacy transaction control sends no BEGIN before a SELECT, so the first
+    SAVEPOINT would start the transaction and its RELEASE commit it: an assignment's reminder
+    marks would be saved before the digest that carries them is queued, and a crash in between
+    would lose those reminders. BEGIN IMMEDIATE opens the transaction first (and takes the
+    write lock a sweep needs anyway); pysqlite then commits it with the session.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def sweep(session: Session, *, rules: Rules, limit: int = BATCH) -> int:
     """Perform the due reminders and escalations; returns the number of steps taken."""
+    _open_transaction(session)
     now = rules.now()
     owed_reminders = []
     steps = 0

@@ -114,7 +114,7 @@ def bot() -> FakeBot:
 
 
 def make_worker(db: Database, bot: FakeBot, clock: Clock, **options: Any) -> OutboxWorker:
-    # Pacing has its own tests (tests/test_pacing.py); here it must not slow anything down.
+    # Pacing has its own tests (tests/bot/test_pacing.py); here it must not slow anything down.
     options.setdefault("pacer", Pacer(rate=1e9, burst=1e9, chat_rate=1e9, chat_burst=1e9))
     options.setdefault("rules", RULES)
     return OutboxWorker(db=db, bot=bot, clock=clock, **options)  # type: ignore[arg-type]

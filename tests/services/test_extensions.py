@@ -96,7 +96,7 @@ def fresh(db: Database, assignment_id: int) -> Assignment:
 def timeline(db: Database, assignment: Assignment, lang: str = "en") -> list[str]:
     number = fresh(db, assignment.id).number.rsplit("-", 1)[0]
     view = db.call(cases.case_view, actor=actor(db, DISPATCHER), number=number)
-    return case_text(lang, view, timeline=True).split("\n")
+    return case_text(lang, view, timeline=True, zone=RULES.zone).split("\n")
 
 
 def request(db: Database, assignment: Assignment, date: str, at: datetime, who: int = DRC_LIAISON):

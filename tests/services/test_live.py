@@ -15,10 +15,14 @@ from services import assignments, callbacks, cases, confirmation, live, outbox
 from services.dispatch import orders
 from services.users import language_of
 from tests.rules import RULES
-from tests.services import test_workflow
 from tests.services.test_workflow import MONDAY, actor
 
-world = test_workflow.world  # the seeded demo organisation, on SQLite and PostgreSQL
+
+@pytest.fixture
+def world(demo: Database) -> Database:
+    """The seeded demo organisation, on SQLite and PostgreSQL."""
+    return demo
+
 
 CONTACT, OFFICER, DISPATCHER, GOV, DRC = 1001, 2001, 2002, 3001, 3002
 LATER = MONDAY + timedelta(hours=2)

@@ -43,7 +43,7 @@ def test_overdue_lists_assignments_and_orders_oldest_first_with_days_late(world)
     assert [i.number for i in items] == [old.number, new.number, order.number]
     assert [i.order for i in items] == [False, False, True]
     assert items[0].late.kind == "overdue" and items[0].late.working_days >= 3
-    line = messages.late_line("en", items[0])
+    line = messages.late_line("en", items[0], zone=RULES.zone)
     assert old.number in line and "working days" in line and "Development" in line
     with pytest.raises(NotAllowed):
         world.call(oversight.overdue, actor=actor(world, DRC), rules=RULES.at(at), limit=50)

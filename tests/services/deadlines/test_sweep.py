@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import time, timedelta
 
+import pytest
 from sqlmodel import select
 
 from models import DeadlineMark, Deduction, SupervisionOrder
@@ -207,3 +208,19 @@ def test_draft_mode_asks_the_dispatchers_to_issue_the_order(world) -> None:
     assert draft.buttons[0][0]["data"] == callbacks.supervision("iss", issued.id)
     assert reload(world, issued).stage == EscalationStage.SLOW
     assert reload(world, issued).next_check_at is None
+
+
+def test_a_sweep_that_fails_before_its_digests_are_queued_keeps_no_reminder_mark(world) -> None:
+    """Marks and the messages they stand for are saved together or not at all (SQLite too)."""
+    (issued,) = dispatch(world)
+
+    def sweep_then_fail(session) -> None:
+        sweep(session, rules=RULES.at(issued.ack_due_at + MINUTE))
+        raise RuntimeError("killed before the commit")
+
+    with pytest.raises(RuntimeError):
+        world.call(sweep_then_fail)
+    assert rows(world, DeadlineMark, DeadlineMark.assignment_id == issued.id) == []
+    assert sent_to(world, DRC, "deadline.reminder") == []
+    run(world, issued.ack_due_at + 2 * MINUTE)
+    assert len(sent_to(world, DRC, "deadline.reminder")) == 1

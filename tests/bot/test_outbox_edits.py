@@ -14,8 +14,8 @@ from bot.db import Database
 from models import LiveMessage, User
 from models.enums import OutboxStatus
 from services import outbox
-from tests import test_outbox_worker as base
-from tests.test_outbox_worker import ALICE, BOB, Clock, FakeBot, make_worker, queue, row_of
+from tests.bot import test_outbox_worker as base
+from tests.bot.test_outbox_worker import ALICE, BOB, Clock, FakeBot, make_worker, queue, row_of
 
 users, clock = base.users, base.clock  # the worker tests' fixtures: two users, a stopped clock
 
