@@ -106,7 +106,8 @@ async def _post_init(app: Application) -> None:
     await instance.start_heartbeat()
     outbox_bot = app.bot_data.get("outbox_bot", app.bot)
     if outbox_bot is not app.bot:
-        await keep_trying(app, outbox_bot.initialize, what="getMe (outbox)")
+        # Only its connections: app.bot's getMe already checked the token, no second call.
+        await outbox_bot.request.initialize()
     deps.outbox = OutboxWorker(
         # Its own connection and thread: recording a delivered message must not wait behind
         # handlers' work, since a crash in between sends that message again.
@@ -139,7 +140,7 @@ async def _post_shutdown(app: Application) -> None:
         await deps.outbox.stop()
         deps.outbox.db.dispose()
         if deps.outbox.bot is not app.bot:
-            await deps.outbox.bot.shutdown()
+            await deps.outbox.bot.request.shutdown()
     await deps.extras["instance"].stop()  # type: ignore[attr-defined]
     deps.db.dispose()
 

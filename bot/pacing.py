@@ -14,7 +14,7 @@ OUTBOX_RATE = 28.0
 OUTBOX_BURST = 5.0
 # About one message a second per chat, with a short burst (Telegram tolerates a few at once).
 CHAT_RATE = 1.0
-CHAT_BURST = 2.0
+CHAT_BURST = 3.0
 FORGET_AFTER = 60.0  # seconds: a chat bucket this old is full again and can be dropped
 
 
