@@ -46,6 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--database-url", help="a PostgreSQL server's URL (database 'postgres') to use instead"
     )
     parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument(
+        "--top-queries", type=int, default=5, help="the slowest statements of one sweep, per size"
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.databases = [d.strip() for d in args.databases.split(",")]
@@ -280,6 +283,38 @@ def _summary(seconds: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(ms), 2), "min": round(min(ms), 2)}
 
 
+def slowest_statements(engine: Engine, top: int) -> list[str]:
+    """One more sweep (rolled back) with each statement's time summed over its calls."""
+    from services.deadlines.sweep import sweep
+    from tests.rules import repo_rules
+
+    spent: dict[str, list[float]] = {}
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        conn.info["sweepbench_started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seconds = time.perf_counter() - conn.info.pop("sweepbench_started")
+        spent.setdefault(" ".join(statement.split())[:150], []).append(seconds)
+
+    with Session(engine) as session:
+        _begin(session)
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        try:
+            sweep(session, rules=repo_rules().at(NOW))
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+            event.remove(engine, "after_cursor_execute", after)
+            session.rollback()
+    ranked = sorted(spent.items(), key=lambda item: -sum(item[1]))[:top]
+    total = sum(sum(times) for times in spent.values()) * 1000
+    lines = [f"{sum(len(t) for t in spent.values())} statements, {total:.1f} ms in all"]
+    for statement, times in ranked:
+        lines.append(f"{sum(times) * 1000:8.1f} ms {len(times):4}x  {statement}")
+    return lines
+
+
 def query_plan(engine: Engine) -> list[str]:
     """EXPLAIN of the sweep's own selection statements, captured as the sweep sends them."""
     from services.deadlines.clock import due_ids
@@ -316,6 +351,7 @@ def measure(url: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
         insert_s = bulk_insert(engine, size, args)
         figures = time_sweeps(engine, args.repeat)
         figures.update(size=size, insert_s=round(insert_s, 1), plan=query_plan(engine))
+        figures["slowest"] = slowest_statements(engine, args.top_queries)
     finally:
         engine.dispose()
     return figures
@@ -367,6 +403,10 @@ def report(results: dict[str, list[dict[str, Any]]]) -> None:
             verdict = "met" if ratio <= 2 else "NOT met"
             print(f"ratio {large['size']}/{small['size']}: sweep {ratio:.2f}", end="")
             print(f" (target <= 2: {verdict}), selection alone {select_ratio:.2f}")
+        for run in runs:
+            print(f"slowest statements of one sweep ({run['size']} assignments):")
+            for line in run["slowest"]:
+                print("  " + line)
         print(f"query plan of the selection ({runs[-1]['size']} assignments):")
         for line in runs[-1]["plan"]:
             print("  " + line)
