@@ -127,3 +127,22 @@ def test_delivery_counts_missing_and_duplicated_outbox_rows() -> None:
     result = compare(rows, seen)
     assert (result.owed, result.delivered, result.duplicates) == (3, 2, 2)
     assert result.by_status == {"sent": 2, "pending": 1}
+
+
+def test_sweep_benchmark_sweeps_the_same_due_work_each_run(tmp_path: Path) -> None:
+    out = tmp_path / "sweep.json"
+    command = [sys.executable, "-m", "benchmarks.sweep", "--sizes", "300,600"]
+    command += ["--databases", "sqlite", "--repeat", "2", "--due", "6", "--open", "20"]
+    command += ["--json", str(out)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ratio 600/300: sweep" in done.stdout
+    assert "USING COVERING INDEX ix_assignments_next_check_at" in done.stdout
+    runs = json.loads(out.read_text())["results"]["sqlite"]
+    assert [run["size"] for run in runs] == [300, 600]
+    for run in runs:
+        # Every run (warm-up included) found the six due and took the same steps: rolled back.
+        assert run["due_selected"] == [6]
+        assert len(run["steps"]) == 1 and run["steps"][0] > 0
