@@ -18,6 +18,7 @@ from bot.inbox import DurableQueue, replay_unhandled
 from bot.jobs import sweep_job
 from bot.lock import Instance
 from bot.outbox import IN_FLIGHT, OutboxWorker
+from bot.pacing import Pacer
 from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
@@ -119,6 +120,11 @@ async def _post_init(app: Application) -> None:
         owner=instance.owner,
         live_owners=instance.live_owners,
         rules=deps.rules,
+        pacer=Pacer(
+            rate=settings.outbox.rate,
+            chat_rate=settings.outbox.chat_rate,
+            chat_burst=settings.outbox.chat_burst,
+        ),
     )
     await deps.outbox.start()
     await replay_unhandled(app, everything=instance.polling_lock is not None)

@@ -286,6 +286,7 @@ class OutboxWorker:
                     parse_mode=row.parse_mode,
                     reply_markup=keyboard(row.buttons),
                 ),
+                [0],  # the lane paced this row's one call already
             )
         except BadRequest as exc:
             # Gone, too old to edit, or already showing this: the card cannot be helped, and

@@ -283,6 +283,12 @@ class OutboxSettings(_Section):
     batch_size: int = Field(50, ge=1)
     max_attempts: int = Field(8, ge=1)
     idle_poll: Duration = _Duration(2, "s")
+    # Telegram allows about 30 messages a second per bot and one a second per chat; the outbox
+    # keeps below that by itself (answers to users use the rest). Tests against the emulator
+    # without its rate limits raise these.
+    rate: float = Field(28.0, gt=0)
+    chat_rate: float = Field(1.0, gt=0)
+    chat_burst: float = Field(3.0, ge=1)
 
     @field_validator("idle_poll")
     @classmethod

@@ -49,7 +49,10 @@ async def running_bot(
     so the outbox worker and the sweep job run exactly as in production. Pass a running
     ``server`` to restart only the bot while "Telegram" keeps running.
     """
-    settings = settings or load_settings(database={"url": db_url})
+    # Without the emulator's rate limits the outbox need not pace itself to Telegram's; with
+    # them, it paces as in production.
+    fast = {} if rate_limits else {"rate": 1000.0, "chat_rate": 1000.0, "chat_burst": 100.0}
+    settings = settings or load_settings(database={"url": db_url}, outbox=fast)
     upgrade(db_url)
     db = Database(db_url)
     org = settings.organisation
