@@ -348,7 +348,7 @@ async def fault_run(opts: argparse.Namespace, work: Path) -> Figures:
             run.figures.faults_injected = (await client.info())["faults_injected"]
     finally:
         await sandbox.stop()
-    rows = await asyncio.to_thread(delivery.outbox_rows, database_url)
+    rows = await asyncio.to_thread(delivery.outbox_rows, database_url, final=True)
     run.figures.delivery = delivery.compare(rows, seen).figures()
     return run.figures
 

@@ -46,22 +46,39 @@ def _visible(text: str, parse_mode: str | None) -> list[str]:
     return shown
 
 
-def _rows(session: Any) -> list[tuple[int, str, str | None, str]]:
+def _rows(session: Any, final: bool) -> list[tuple[int, str, str | None, str]]:
     from sqlmodel import select
 
     from models import OutboxMessage
 
     rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()  # type: ignore[arg-type]
-    return [(r.chat_id, r.text, r.parse_mode, str(r.status)) for r in rows]
+    # An edit adds no message. Seen as they arrived (``final`` False), messages show the text
+    # they were sent with; read back from the chats afterwards, an edited one shows its last
+    # edit's text instead.
+    owed: list[tuple[int, str, str | None, str]] = []
+    shown_at: dict[tuple[int, str], int] = {}
+    for r in rows:
+        row = (r.chat_id, r.text, r.parse_mode, str(r.status))
+        where = (r.chat_id, r.live_key) if r.live_key else None
+        if r.kind == "edit":
+            if final and where in shown_at and not r.last_error:
+                owed[shown_at[where]] = row
+            continue
+        if where is not None:
+            shown_at[where] = len(owed)
+        owed.append(row)
+    return owed
 
 
-def outbox_rows(database_url: str) -> list[tuple[int, str, str | None, str]]:
-    """(chat, text, parse_mode, status) of every outbox row, oldest first."""
+def outbox_rows(
+    database_url: str, *, final: bool = False
+) -> list[tuple[int, str, str | None, str]]:
+    """(chat, text, parse_mode, status) of every message the outbox owed, oldest first."""
     from bot.db import Database
 
     db = Database(database_url)
     try:
-        return db.call(_rows)
+        return db.call(_rows, final)
     finally:
         db.dispose()
 
