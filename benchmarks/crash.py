@@ -255,17 +255,37 @@ async def chat_history(client: SandboxClient, chat_ids: list[int]) -> dict[int, 
     return history
 
 
+def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
+    """The rows that send a message, and the text each shows now: an edit adds no message
+    but replaces the text of the message sent under its live key in that chat."""
+    sends: list[Any] = []
+    text: dict[int, str] = {}
+    under_key: dict[tuple[int, str], int] = {}
+    for row in rows:
+        where = (row.chat_id, row.live_key) if row.live_key else None
+        if row.kind == "edit":
+            if where in under_key and row.status == "sent" and not row.last_error:
+                text[under_key[where]] = row.text
+            continue
+        if where is not None:
+            under_key[where] = row.id
+        sends.append(row)
+        text[row.id] = row.text
+    return sends, text
+
+
 def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> None:
     """Count deliveries, duplicates, losses and order violations of the outbox rows."""
     from bot.textsplit import strip_tags
 
+    rows, shown = _as_shown(rows)
     figures.rows = len(rows)
     by_chat: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         by_chat[row.chat_id].append(row)
     for chat_id, chat_rows in by_chat.items():
         received = history.get(chat_id, [])
-        wanted = {strip_tags(row.text): row.id for row in chat_rows}
+        wanted = {strip_tags(shown[row.id]): row.id for row in chat_rows}
         counts = Counter(text for text in received if text in wanted)
         order = [wanted[text] for text in dict.fromkeys(t for t in received if t in wanted)]
         highest = 0
@@ -276,7 +296,7 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
         for row in chat_rows:
             if row.status == "failed":
                 figures.failed_rows += 1
-            seen = counts.get(strip_tags(row.text), 0)
+            seen = counts.get(strip_tags(shown[row.id]), 0)
             figures.delivered += 1 if seen else 0
             figures.duplicates += max(0, seen - 1)
             if seen > 1:
