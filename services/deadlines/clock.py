@@ -83,12 +83,13 @@ def next_check(session: Session, assignment: Assignment, *, rules: Rules) -> dat
     order = open_order(session, assignment)
     if order is not None and MISSED not in marks(session, assignment, SUPERVISION):
         pending.append(order.due_at)
-    if assignment.status in OPEN:
+    # A paused assignment (waiting for the enterprise) owes no reminder and cannot run late
+    # until the enterprise answers; its supervision order, if any, still runs.
+    if assignment.status in OPEN and paused_since(session, assignment) is None:
         if assignment.status == AssignmentStatus.ISSUED and not marks(session, assignment, ACK):
             pending.append(assignment.ack_due_at)
         done = marks(session, assignment, DONE)
-        # A paused completion clock owes no reminder and cannot run late until it resumes.
-        if MISSED not in done and paused_since(session, assignment) is None:
+        if MISSED not in done:
             plan = reminder_plan(session, assignment, rules=rules)
             pending += [p.at for p in plan.points if p.id not in done]
             pending.append(assignment.due_at)
