@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from models import Assignment, Case, DeadlineChange, Department
 from models.enums import ExtensionKind, RequestStatus, Role
-from scheduler.calendar import DeadlineError, DeadlineInPast, DeadlineTooFar
+from scheduler.calendar import DeadlineError
 from scheduler.deadlines import ExtensionNotLater, ExtensionTooLate, extended_due
 from services import access, audit, cases, notify
+from services.deadline_input import refusal
 from services.deadlines import paused_since, refresh_next_check
 from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.messages import extensions as messages
@@ -98,15 +99,8 @@ def _new_due(rules: Rules, assignment: Assignment, requested: str) -> datetime:
             "The new deadline must be later than the current one ({due}).",
             due=messages.local_time(assignment.due_at, zone=rules.zone),
         ) from None
-    except DeadlineInPast:
-        raise InvalidInput("The deadline must be in the future.") from None
-    except DeadlineTooFar:
-        raise InvalidInput("A deadline can be at most a year ahead.") from None
-    except DeadlineError:
-        raise InvalidInput(
-            "I could not read that deadline. Write a number of working days (5wd or "
-            "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
-        ) from None
+    except DeadlineError as exc:
+        raise refusal(exc) from None
 
 
 def request_extension(

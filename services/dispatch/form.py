@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from models import Assignment, Department, Draft
-from scheduler.calendar import DeadlineError, DeadlineInPast, DeadlineTooFar
+from scheduler.calendar import DeadlineError
 from services import drafts
+from services.deadline_input import refusal
 from services.dispatch import orders
 from services.errors import InvalidInput, InvalidState
 from services.rules import Rules
@@ -53,15 +54,8 @@ def _parse_deadline(rules: Rules, text: str) -> datetime:
     """What a dispatcher typed as a deadline, or a refusal that shows the accepted forms."""
     try:
         return rules.calendar.parse_deadline(text, now=rules.now())
-    except DeadlineInPast:
-        raise InvalidInput("The deadline must be in the future.") from None
-    except DeadlineTooFar:
-        raise InvalidInput("A deadline can be at most a year ahead.") from None
-    except DeadlineError:
-        raise InvalidInput(
-            "I could not read that deadline. Write a number of working days (5wd or "
-            "5个工作日), calendar days (3d), or a date (2026-12-15 or 12月15日)."
-        ) from None
+    except DeadlineError as exc:
+        raise refusal(exc) from None
 
 
 def _draft(session: Session, actor: Actor, case_id: int, rules: Rules) -> Draft:
