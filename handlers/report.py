@@ -289,15 +289,16 @@ async def confirm_button(ctx: Ctx) -> None:
     if choice == Satisfaction.UNSATISFIED:
         await ask_prompt(ctx, "unsat", case_id)
         return
-    case_obj = await ctx.call(
+    await ctx.call(
         confirmation.confirm,
         actor=ctx.actor,
         case_id=case_id,
         satisfaction=choice,
         rules=ctx.rules,
     )
+    # The question itself is edited to its answered state by the live refresh the service
+    # queued, so that message has one writer and always ends in the same text.
     await ctx.answer(ctx.tr("Thank you"))
-    await ctx.edit(_confirmed_text(ctx, case_obj.number, choice))
 
 
 @handler
