@@ -8,6 +8,7 @@ import signal
 from datetime import timedelta
 
 from alembic import command
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.db import Database, alembic_config, upgrade
@@ -57,6 +58,7 @@ class SandboxRunner:
         self.server: SandboxServer | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.deps: Deps | None = None
+        self.application: Application | None = None
         self.started = asyncio.Event()
         self._round_stop = asyncio.Event()
         self._reset: asyncio.Future[None] | None = None
@@ -104,6 +106,7 @@ class SandboxRunner:
         self._round_stop = asyncio.Event()
         relay = asyncio.create_task(_relay(stop, self._round_stop))
         self.deps = application.bot_data["deps"]
+        self.application = application
         self.started.set()
         if self._after_reset is not None and not self._after_reset.done():
             # The reset is done once a new bot is in place to take the next request.
