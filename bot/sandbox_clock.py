@@ -71,7 +71,9 @@ class ClockControl:
     def _deps(self) -> Deps:
         deps = self.runner.deps
         if deps is None:
-            raise ControlError(503, "the demo is being reset; try again in a moment")
+            raise ControlError(
+                503, "the bot is starting (or the demo is being reset); try again in a moment"
+            )
         return deps
 
     async def _on_bot_loop(self, coro: Coroutine[Any, Any, T]) -> T:

@@ -142,7 +142,8 @@ class SandboxRunner:
         kept = self.server.world.clock_offset
         if wanted <= kept:
             log.warning(
-                "the sandbox clock is already %s ahead; --clock-offset %s would move it back",
+                "the sandbox clock is already %s ahead (kept from the last run); "
+                "--clock-offset %s leaves it there: it never moves back",
                 timedelta(seconds=int(kept)),
                 span,
             )
