@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
 from telegram import Bot, BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -23,6 +25,7 @@ from bot.settings import Settings
 from bot.startup import Resilience, describe, keep_trying, resilience_of, transient
 from handlers import register_all
 from handlers.menu import COMMANDS
+from models.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ def build_application(
     sla_profile: str | None = None,
     db: Database | None = None,
     rate_limiter: bool = True,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Application:
     """Build the PTB Application with every handler, the outbox worker and the sweep job."""
     secret = settings.telegram.token.get_secret_value() if settings.telegram.token else None
@@ -74,7 +78,8 @@ def build_application(
     )
     app.bot_data["resilience"] = Resilience()
     inbox.db = db
-    rules = make_rules(settings, sla_profile=sla_profile)
+    # Only bot/sandbox_mode.py passes another clock (the sandbox's, which can be moved forward).
+    rules = make_rules(settings, sla_profile=sla_profile, clock=clock)
     # Deadlines in a year the holiday calendar does not know count weekends only: say so now.
     rules.calendar.warn_uncovered(rules.now())
     app.bot_data["deps"] = Deps(

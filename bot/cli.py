@@ -194,7 +194,7 @@ def run(allow_empty_organisation: AllowEmpty = False) -> None:
         from bot.sandbox_mode import run_sandbox
 
         log.info("no Telegram token configured: starting the offline sandbox")
-        run_sandbox(settings)
+        run_sandbox(settings, allow_empty_organisation=allow_empty_organisation)
         return
     from bot.app import build_application
     from bot.startup import TokenRejected, run_application
@@ -211,6 +211,18 @@ def run(allow_empty_organisation: AllowEmpty = False) -> None:
         raise typer.Exit(2) from None
 
 
+def _check_clock_offset(value: str | None) -> str | None:
+    from scheduler.durations import Duration
+
+    if value is None:
+        return None
+    try:
+        Duration.parse(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 @app.command()
 def sandbox(
     port: Annotated[
@@ -223,6 +235,14 @@ def sandbox(
     fault_rate: Annotated[
         float | None, typer.Option(min=0.0, max=1.0, help="Fraction of API calls that fail.")
     ] = None,
+    clock_offset: Annotated[
+        str | None,
+        typer.Option(
+            help="Start the sandbox clock this far ahead of real time: 4h, 3d or 2wd "
+            "(working days). It only moves forward.",
+            callback=_check_clock_offset,
+        ),
+    ] = None,
     allow_empty_organisation: AllowEmpty = False,
 ) -> None:
     """Run the local Bot API emulator with its web chat page and the bot against it.
@@ -234,7 +254,14 @@ def sandbox(
     prepare_database(settings, allow_empty_organisation=allow_empty_organisation)
     from bot.sandbox_mode import run_sandbox
 
-    run_sandbox(settings, port=port, rate_limits=rate_limits, fault_rate=fault_rate)
+    run_sandbox(
+        settings,
+        port=port,
+        rate_limits=rate_limits,
+        fault_rate=fault_rate,
+        clock_offset=clock_offset,
+        allow_empty_organisation=allow_empty_organisation,
+    )
 
 
 @db_app.command("upgrade")

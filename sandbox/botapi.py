@@ -190,9 +190,9 @@ async def download(request: web.Request) -> web.StreamResponse:
 # --- shared helpers ---------------------------------------------------------------------------
 
 
-def now() -> int:
-    """Unix time as Telegram sends it."""
-    return int(time.time())
+def now(world: World | None = None) -> int:
+    """Unix time as Telegram sends it, on the sandbox clock when given the world."""
+    return int(world.time() if world is not None else time.time())
 
 
 def resolve_chat(call: Call, *, check_blocked: bool = True) -> Chat:
@@ -383,7 +383,7 @@ def new_bot_message(call: Call, chat: Chat, content: dict) -> dict:
         "message_id": 0,
         "from": call.world.bot_user(call.bot),
         "chat": persona.chat_dict(),
-        "date": now(),
+        "date": now(call.world),
     }
     reply = resolve_reply(call, chat)
     markup = parse_reply_markup(call)
@@ -440,8 +440,9 @@ def apply_edit(call: Call, chat: Chat, stored: StoredMessage, changes: dict) -> 
     stored.data.update(changes)
     for key in [k for k, v in stored.data.items() if v is None]:
         del stored.data[key]
-    stored.data["edit_date"] = now()
+    stored.data["edit_date"] = now(call.world)
     stored.edit_count += 1
+    chat.saved(stored)
     call.world.emit("edit", chat_id=chat.chat_id, message=message_view(stored))
     return copy.deepcopy(stored.data)
 
@@ -727,6 +728,7 @@ async def delete_message(call: Call) -> bool:
     if stored is None:
         raise bad_request("message to delete not found")
     stored.deleted = True
+    chat.saved(stored)
     call.world.emit("delete", chat_id=chat.chat_id, message_id=stored.message_id)
     return True
 
@@ -751,12 +753,12 @@ async def answer_callback_query(call: Call) -> bool:
         "show_alert": params.flag("show_alert"),
         "url": params.text("url"),
         "cache_time": params.integer("cache_time") or 0,
-        "date": now(),
+        "date": now(call.world),
         "forged": query.forged,
     }
     chat = call.bot.chats.get(query.chat_id)
     if chat is not None:
-        chat.callback_answers.append(answer)
+        chat.answered(answer)
     call.world.emit("callback_answer", chat_id=query.chat_id, answer=answer)
     return True
 

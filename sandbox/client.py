@@ -247,6 +247,15 @@ class SandboxClient:
         """Forget personas, chats, files and pending updates."""
         await self.request("POST", "/reset")
 
+    async def clock(self) -> dict:
+        """The sandbox clock: now, local, offset_seconds, next_deadline (`duban sandbox` only)."""
+        return await self.request("GET", "/clock")
+
+    async def advance(self, by: str | None = None, *, seconds: float | None = None) -> dict:
+        """Move the sandbox clock forward (by 1h, 1wd, next, or seconds) and run the sweep."""
+        body: dict[str, Any] = {"by": by} if seconds is None else {"seconds": seconds}
+        return await self.request("POST", "/clock/advance", json=body)
+
     async def file_bytes(self, file_id: str) -> bytes:
         """Download a photo or document shown in a chat."""
         response = await self._http.get(f"{self.base_url}{API}/files/{file_id}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from sandbox.control import SandboxControl
 from sandbox.limits import FaultInjector, RateLimiter
 from sandbox.state import World
 from sandbox.webhook import WebhookDispatcher
@@ -21,6 +22,8 @@ class SandboxContext:
     webhooks: WebhookDispatcher = field(default_factory=WebhookDispatcher)
     # (low, high) seconds each Bot API call takes, drawn uniformly; None: as fast as possible.
     latency: tuple[float, float] | None = None
+    # The bot's clock, sweep and demo reset; set only by `duban sandbox` (bot/sandbox_mode.py).
+    control: SandboxControl | None = None
 
     @property
     def closing(self) -> bool:

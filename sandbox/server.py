@@ -18,6 +18,7 @@ from sandbox import botapi, userapi
 from sandbox.context import CONTEXT, SandboxContext
 from sandbox.limits import FaultInjector, RateLimiter
 from sandbox.state import World
+from sandbox.store import SandboxStore
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,12 @@ class SandboxServer:
         fault_rate: float = 0.0,
         seed: int | None = None,
         latency: tuple[float, float] | None = None,
+        store: SandboxStore | None = None,
     ) -> None:
         self.host = host
         self.port = port
-        self.world = World(bot_username=bot_username)
+        self.world = World(bot_username=bot_username, store=store)
+        self.world.load()
         self.context = SandboxContext(
             world=self.world,
             limiter=RateLimiter() if rate_limits else None,
@@ -142,6 +145,10 @@ class SandboxServer:
             )
 
         self._call_in_loop(apply)
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Put the sandbox clock ``seconds`` ahead of real time; safe to call from any thread."""
+        self._call_in_loop(lambda: self.world.set_clock_offset(seconds))
 
     def reset(self) -> None:
         """Forget personas, chats, files and pending updates; safe to call from any thread."""

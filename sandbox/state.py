@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from sandbox.store import SandboxStore, Snapshot
 
 BOT_FIRST_NAME = "督办 duban"
 # Telegram's default when allowed_updates was never set: everything except these.
@@ -181,6 +184,8 @@ class Chat:
     next_message_id: int = 1
     callback_answers: list[dict] = field(default_factory=list)
     reply_keyboard: dict | None = None
+    # Where this chat is written through to; None for chats that are not kept (other bots).
+    store: SandboxStore | None = field(default=None, repr=False)
 
     def add(self, data: dict, *, from_bot: bool) -> StoredMessage:
         """Store a new message, assigning the chat's next message_id."""
@@ -188,7 +193,29 @@ class Chat:
         self.next_message_id += 1
         stored = StoredMessage(data=data, from_bot=from_bot)
         self.messages[stored.message_id] = stored
+        self.saved(stored)
         return stored
+
+    def saved(self, stored: StoredMessage | None = None) -> None:
+        """Write the chat (and a new or changed message) through to the store."""
+        if self.store is None:
+            return
+        self.store.save_chat(self.chat_id, self.next_message_id, self.reply_keyboard)
+        if stored is not None:
+            self.store.save_message(
+                self.chat_id,
+                stored.data,
+                from_bot=stored.from_bot,
+                edit_count=stored.edit_count,
+                deleted=stored.deleted,
+                update_id=stored.update_id,
+            )
+
+    def answered(self, answer: dict) -> None:
+        """Keep a callback answer."""
+        self.callback_answers.append(answer)
+        if self.store is not None:
+            self.store.add_callback_answer(self.chat_id, answer)
 
     def get(self, message_id: int) -> StoredMessage | None:
         """A message that has not been deleted."""
@@ -237,6 +264,8 @@ class BotState:
         self.callback_queries: dict[str, CallbackQuery] = {}
         self.profile: dict[tuple[str, str], str] = {}
         self.poller: Any = None  # the aiohttp request currently long-polling getUpdates
+        # Keeps next_update_id across restarts: the bot's inbox takes update ids as unique.
+        self.store: SandboxStore | None = None
 
     def clear_conversations(self) -> None:
         """Forget chats, pending updates and callback queries; keep configuration."""
@@ -254,6 +283,8 @@ class BotState:
             return None
         update_id = self.next_update_id
         self.next_update_id += 1
+        if self.store is not None:
+            self.store.set_meta("next_update_id", self.next_update_id)
         self.updates.append({"update_id": update_id, kind: payload})
         self.update_signal.fire()
         return update_id
@@ -271,11 +302,16 @@ class BotState:
 class World:
     """The whole emulated Telegram, as seen by bots and by the user-side API."""
 
-    def __init__(self, bot_username: str = "duban_bot") -> None:
+    def __init__(self, bot_username: str = "duban_bot", store: SandboxStore | None = None) -> None:
         self.bot_username = bot_username
+        # The primary bot's chats, the personas, files and the clock are written through here.
+        self.store = store
+        # Seconds the sandbox clock is ahead of real time; only ever grows (see clock_advance).
+        self.clock_offset = 0.0
         self.bot_first_name = BOT_FIRST_NAME
         self.personas: dict[int, Persona] = {}
         self.primary = BotState(None)
+        self.primary.store = store
         self.bots: dict[int, BotState] = {}
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
@@ -322,8 +358,14 @@ class World:
         for key, value in fields.items():
             if value is not None:
                 setattr(persona, key, value)
-        self.emit("persona", chat_id=user_id, persona=persona.to_json())
+        self.persona_changed(persona)
         return persona
+
+    def persona_changed(self, persona: Persona) -> None:
+        """Keep the persona and announce it to event listeners."""
+        if self.store is not None:
+            self.store.save_persona(persona.to_json())
+        self.emit("persona", chat_id=persona.user_id, persona=persona.to_json())
 
     def chat(self, bot: BotState, chat_id: int) -> Chat:
         """The private chat of a bot with a persona; `chat not found` for anyone else."""
@@ -331,7 +373,9 @@ class World:
             raise bad_request("chat not found")
         chat = bot.chats.get(chat_id)
         if chat is None:
-            chat = bot.chats[chat_id] = Chat(chat_id)
+            store = self.store if bot is self.primary else None
+            chat = bot.chats[chat_id] = Chat(chat_id, store=store)
+            chat.saved()
         return chat
 
     def new_query_id(self) -> str:
@@ -368,7 +412,56 @@ class World:
         )
         self.files[stored.file_id] = stored
         self.files_by_path[stored.file_path] = stored
+        if self.store is not None:
+            self.store.save_file(dataclasses.asdict(stored))
+            self.store.set_meta("file_counter", number)
         return stored
+
+    def load(self) -> None:
+        """Restore the personas, chats, files and clock the store kept (once, before serving)."""
+        if self.store is None:
+            return
+        found = self.store.snapshot()
+        self.clock_offset = float(found.meta.get("clock_offset", 0.0))
+        next_update = int(found.meta.get("next_update_id", FIRST_UPDATE_ID))
+        self.primary.next_update_id = max(self.primary.next_update_id, next_update)
+        self._file_counter = itertools.count(int(found.meta.get("file_counter", 0)) + 1)
+        for body in found.personas:
+            self.personas[body["user_id"]] = Persona(**body)
+        self._load_chats(found)
+        for row in found.files:
+            stored = StoredFile(**row)
+            self.files[stored.file_id] = stored
+            self.files_by_path[stored.file_path] = stored
+
+    def _load_chats(self, found: Snapshot) -> None:
+        chats = self.primary.chats
+        for chat_id, next_id, keyboard in found.chats:
+            chats[chat_id] = Chat(
+                chat_id, next_message_id=next_id, reply_keyboard=keyboard, store=self.store
+            )
+        for chat_id, data, from_bot, edits, deleted, update_id in found.messages:
+            chat = chats.setdefault(chat_id, Chat(chat_id, store=self.store))
+            chat.messages[data["message_id"]] = StoredMessage(
+                data=data, from_bot=from_bot, edit_count=edits, deleted=deleted, update_id=update_id
+            )
+            chat.next_message_id = max(chat.next_message_id, data["message_id"] + 1)
+        for chat_id, answer in found.callback_answers:
+            if chat_id in chats:
+                chats[chat_id].callback_answers.append(answer)
+
+    # --- the sandbox clock ------------------------------------------------------------------
+
+    def time(self) -> float:
+        """Unix time on the sandbox clock: real time plus the offset."""
+        return time.time() + self.clock_offset
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Move the clock to ``seconds`` ahead of real time (callers refuse going back)."""
+        self.clock_offset = float(seconds)
+        if self.store is not None:
+            self.store.set_meta("clock_offset", self.clock_offset)
+        self.emit("clock", offset_seconds=self.clock_offset)
 
     # --- events for the web page and tests --------------------------------------------------
 
@@ -404,6 +497,10 @@ class World:
 
     def reset(self) -> None:
         """Forget personas, chats, files and pending updates; bot configuration stays."""
+        if self.store is not None:
+            self.store.clear()
+            self.store.set_meta("next_update_id", self.primary.next_update_id)
+        self.clock_offset = 0.0
         self.personas.clear()
         self.files.clear()
         self.files_by_path.clear()

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from sandbox.botapi import MAX_CAPTION, MAX_TEXT, commands_for_chat, now
 from sandbox.context import CONTEXT, SandboxContext
+from sandbox.control import ControlError, SandboxControl
 from sandbox.media import image_info
 from sandbox.state import BotState, CallbackQuery, Chat, Persona, World, message_view
 from sandbox.textparse import command_entities
@@ -97,7 +98,7 @@ def _user_message(world: World, bot: BotState, persona: Persona, chat: Chat, con
         "message_id": 0,
         "from": persona.user_dict(),
         "chat": persona.chat_dict(),
-        "date": now(),
+        "date": now(world),
     }
     reply_to = content.pop("reply_to_message_id", None)
     if reply_to is not None:
@@ -109,9 +110,12 @@ def _user_message(world: World, bot: BotState, persona: Persona, chat: Chat, con
         data["reply_to_message"] = replied
     data.update(content)
     # Writing to a bot you blocked unblocks it, as in Telegram.
-    persona.blocked = False
+    if persona.blocked:
+        persona.blocked = False
+        world.persona_changed(persona)
     stored = chat.add(data, from_bot=False)
     stored.update_id = bot.enqueue("message", copy.deepcopy(data))
+    chat.saved(stored)
     seq = world.emit("message", chat_id=chat.chat_id, message=message_view(stored))
     return {
         "update_id": stored.update_id,
@@ -187,7 +191,7 @@ async def block_persona(request: web.Request) -> web.Response:
     persona = _persona(world, request)
     body = await _json_body(request)
     persona.blocked = bool(body.get("blocked", True))
-    world.emit("persona", chat_id=persona.user_id, persona=persona.to_json())
+    world.persona_changed(persona)
     return ok(persona=persona.to_json())
 
 
@@ -408,13 +412,43 @@ async def file_bytes(request: web.Request) -> web.StreamResponse:
     return web.Response(body=stored.data, content_type=stored.mime_type, headers=headers)
 
 
+def _control(request: web.Request) -> SandboxControl:
+    control = _ctx(request).control
+    if control is None:
+        raise UserApiError(404, "no sandbox clock here: it exists only under `duban sandbox`")
+    return control
+
+
+async def _controlled(call: Awaitable[dict[str, Any]]) -> web.Response:
+    try:
+        return ok(**await call)
+    except ControlError as exc:
+        raise UserApiError(exc.status, exc.message) from None
+
+
+@guarded
+async def clock(request: web.Request) -> web.Response:
+    """The sandbox clock: {now, local, offset_seconds, next_deadline}."""
+    return await _controlled(_control(request).clock())
+
+
+@guarded
+async def clock_advance(request: web.Request) -> web.Response:
+    """Move the clock forward ({"by": "1h" | "1wd" | "next"} or {"seconds": n}), then sweep."""
+    control = _control(request)
+    body = await _json_body(request)
+    return await _controlled(control.advance(body))
+
+
 @guarded
 async def reset(request: web.Request) -> web.Response:
-    """Forget personas, chats, files and pending updates (bot configuration stays)."""
+    """Forget personas, chats, files and pending updates; under `duban sandbox` a fresh demo."""
     ctx = _ctx(request)
-    ctx.world.reset()
     if ctx.limiter is not None:
         ctx.limiter.reset()
+    if ctx.control is not None:
+        return await _controlled(ctx.control.reset())
+    ctx.world.reset()
     return ok(last_seq=ctx.world.seq)
 
 
@@ -435,3 +469,5 @@ def add_routes(app: web.Application) -> None:
     router.add_get(f"{PREFIX}/commands", commands)
     router.add_get(f"{PREFIX}/files/{{file_id}}", file_bytes)
     router.add_post(f"{PREFIX}/reset", reset)
+    router.add_get(f"{PREFIX}/clock", clock)
+    router.add_post(f"{PREFIX}/clock/advance", clock_advance)
