@@ -162,10 +162,13 @@ function renderPersonas() {
   list.querySelectorAll(".persona").forEach((node) => node.remove());
   $("#persona-empty").hidden = state.personas.size > 0;
   for (const p of state.personas.values()) {
-    const item = el("div", "persona");
+    const item = el("button", "persona");
+    item.type = "button";
     item.dataset.userId = String(p.user_id);
-    item.setAttribute("role", "option");
-    if (p.user_id === state.current) item.classList.add("active");
+    if (p.user_id === state.current) {
+      item.classList.add("active");
+      item.setAttribute("aria-current", "true");
+    }
 
     const avatar = el("div", "avatar", (p.first_name || "?").slice(0, 1));
     avatar.style.background = avatarColor(p.user_id);
@@ -187,6 +190,7 @@ function renderPersonas() {
     item.addEventListener("click", () => selectPersona(p.user_id));
     list.appendChild(item);
   }
+  document.dispatchEvent(new CustomEvent("personas-loaded"));
 }
 
 let personaRefresh = null;
@@ -229,6 +233,7 @@ async function selectPersona(userId) {
   $("#send").disabled = false;
   hideTyping();
   $("#commands-menu").hidden = true;
+  document.dispatchEvent(new CustomEvent("persona-selected", { detail: { userId } }));
   await loadChat();
   $("#message-input").focus();
 }
@@ -464,13 +469,16 @@ async function toggleCommands() {
     menu.appendChild(el("div", "command-empty", "机器人还没有设置命令 · No commands set"));
   }
   for (const cmd of data.commands) {
-    const item = el("div", "command-item");
+    const item = el("button", "command-item");
+    item.type = "button";
     item.dataset.command = cmd.command;
     item.append(el("span", "command-name", `/${cmd.command}`), el("span", "command-desc", cmd.description));
     item.addEventListener("click", () => { menu.hidden = true; sendText(`/${cmd.command}`); });
     menu.appendChild(item);
   }
   menu.hidden = false;
+  const first = menu.querySelector(".command-item");
+  if (first) first.focus();
 }
 
 // --- toasts, alerts, typing -------------------------------------------------------------------
@@ -488,9 +496,17 @@ function showToast(text) {
 }
 
 function showAlert(text) {
+  state.alertReturn = document.activeElement;
   $("#alert-text").textContent = text;
   $("#alert-backdrop").hidden = false;
   $("#alert-ok").focus();
+}
+
+function closeAlert() {
+  $("#alert-backdrop").hidden = true;
+  const back = state.alertReturn;
+  state.alertReturn = null;
+  if (back && document.contains(back)) back.focus();
 }
 
 function showTyping(action, seconds) {
@@ -613,7 +629,8 @@ async function boot() {
   });
   $("#menu-button").addEventListener("click", () => toggleCommands().catch(console.error));
   $("#new-persona").addEventListener("submit", createPersona);
-  $("#alert-ok").addEventListener("click", () => { $("#alert-backdrop").hidden = true; });
+  $("#alert-ok").addEventListener("click", closeAlert);
+  $("#attach").addEventListener("click", () => $("#file-input").click());
 
   const info = await api("GET", "/info");
   state.bot = info.bot;
