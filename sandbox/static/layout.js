@@ -59,7 +59,17 @@ function onEscape(event) {
   event.preventDefault();
 }
 
+// A phone's message box has room for a short hint only.
+const PHONE = window.matchMedia("(max-width: 600px)");
+const PLACEHOLDER = $("#message-input").placeholder;
+
+function fitPlaceholder() {
+  $("#message-input").placeholder = PHONE.matches ? "消息 Message" : PLACEHOLDER;
+}
+
 function initLayout() {
+  fitPlaceholder();
+  PHONE.addEventListener("change", fitPlaceholder);
   $("#drawer-button").addEventListener("click", () => (drawerOpen() ? closeDrawer() : openDrawer()));
   $("#drawer-close").addEventListener("click", () => closeDrawer());
   $("#drawer-backdrop").addEventListener("click", () => closeDrawer());

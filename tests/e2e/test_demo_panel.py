@@ -80,6 +80,15 @@ async def test_demo_panel_plays_the_kunhao_story(tmp_path: Path) -> None:
                 await expect(page.locator("#acting-name")).to_contain_text("1001")
                 await expect(page.locator(".msg.bot").last).to_contain_text(case.number)
                 await page.screenshot(path=str(ARTIFACTS / "demo-kunhao-closed.png"))
+
+                # The same chats on a phone: a liaison's card with its buttons at full width.
+                phone = await browser.new_page(viewport={"width": 390, "height": 844})
+                await phone.goto(f"{bot.server.url}/#user=3001")
+                await expect(phone.locator("#acting-name")).to_contain_text("3001")
+                await expect(phone.locator(".msg.bot").last).to_contain_text(case.number)
+                box = await phone.locator("#message-input").bounding_box()
+                assert box is not None and box["width"] >= 0.6 * 390
+                await phone.screenshot(path=str(ARTIFACTS / "demo-kunhao-phone.png"))
             finally:
                 await browser.close()
         case = await latest_case(bot, KUNHAO_CODE)
