@@ -354,7 +354,12 @@ function initDemo() {
   document.querySelectorAll(".clock-button").forEach((b) => {
     b.addEventListener("click", () => advanceClock(b.dataset.by).catch((err) => showToast(err.message)));
   });
-  document.addEventListener("personas-loaded", renderDemo);
+  // Only the names change when personas reload; rebuilding the panel would steal the focus.
+  document.addEventListener("personas-loaded", () => {
+    document.querySelectorAll(".demo-persona").forEach((node) => {
+      node.textContent = personaLabel(Number(node.dataset.userId));
+    });
+  });
   renderDemo();
   loadClock();
   demo.clockTimer = setInterval(loadClock, 30000);

@@ -96,3 +96,36 @@ async def test_demo_panel_plays_the_kunhao_story(tmp_path: Path) -> None:
         assert case.satisfaction == Satisfaction.SATISFIED
         orders = await assignments_of(bot, case.number)
         assert {a.status for a in orders.values()} == {AssignmentStatus.COMPLETED}
+
+
+async def test_demo_panel_sets_up_the_ignored_assignment(tmp_path: Path) -> None:
+    """Story 2 up to the clock: the report, the dispatch with the defaults, one signs for."""
+    require_chromium()
+    async with running_bot(f"sqlite:///{tmp_path}/demo.db") as bot:
+        for p in PERSONAS:
+            bot.server.add_persona(p.telegram_id, p.name, language_code=p.language, note=p.note)
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+            try:
+                context = await browser.new_context(
+                    viewport={"width": 1280, "height": 820}, locale="en-GB"
+                )
+                page = await context.new_page()
+                await page.goto(bot.server.url)
+                await expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=WAIT_MS)
+                await page.locator(".demo-story").nth(1).click()
+                await expect(page.locator(".demo-progress")).to_have_text("Step 1 of 6")
+                await do_step(page, 0)
+                for index in (1, 2):
+                    await page.locator("#demo-next").click()
+                    await do_step(page, index)
+                await expect(page.locator("#acting-name")).to_contain_text("3003")
+            finally:
+                await browser.close()
+        case = await latest_case(bot, KUNHAO_CODE)
+        orders = await assignments_of(bot, case.number)
+        assert orders["epb"].status == AssignmentStatus.ACKNOWLEDGED
+        assert orders["drc"].status == AssignmentStatus.ISSUED
+        assert sorted(orders) == ["drc", "epb"]

@@ -379,6 +379,8 @@ async def test_clock_control_shows_and_moves_the_sandbox_time(
     await expect(page.locator('.clock-button[data-by="next"]')).to_be_enabled()
     assert advances == [{"by": "1h"}, {"by": "1wd"}, {"by": "next"}]
     await expect(page.locator("#clock-next")).to_contain_text("1h")  # ahead of real time
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "clock-laptop-1280.png"))
 
     # Nothing left to run out: "past the next deadline" cannot be pressed.
     await page.unroute("**/sandbox/api/clock")
