@@ -12,7 +12,7 @@ from services.demo import PERSONAS
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import KUNHAO_CODE, assignments_of, latest_case
 from tests.sandbox.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, require_chromium
-from tests.sandbox.test_page import ARTIFACTS
+from tests.sandbox.test_page import ARTIFACTS, stub_clock
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +99,7 @@ async def test_demo_panel_plays_the_kunhao_story(tmp_path: Path) -> None:
 
 
 async def test_demo_panel_sets_up_the_ignored_assignment(tmp_path: Path) -> None:
-    """Story 2 up to the clock: the report, the dispatch with the defaults, one signs for."""
+    """Story 2: the report, the dispatch with the defaults, one signs for, the clock moves."""
     require_chromium()
     async with running_bot(f"sqlite:///{tmp_path}/demo.db") as bot:
         for p in PERSONAS:
@@ -122,6 +122,16 @@ async def test_demo_panel_sets_up_the_ignored_assignment(tmp_path: Path) -> None
                     await page.locator("#demo-next").click()
                     await do_step(page, index)
                 await expect(page.locator("#acting-name")).to_contain_text("3003")
+                # The clock steps move the clock, then show the chat to watch (the clock API
+                # itself is answered here in the browser; its server side is tested elsewhere).
+                advances = await stub_clock(page)
+                await page.reload()
+                await expect(page.locator("#clock")).to_be_visible(timeout=WAIT_MS)
+                await page.locator("#demo-next").click()
+                await do_step(page, 3)
+                assert advances == [{"by": "next"}]
+                await expect(page.locator("#acting-name")).to_contain_text("3002")
+                await expect(page.locator("#toast")).to_contain_text("1h")
             finally:
                 await browser.close()
         case = await latest_case(bot, KUNHAO_CODE)
