@@ -141,6 +141,11 @@ async def test_the_page_works_at_phone_tablet_and_laptop_width(
     if narrow:
         await page.locator("#drawer-button").click()
         await expect(page.locator("#sidebar")).to_be_visible()
+        # Slid fully in, covering part of the chat only.
+        await page.wait_for_function(
+            "() => document.querySelector('#sidebar').getBoundingClientRect().left === 0"
+        )
+        assert await box_width(page, "#sidebar") <= 0.86 * width
         await page.screenshot(path=str(ARTIFACTS / f"drawer-{screen}-{width}.png"))
 
 
