@@ -195,6 +195,13 @@ async def test_keyboard_enter_shift_enter_escape_and_tab(
     await expect(page.locator("#alert-dialog")).to_be_hidden()
     await expect(help_button).to_be_focused()
 
+    # Esc closes the command menu and gives the focus back to its button.
+    await page.locator("#menu-button").click()
+    await expect(page.locator("#commands-menu")).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#commands-menu")).to_be_hidden()
+    await expect(page.locator("#menu-button")).to_be_focused()
+
     # Esc closes the demo sheet on a phone.
     await page.locator("#demo-button").click()
     await expect(page.locator("#demo-do")).to_be_focused()
