@@ -42,7 +42,7 @@ const DEMO_STORIES = [
         show: KUNHAO_REPORT,
         look: {
           zh: "王经理 收到诉求编号；赵科长 (2001) 和 陈主任 (2002) 收到“收到新诉求”和 交办 按钮。也可以用 /report 逐步填写。",
-          en: "王经理 gets the case number; 赵科长 (2001) and 陈主任 (2002) get “New case reported” with a Dispatch button. /report alone walks through a form instead.",
+          en: "王经理 gets the case number; 赵科长 (2001) and 陈主任 (2002) get \"New case reported\" with a Dispatch button. /report alone walks through a form instead.",
         },
         actions: [{ persona: 1001, send: KUNHAO_REPORT }],
       },
@@ -51,7 +51,7 @@ const DEMO_STORIES = [
         title: { zh: "园区打开交办单", en: "The park office opens the dispatch form" },
         todo: {
           zh: "选 赵科长 (2001)，在新诉求下按 “交办”。",
-          en: "Pick 赵科长 (2001) and press “交办” (Dispatch) under the new case.",
+          en: "Pick 赵科长 (2001) and press \"交办\" (Dispatch) under the new case.",
         },
         look: {
           zh: "交办单已勾选该类别的默认部门（县发改委、县环保局）和默认期限。",
@@ -64,11 +64,11 @@ const DEMO_STORIES = [
         title: { zh: "再加两个部门", en: "Add two more departments" },
         todo: {
           zh: "按 “▫️ 县政府办” 和 “▫️ 县电子政务管理办”。",
-          en: "Press “▫️ 县政府办” (county office) and “▫️ 县电子政务管理办” (e-government).",
+          en: "Press \"▫️ 县政府办\" (county office) and \"▫️ 县电子政务管理办\" (e-government).",
         },
         look: {
           zh: "同一条消息被就地更新：四个部门打勾，按钮变为“下发交办单（4份）”。",
-          en: "The same message is edited in place: four departments ticked, the button reads “下发交办单（4份）”.",
+          en: "The same message is edited in place: four departments ticked, the button reads \"下发交办单（4份）\".",
         },
         actions: [
           { persona: 2001, press: DEMO_LABELS.addGov },
@@ -80,7 +80,7 @@ const DEMO_STORIES = [
         title: { zh: "下发交办单", en: "Issue the assignment orders" },
         todo: {
           zh: "按 “下发交办单（4份）”。",
-          en: "Press “下发交办单（4份）” (Issue assignment orders).",
+          en: "Press \"下发交办单（4份）\" (Issue assignment orders).",
         },
         look: {
           zh: "四位联络员 (3001–3004) 各收到自己的交办单；王经理 收到已交办的通知。其他部门什么也没收到。",
@@ -93,11 +93,11 @@ const DEMO_STORIES = [
         title: { zh: "四个部门签收", en: "The four departments sign for" },
         todo: {
           zh: "依次选 刘/孙/周/吴联络员 (3001–3004)，在交办单下按 “签收”。",
-          en: "Pick liaisons 3001–3004 in turn and press “签收” (Sign for) on the card.",
+          en: "Pick liaisons 3001–3004 in turn and press \"签收\" (Sign for) on the card.",
         },
         look: {
           zh: "交办单变为“已签收，办理中”，出现 办结 按钮；王经理 收到每个部门的签收通知。",
-          en: "The card turns to “signed for, in progress” with a Complete button; 王经理 hears of each.",
+          en: "The card turns to \"signed for, in progress\" with a Complete button; 王经理 hears of each.",
         },
         actions: KUNHAO_LIAISONS.map((id) => ({ persona: id, press: DEMO_LABELS.signFor })),
       },
@@ -106,7 +106,7 @@ const DEMO_STORIES = [
         title: { zh: "四个部门办结", en: "The four departments complete" },
         todo: {
           zh: "每位联络员按 “办结”，再发送办理结果，例如：",
-          en: "Each liaison presses “办结” (Complete), then sends the result, for example:",
+          en: "Each liaison presses \"办结\" (Complete), then sends the result, for example:",
         },
         show: KUNHAO_RESULTS[3001],
         look: {
@@ -123,7 +123,7 @@ const DEMO_STORIES = [
         title: { zh: "企业确认", en: "The enterprise confirms" },
         todo: {
           zh: "选 王经理 (1001)，按 “满意”。",
-          en: "Pick 王经理 (1001) and press “满意” (Satisfied).",
+          en: "Pick 王经理 (1001) and press \"满意\" (Satisfied).",
         },
         look: {
           zh: "诉求关闭；赵科长 和 陈主任 收到“已关闭：企业满意”。",
@@ -175,7 +175,7 @@ const DEMO_STORIES = [
         title: { zh: "优化办按默认交办", en: "The office dispatches with the defaults" },
         todo: {
           zh: "选 陈主任 (2002)，按 “交办”，再按 “下发交办单（2份）”。",
-          en: "Pick 陈主任 (2002), press “交办” (Dispatch), then “下发交办单（2份）” (Issue).",
+          en: "Pick 陈主任 (2002), press \"交办\" (Dispatch), then \"下发交办单（2份）\" (Issue).",
         },
         look: {
           zh: "县发改委 (3002) 和 县环保局 (3003) 各收到交办单，卡片上有签收和办结期限。",
@@ -191,7 +191,7 @@ const DEMO_STORIES = [
         title: { zh: "环保局签收，发改委不理", en: "The EPB signs for; the DRC does nothing" },
         todo: {
           zh: "选 周联络员 (3003)，按 “签收”。孙联络员 (3002) 什么也不做。",
-          en: "Pick 周联络员 (3003) and press “签收” (Sign for). 孙联络员 (3002) does nothing.",
+          en: "Pick 周联络员 (3003) and press \"签收\" (Sign for). 孙联络员 (3002) does nothing.",
         },
         look: {
           zh: "左侧的沙盒时钟显示下一个截止时间。",
@@ -204,7 +204,7 @@ const DEMO_STORIES = [
         title: { zh: "签收期限已过", en: "The sign-for deadline passes" },
         todo: {
           zh: "按时钟的 “越过下一截止”（或 “+1 工作日”），然后选 孙联络员 (3002)。",
-          en: "Press the clock's “Past the next deadline” (or “+1 working day”), then pick 孙联络员 (3002).",
+          en: "Press the clock's \"Past the next deadline\" (or \"+1 working day\"), then pick 孙联络员 (3002).",
         },
         look: {
           zh: "孙联络员 收到“尚未签收”的提醒；一把手 钱局长 (3101) 收到抄送。",
@@ -217,7 +217,7 @@ const DEMO_STORIES = [
         title: { zh: "办结期限已过：督办单", en: "The deadline passes: supervision order" },
         todo: {
           zh: "再按 “越过下一截止”。",
-          en: "Press “Past the next deadline” again.",
+          en: "Press \"Past the next deadline\" again.",
         },
         look: {
           zh: "孙联络员 收到到期前提醒、逾期通知和督办单；陈主任、郑书记 (4001) 收到逾期通知。",
@@ -230,7 +230,7 @@ const DEMO_STORIES = [
         title: { zh: "督办单也逾期：否决", en: "The supervision order is missed too: veto" },
         todo: {
           zh: "再按一次 “越过下一截止”，然后选 郑书记 (4001)。",
-          en: "Press “Past the next deadline” once more, then pick 郑书记 (4001).",
+          en: "Press \"Past the next deadline\" once more, then pick 郑书记 (4001).",
         },
         look: {
           zh: "郑书记、陈主任、钱局长 收到督办单未按期办结的通知（否决）。",
@@ -257,7 +257,7 @@ const DEMO_TEXTS = {
   finished: { zh: "这个故事演示完了。", en: "That is the end of this story." },
   noButton: {
     zh: "在 {persona} 的对话里找不到按钮“{label}”：上一步做了吗？",
-    en: "No “{label}” button in {persona}'s chat: was the previous step done?",
+    en: "No \"{label}\" button in {persona}'s chat: was the previous step done?",
   },
   noPersona: { zh: "没有用户 {persona}", en: "No persona {persona}" },
   failed: { zh: "失败：{error}", en: "Failed: {error}" },
