@@ -40,72 +40,6 @@ async function api(method, path, body) {
   return data;
 }
 
-// --- text rendering (Telegram entities -> safe HTML) -----------------------------------------
-
-function escapeHtml(text) {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
-function safeUrl(url) {
-  const value = String(url || "").trim();
-  return /^(https?:|tg:|mailto:)/i.test(value) ? value : null;
-}
-
-function wrapEntity(entity, inner, slice) {
-  switch (entity.type) {
-    case "bold": return `<b>${inner}</b>`;
-    case "italic": return `<i>${inner}</i>`;
-    case "underline": return `<u>${inner}</u>`;
-    case "strikethrough": return `<s>${inner}</s>`;
-    case "code": return `<code>${inner}</code>`;
-    case "pre": return `<pre><code>${inner}</code></pre>`;
-    case "spoiler": return `<span class="spoiler" title="点击显示 spoiler">${inner}</span>`;
-    case "blockquote": return `<blockquote>${inner}</blockquote>`;
-    case "expandable_blockquote": return `<blockquote class="expandable">${inner}</blockquote>`;
-    case "bot_command": return `<span class="cmd">${inner}</span>`;
-    case "text_link":
-    case "url": {
-      const href = safeUrl(entity.type === "url" ? slice : entity.url);
-      if (!href) return inner;
-      return `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${inner}</a>`;
-    }
-    default: return inner;
-  }
-}
-
-// Entity offsets are UTF-16 code units, which is exactly how JS strings index.
-function renderRange(text, start, end, entities) {
-  let out = "";
-  let pos = start;
-  let i = 0;
-  while (i < entities.length) {
-    const entity = entities[i];
-    const from = Math.max(entity.offset, pos);
-    const to = Math.min(entity.offset + entity.length, end);
-    if (from >= to) { i += 1; continue; }
-    const children = [];
-    let j = i + 1;
-    while (j < entities.length && entities[j].offset < to) { children.push(entities[j]); j += 1; }
-    out += escapeHtml(text.slice(pos, from));
-    out += wrapEntity(entity, renderRange(text, from, to, children), text.slice(from, to));
-    pos = to;
-    i = j;
-  }
-  return out + escapeHtml(text.slice(pos, end));
-}
-
-function renderText(text, entities) {
-  const sorted = [...(entities || [])]
-    .filter((e) => Number.isInteger(e.offset) && Number.isInteger(e.length) && e.length > 0)
-    .sort((a, b) => a.offset - b.offset || b.length - a.length);
-  return renderRange(text, 0, text.length, sorted);
-}
-
 // --- small helpers ----------------------------------------------------------------------------
 
 const AVATAR_COLORS = ["#e17076", "#faa774", "#a695e7", "#7bc862", "#6ec9cb", "#65aadd", "#ee7aae"];
@@ -162,10 +96,13 @@ function renderPersonas() {
   list.querySelectorAll(".persona").forEach((node) => node.remove());
   $("#persona-empty").hidden = state.personas.size > 0;
   for (const p of state.personas.values()) {
-    const item = el("div", "persona");
+    const item = el("button", "persona");
+    item.type = "button";
     item.dataset.userId = String(p.user_id);
-    item.setAttribute("role", "option");
-    if (p.user_id === state.current) item.classList.add("active");
+    if (p.user_id === state.current) {
+      item.classList.add("active");
+      item.setAttribute("aria-current", "true");
+    }
 
     const avatar = el("div", "avatar", (p.first_name || "?").slice(0, 1));
     avatar.style.background = avatarColor(p.user_id);
@@ -187,6 +124,7 @@ function renderPersonas() {
     item.addEventListener("click", () => selectPersona(p.user_id));
     list.appendChild(item);
   }
+  document.dispatchEvent(new CustomEvent("personas-loaded"));
 }
 
 let personaRefresh = null;
@@ -229,6 +167,7 @@ async function selectPersona(userId) {
   $("#send").disabled = false;
   hideTyping();
   $("#commands-menu").hidden = true;
+  document.dispatchEvent(new CustomEvent("persona-selected", { detail: { userId } }));
   await loadChat();
   $("#message-input").focus();
 }
@@ -464,13 +403,16 @@ async function toggleCommands() {
     menu.appendChild(el("div", "command-empty", "机器人还没有设置命令 · No commands set"));
   }
   for (const cmd of data.commands) {
-    const item = el("div", "command-item");
+    const item = el("button", "command-item");
+    item.type = "button";
     item.dataset.command = cmd.command;
     item.append(el("span", "command-name", `/${cmd.command}`), el("span", "command-desc", cmd.description));
     item.addEventListener("click", () => { menu.hidden = true; sendText(`/${cmd.command}`); });
     menu.appendChild(item);
   }
   menu.hidden = false;
+  const first = menu.querySelector(".command-item");
+  if (first) first.focus();
 }
 
 // --- toasts, alerts, typing -------------------------------------------------------------------
@@ -488,9 +430,17 @@ function showToast(text) {
 }
 
 function showAlert(text) {
+  state.alertReturn = document.activeElement;
   $("#alert-text").textContent = text;
   $("#alert-backdrop").hidden = false;
   $("#alert-ok").focus();
+}
+
+function closeAlert() {
+  $("#alert-backdrop").hidden = true;
+  const back = state.alertReturn;
+  state.alertReturn = null;
+  if (back && document.contains(back)) back.focus();
 }
 
 function showTyping(action, seconds) {
@@ -613,7 +563,8 @@ async function boot() {
   });
   $("#menu-button").addEventListener("click", () => toggleCommands().catch(console.error));
   $("#new-persona").addEventListener("submit", createPersona);
-  $("#alert-ok").addEventListener("click", () => { $("#alert-backdrop").hidden = true; });
+  $("#alert-ok").addEventListener("click", closeAlert);
+  $("#attach").addEventListener("click", () => $("#file-input").click());
 
   const info = await api("GET", "/info");
   state.bot = info.bot;

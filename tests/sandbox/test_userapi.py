@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import httpx
@@ -203,5 +204,7 @@ async def test_info_and_static_page(server: SandboxServer, client: SandboxClient
         page = await http.get("/")
         assert page.status_code == 200
         assert 'id="persona-list"' in page.text
-        for asset in ("/static/app.js", "/static/style.css"):
-            assert (await http.get(asset)).status_code == 200
+        scripts = re.findall(r'<script src="([^"]+)"', page.text)
+        assert "/static/app.js" in scripts and "/static/demo-steps.js" in scripts
+        for asset in (*scripts, "/static/style.css"):
+            assert (await http.get(asset)).status_code == 200, asset
