@@ -77,7 +77,7 @@ async def filing_flow(ctx: Ctx, draft: Draft) -> None:
 
 def _department_buttons(ctx: Ctx, depts: list[Department]) -> list[list[tuple[str, str]]]:
     labels = [
-        (shorten(name_of(ctx.lang, d), 30), callbacks.inspection("dep", d.id))
+        (shorten(name_of(ctx.lang, d), 40), callbacks.inspection("dep", d.id))
         for d in depts
         if d.id is not None
     ]
