@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.i18n import tn
 from models import Deduction
 from models.enums import DeductionKind
 from models.types import utcnow
@@ -43,6 +44,10 @@ NOTICE = (
     "{department} inspected {enterprise} on {date} without filing the inspection first. "
     "{points} points are deducted from its assessment. Every inspection of a park "
     "enterprise must be filed with /inspect before it takes place."
+)
+LOOKED_INTO = (
+    "Thank you. No filing covers this inspection; the discipline commission's "
+    "efficiency office will look into it."
 )
 DEPARTMENT_PEOPLE = [p for p in PERSONAS if p.role in ("liaison", "head")]
 
@@ -113,11 +118,7 @@ async def test_an_unfiled_inspection_is_confirmed_and_noticed_once(db_url: str, 
             department=name_of(lang, drc),
         )
         pressed = await press_label(people[CONTACT], day, tr(lang, "Yesterday"))
-        looked_into = (
-            "Thank you. No filing covers this inspection; the discipline commission's "
-            "efficiency office will look into it."
-        )
-        await wait_text(people[CONTACT], lang, looked_into, after=pressed)
+        await wait_text(people[CONTACT], lang, LOOKED_INTO, after=pressed)
         alert = await wait_text(
             people[SUPERVISOR],
             lang,
@@ -170,4 +171,71 @@ async def test_an_unfiled_inspection_is_confirmed_and_noticed_once(db_url: str, 
                 "points": "2",
             }
             assert await notices_in(bot, outsider, start, lang, **params) == 0
+        assert_translated(lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_notice_and_a_dismissed_report(db_url: str, lang: str) -> None:
+    async with running_bot(db_url) as bot:
+        people = await cast(bot, lang, CONTACT, DRC, DRC_HEAD, SUPERVISOR)
+        start = await mark(bot)
+        sent = await people[SUPERVISOR].send("/notice drc,power 请于本周五前完成自查")
+        count = tn(
+            lang,
+            "The notice was sent to {count} person.",
+            "The notice was sent to {count} people.",
+            3,
+            count=3,
+        )
+        await people[SUPERVISOR].wait_for_bot_message(lambda m: count in m.body, after=sent)
+        header = "Notice from the discipline commission's efficiency office"
+        for who in (DRC, DRC_HEAD):
+            got = await wait_text(people[who], lang, header, after=start)
+            assert "请于本周五前完成自查" in got.body
+        sent = await people[DRC].send("/notice 试试")
+        refusal = "/{command} is not available to you. These are the commands you can use:"
+        await wait_text(people[DRC], lang, refusal, after=sent, command="notice")
+        await settle(bot, sent)
+        events, _ = await bot.client.events(start, chat_id=3001)  # the government office
+        assert not [e for e in events if e["type"] == "message"]
+
+        sent = await people[CONTACT].send("/inspected qts yesterday")
+        await wait_text(people[CONTACT], lang, LOOKED_INTO, after=sent)
+        alert = await wait_text(
+            people[SUPERVISOR],
+            lang,
+            "Inspection report {number}: no filing covers it.",
+            number="#1",
+        )
+        pressed = await press_label(people[SUPERVISOR], alert, tr(lang, "Dismiss"))
+        await wait_text(
+            people[SUPERVISOR],
+            lang,
+            "Why is inspection report {number} dismissed? Your reason is recorded.",
+            after=pressed,
+            number="#1",
+        )
+        sent = await people[SUPERVISOR].send("来访为政策宣讲，不是检查")
+        await wait_text(
+            people[SUPERVISOR],
+            lang,
+            "Inspection report {number} was dismissed.",
+            after=sent,
+            number="#1",
+        )
+        await people[SUPERVISOR].wait_for_edit(
+            alert,
+            lambda m: (
+                has(
+                    m,
+                    lang,
+                    "Inspection report {number} dismissed by {name}: {reason}",
+                    number="#1",
+                    name="郑书记",
+                    reason="来访为政策宣讲，不是检查",
+                )
+                and not m.buttons
+            ),
+        )
+        assert await bot.db.run(lambda s: s.exec(select(Deduction)).first()) is None
         assert_translated(lang)

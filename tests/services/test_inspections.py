@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections.abc import Callable
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from bot.db import Database
+from bot.deps import make_rules
+from bot.settings import Settings
 from models import AuditEvent, Deduction, Department, Inspection
 from models.enums import DeductionKind, InspectionStatus
 from services import inspection_form, inspections, notices, prompts
 from services.errors import DomainError, InvalidInput, InvalidState, NotAllowed
-from services.rules import Rules
+from services.rules import InspectionRules, Rules
 from tests.factories import DRC_LIAISON, WANG, actor, at, outbox_for, templates_for
 from tests.rules import RULES
 
@@ -291,3 +296,22 @@ def test_notices_go_to_liaisons_and_heads(demo: Database) -> None:
         demo.call(notices.send_notice, actor=actor(demo, DRC_LIAISON), text="x", rules=rules)
     with pytest.raises(InvalidInput):
         demo.call(notices.send_notice, actor=who, text="  ", rules=rules)
+
+
+def test_the_inspection_settings(settings_factory: Callable[..., Settings]) -> None:
+    settings = settings_factory()
+    assert (settings.inspections.unfiled_points, settings.inspections.match_days) == (2.0, 1)
+    rules = make_rules(settings_factory(inspections={"unfiled_points": 3, "match_days": 0}))
+    assert (rules.inspections.unfiled_points, rules.inspections.match_days) == (3.0, 0)
+    for wrong in ({"unfiled_points": -1}, {"match_days": -1}, {"match_days": 31}):
+        with pytest.raises(ValidationError):
+            settings_factory(inspections=wrong)
+
+
+def test_no_tolerance_means_the_same_day(demo: Database) -> None:
+    file(demo, date(2026, 10, 12))
+    strict = dataclasses.replace(
+        RULES.at(at(2026, 10, 14)), inspections=InspectionRules(match_days=0)
+    )
+    assert not report(demo, date(2026, 10, 13), rules=strict).matched
+    assert report(demo, date(2026, 10, 12), rules=strict).matched
