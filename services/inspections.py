@@ -147,7 +147,9 @@ def find_enterprise(session: Session, text: str) -> Enterprise:
         return found
     if wanted:
         like = session.exec(
-            select(Enterprise).where(col(Enterprise.name).contains(wanted)).limit(6)
+            select(Enterprise)
+            .where(col(Enterprise.name).contains(wanted, autoescape=True))
+            .limit(6)
         ).all()
         if len(like) == 1:
             return like[0]

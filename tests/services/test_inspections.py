@@ -315,3 +315,18 @@ def test_no_tolerance_means_the_same_day(demo: Database) -> None:
     )
     assert not report(demo, date(2026, 10, 13), rules=strict).matched
     assert report(demo, date(2026, 10, 12), rules=strict).matched
+
+
+def test_enterprises_and_departments_are_found_as_typed(demo: Database, session: Session) -> None:
+    kunhao = inspections.find_enterprise(session, "91431129ma4l0kh01r")
+    assert kunhao.name == "坤昊实业有限公司"
+    assert inspections.find_enterprise(session, "坤昊").id == kunhao.id
+    with pytest.raises(InvalidInput, match="Several enterprises match"):
+        inspections.find_enterprise(session, "有限")
+    with pytest.raises(DomainError, match="no enterprise"):
+        inspections.find_enterprise(session, "%")  # a wildcard is a character, not "anything"
+    assert inspections.find_department(session, "QTS").code == "qts"
+    assert inspections.find_department(session, "质监").code == "qts"
+    assert inspections.find_department(session, "Power Supply Bureau").code == "power"
+    with pytest.raises(DomainError, match="Known codes"):
+        inspections.find_department(session, "局")
