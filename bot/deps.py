@@ -12,7 +12,7 @@ from bot.settings import Settings
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
 from scheduler.reminders import QuietHours
-from services.rules import Limits, Rules
+from services.rules import InspectionRules, Limits, Rules
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxWorker
@@ -65,4 +65,5 @@ def make_rules(
         clock=clock,
         quiet=QuietHours(settings.time.quiet_hours_start, settings.time.quiet_hours_end),
         supervision_orders=settings.sla.supervision_orders,
+        inspections=InspectionRules(**settings.inspections.model_dump()),
     )

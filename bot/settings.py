@@ -270,6 +270,14 @@ class LimitsSettings(_Section):
         return value
 
 
+class InspectionSettings(_Section):
+    """Inspection filings (涉企检查备案): what an unfiled inspection costs, how dates match."""
+
+    unfiled_points: float = Field(2.0, ge=0)
+    # A reported inspection matches a filing whose date is at most this many days away.
+    match_days: int = Field(1, ge=0, le=30)
+
+
 class SandboxSettings(_Section):
     host: str = "127.0.0.1"
     port: Port = 8080
@@ -318,6 +326,7 @@ class Settings(BaseSettings):
     i18n: I18nSettings = I18nSettings()
     conversation: ConversationSettings = ConversationSettings()
     limits: LimitsSettings = LimitsSettings()
+    inspections: InspectionSettings = InspectionSettings()
     sandbox: SandboxSettings = SandboxSettings()
     outbox: OutboxSettings = OutboxSettings()
 

@@ -9,6 +9,7 @@ from handlers import (
     department,
     dispatch,
     extensions,
+    inspections,
     invitations,
     oversight,
     prompts,
@@ -31,5 +32,6 @@ def register_all(app: Application) -> None:
     oversight.register(app)
     extensions.register(app)
     prompts.register(app)
+    inspections.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)

@@ -79,6 +79,19 @@ COMMANDS: tuple[Command, ...] = (
         N_("Issue a supervision order: /supervise <assignment> [deadline]"),
         COUNTY_ROLES,
     ),
+    Command(
+        "inspect",
+        N_("File an inspection of an enterprise before going: /inspect"),
+        _r(Role.LIAISON),
+    ),
+    Command(
+        "inspected", N_("Report an inspection of your enterprise: /inspected"), _r(Role.ENTERPRISE)
+    ),
+    Command(
+        "notice",
+        N_("Send a notice to liaisons and heads: /notice [<dept codes>] <text>"),
+        _r(Role.SUPERVISOR),
+    ),
     Command("cancel", N_("Cancel what you are doing")),
 )
 

@@ -37,7 +37,11 @@ class Deduction(SQLModel, table=True):
 
 
 class Inspection(SQLModel, table=True):
-    """An inspection of a park enterprise by a department (涉企检查备案)."""
+    """An inspection of a park enterprise by a department (涉企检查备案).
+
+    A liaison's filing (status filed) or an enterprise contact's report of one that happened
+    (reported, then matched to a filing, confirmed unfiled or dismissed by a supervisor).
+    """
 
     __tablename__ = "inspections"
 
@@ -50,3 +54,9 @@ class Inspection(SQLModel, table=True):
     filed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     reported_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = utc_field(default_now=True)
+    inspectors: str = text_field(default="")
+    # A report that a filing covers points at that filing.
+    matched_inspection_id: int | None = Field(default=None, foreign_key="inspections.id")
+    decided_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = utc_field()
+    dismissed_reason: str | None = text_field(default=None, nullable=True)

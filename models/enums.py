@@ -94,8 +94,11 @@ class DeductionKind(StrEnum):
 
 
 class InspectionStatus(StrEnum):
-    FILED = "filed"
-    UNFILED = "unfiled"  # reported after the fact: an unfiled inspection
+    FILED = "filed"  # a liaison filed it before going
+    REPORTED = "reported"  # an enterprise reported one no filing covers: supervisors decide
+    MATCHED = "matched"  # an enterprise reported one a filing covers
+    UNFILED = "unfiled"  # a supervisor confirmed the report: an unfiled inspection
+    DISMISSED = "dismissed"  # a supervisor dismissed the report, with a reason
 
 
 class OutboxStatus(StrEnum):

@@ -27,6 +27,7 @@ _INT = (ID, FLAG)
 ASSIGNMENT, CASE, DISPATCH, CONFIRM, QUESTION, REPORT, REGISTRY, JOIN = "acdfqrej"
 SUPERVISION = "s"
 EXTENSION = "x"
+INSPECTION = "i"
 
 # kind -> action -> the patterns of its arguments, in order
 GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
@@ -45,6 +46,9 @@ GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
     JOIN: {"y": (CODE,), "n": (CODE,)},
     SUPERVISION: {"iss": (ID,)},  # issue the drafted supervision order of an assignment
     EXTENSION: {"ok": (ID,), "no": (ID,)},  # approve or deny a deadline change
+    # confirm a reported inspection as unfiled, dismiss it; the /inspected form's department
+    # and day (days ago)
+    INSPECTION: {"ok": (ID,), "no": (ID,), "dep": (ID,), "day": (ID,)},
 }
 
 
@@ -158,3 +162,7 @@ def join(answer: str, code: str) -> str:
 
 def extension(decision: str, change_id: int) -> str:
     return encode(EXTENSION, decision, change_id)
+
+
+def inspection(action: str, value: int) -> str:
+    return encode(INSPECTION, action, value)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.i18n import N_
 from models import Assignment, Draft
 from models.enums import Satisfaction
-from services import assignments, cases, confirmation, drafts, extensions
+from services import assignments, cases, confirmation, drafts, extensions, inspections
 from services.errors import InvalidInput
 from services.rules import Rules
 from services.users import Actor
@@ -215,6 +215,18 @@ ACTIONS |= {
         cancel_line=True,
     ),
 }
+# A supervisor dismisses a reported inspection (its target is the report's id).
+ACTIONS["dismiss_insp"] = Action(
+    check=lambda s, actor, target, _rules: inspections.check_dismiss(
+        s, actor=actor, inspection_id=target
+    ),
+    run=lambda s, actor, target, a: inspections.dismiss(
+        s, actor=actor, inspection_id=target, reason=a.text, rules=a.rules
+    ),
+    question=N_("Why is inspection report {number} dismissed? Your reason is recorded."),
+    done=N_("Inspection report {number} was dismissed."),
+    cancel_line=True,
+)
 BY_BUTTON = {action.button: name for name, action in ACTIONS.items() if action.button}
 
 

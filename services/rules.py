@@ -29,6 +29,14 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class InspectionRules:
+    """Settings ``[inspections]``: the deduction for an unfiled one, the matching tolerance."""
+
+    unfiled_points: float = 2.0
+    match_days: int = 1
+
+
+@dataclass(frozen=True)
 class Rules:
     """Calendar, SLA policies of the active profile, zone, language, limits and a clock."""
 
@@ -41,6 +49,7 @@ class Rules:
     clock: Callable[[], datetime] = utcnow
     quiet: QuietHours = DEFAULT_QUIET
     supervision_orders: str = "auto"  # "auto": the sweep issues them; "draft": a dispatcher
+    inspections: InspectionRules = InspectionRules()
 
     def __post_init__(self) -> None:
         # A read-only view, so that nobody changes the policies of a running bot in place.

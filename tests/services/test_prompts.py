@@ -48,6 +48,7 @@ def test_every_action_has_its_check_call_and_texts() -> None:
         "extend",
         "pause",
         "deny_ext",
+        "dismiss_insp",
     }
     for name, action in prompts.ACTIONS.items():
         assert callable(action.check) and callable(action.run), name
