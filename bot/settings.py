@@ -316,7 +316,7 @@ class ReportSettings(_Section):
 
     enabled: bool = True
     # Sent on this working day after the period ends (1: the first working day).
-    workday: int = Field(1, ge=1, le=20)
+    workday: int = Field(1, ge=1, le=10)
     at: time = time(9, 0)  # local time on that day
     roles: list[ReportRole] = Field(default_factory=lambda: list(DEFAULT_REPORT_ROLES))
     periods: list[ReportPeriod] = Field(default_factory=lambda: list(DEFAULT_REPORT_PERIODS))

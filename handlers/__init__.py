@@ -14,6 +14,7 @@ from handlers import (
     prompts,
     registry,
     report,
+    scores,
     start,
     updates,
 )
@@ -30,6 +31,7 @@ def register_all(app: Application) -> None:
     department.register(app)
     oversight.register(app)
     extensions.register(app)
+    scores.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)

@@ -43,7 +43,7 @@ def deduct(
     reason: str,
     rules: Rules,
     key: str | None = None,
-) -> Deduction:
+) -> tuple[Deduction, Department]:
     """Record a manual deduction in the current half-year; the department's people are told."""
     _supervisor(actor)
     reason = reason.strip()
@@ -56,7 +56,7 @@ def deduct(
     dedupe = f"manual:{key or uuid.uuid4().hex}"
     found = session.exec(select(Deduction).where(Deduction.dedupe_key == dedupe)).first()
     if found is not None:
-        return found  # the same message handled again
+        return found, dept  # the same message handled again
     now = rules.now()
     local = rules.calendar.local(now).date()
     row = Deduction(
@@ -82,7 +82,7 @@ def deduct(
         at=now,
     )
     _announce(session, row, dept, rules=rules, revoked=False)
-    return row
+    return row, dept
 
 
 def revoke(
