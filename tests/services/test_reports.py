@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import Database
 from models import OutboxFile, OutboxMessage, User
+from scheduler.sweeps import run_sweeps
 from services import reports
 from services.periods import Period
 from services.rules import Rules
@@ -148,3 +149,10 @@ def test_attachments_are_made_once_per_period_and_language(demo: Database, rules
     assert demo.call(files) == [("2026-10.png", b"png zh"), ("2026-10.xlsx", b"xlsx zh")]
     assert demo.call(reports.send_due, rules=now, attachments=fake_files(calls)) == 0
     assert len(calls) == 2  # nothing owed: nothing made
+
+
+def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> None:
+    assert run_sweeps(demo, rules.at(at(2026, 11, 2, 8)))["period_reports"] == 0
+    assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 0)))["period_reports"] == 3
+    assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 1)))["period_reports"] == 0
+    assert len(keys(demo)) == 3
