@@ -156,3 +156,49 @@ def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> Non
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 0)))["period_reports"] == 3
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 1)))["period_reports"] == 0
     assert len(keys(demo)) == 3
+
+
+def test_a_second_instance_at_the_same_moment_sends_nothing_twice(
+    demo: Database, rules: Rules
+) -> None:
+    """Instance A has queued its first report and not committed when B sweeps too."""
+    import threading
+
+    now = rules.at(at(2026, 11, 2, 9))
+    inside, release = threading.Event(), threading.Event()
+
+    def holding(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
+        def per_language(lang: str) -> list[reports.Attachment]:
+            session.flush()  # A's first row is written, its transaction still open
+            inside.set()
+            release.wait(10)
+            return []
+
+        return per_language
+
+    outcome: dict[str, object] = {}
+
+    def instance_a() -> None:
+        outcome["a"] = demo.call(reports.send_due, rules=now, attachments=holding)
+
+    def instance_b() -> None:
+        other = Database(demo.url)
+        try:
+            outcome["b"] = other.call(reports.send_due, rules=now)
+        except Exception as exc:  # the unique key (or SQLite's lock) stops the duplicate
+            outcome["b"] = type(exc).__name__
+        finally:
+            other.dispose()
+
+    a = threading.Thread(target=instance_a)
+    a.start()
+    assert inside.wait(10)
+    b = threading.Thread(target=instance_b)
+    b.start()
+    b.join(1.0)  # B waits for A's rows (PostgreSQL) or A's write lock (SQLite)
+    release.set()
+    a.join(10)
+    b.join(30)
+    assert outcome["a"] == 3
+    assert outcome["b"] in (0, "IntegrityError", "OperationalError")
+    assert len(keys(demo)) == 3
