@@ -84,15 +84,18 @@ def send_due(session: Session, *, rules: Rules, attachments: Attachments = no_at
     )
 
 
-def _recipients(session: Session, rules: Rules) -> list[tuple[User, int | None]]:
-    """Each recipient once, with the department a head (or liaison) gets in detail."""
-    found: dict[int, tuple[User, int | None]] = {}
-    for role in rules.assessment.report_roles:
-        for user in holders(session, Role(role)):
+def _recipients(session: Session, rules: Rules) -> list[tuple[User, int | None, bool]]:
+    """Each recipient once: the department they get in detail (a head's, a liaison's), and
+    whether they see every department's deductions (the county's offices)."""
+    found: dict[int, tuple[User, int | None, bool]] = {}
+    for name in rules.assessment.report_roles:
+        role = Role(name)
+        for user in holders(session, role):
             assert user.id is not None
-            own = _own_department(session, user.id) if Role(role) in DEPARTMENT_ROLES else None
-            if user.id not in found or own is not None:
-                found[user.id] = (user, own)
+            _, own, full = found.get(user.id, (user, None, False))
+            if role in DEPARTMENT_ROLES:
+                own = own or _own_department(session, user.id)
+            found[user.id] = (user, own, full or role in scores.BOARD_ROLES)
     return list(found.values())
 
 
@@ -120,13 +123,13 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
             select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).startswith(prefix))
         ).all()
     )
-    owed = [(u, own) for u, own in _recipients(session, rules) if f"{prefix}{u.id}" not in queued]
+    owed = [r for r in _recipients(session, rules) if f"{prefix}{r[0].id}" not in queued]
     if not owed:
         return 0
     board = scores.board(session, period=_assessed(period), rules=rules)
     files = attachments(session, period=period, rules=rules)
     made: dict[str, list[Attachment]] = {}
-    for user, own in owed:
+    for user, own, full in owed:
         lang = language_of(user, rules.default_language)
         title = t(lang, TITLES[period.kind], period=period.code)
         key = f"{prefix}{user.id}"
@@ -134,7 +137,7 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
             session,
             user=user,
             template=f"report.{period.kind}",
-            text=messages.report_text(lang, board, title=title, own=own),
+            text=messages.report_text(lang, board, title=title, own=own, details=full),
             dedupe_key=key,
         )
         if lang not in made:

@@ -104,9 +104,11 @@ def deduction_notice(
     return "➖ " + escape(text), None
 
 
-def report_text(lang: str, board: Board, *, title: str, own: int | None = None) -> str:
+def report_text(
+    lang: str, board: Board, *, title: str, own: int | None = None, details: bool = True
+) -> str:
     """A report sent by itself: the county ranking; a head's own department in detail."""
-    lines = [bold(title), "", board_text(lang, board, details=own is None)]
+    lines = [bold(title), "", board_text(lang, board, details=details)]
     if own is not None and (line := board.line_of(own)) is not None:
         lines += [
             "",

@@ -9,7 +9,8 @@ from datetime import time
 from sqlmodel import Session, col, select
 
 from bot.db import Database
-from models import OutboxFile, OutboxMessage, User
+from models import Deduction, Department, OutboxFile, OutboxMessage, User
+from models.enums import DeductionKind
 from scheduler.sweeps import run_sweeps
 from services import reports
 from services.periods import Period
@@ -104,15 +105,30 @@ def test_each_reader_gets_their_language_and_a_head_their_department(
         user = session.exec(select(User).where(User.telegram_id == DISPATCHER)).one()
         user.language = "en"
         session.add(user)
+        depts = {d.code: d.id for d in session.exec(select(Department)).all()}
+        for code, reason in (("power", "杆线迁改延误"), ("drc", "材料反复退回")):
+            session.add(
+                Deduction(
+                    department_id=depts[code],
+                    kind=DeductionKind.MANUAL,
+                    points=2,
+                    year=2026,
+                    half=1,
+                    reason=reason,
+                    dedupe_key=f"test:{code}",
+                )
+            )
 
     demo.call(english)
     demo.call(reports.send_due, rules=rules.at(at(2026, 7, 1, 9)))
     (month, half) = [r.text for r in outbox_for(demo, DISPATCHER)]
     assert "Monthly report 2026-06" in month and "Assessment 2026H1" in month
     assert "Half-year assessment 2026H1" in half
+    assert "杆线迁改延误" in month and "材料反复退回" in month  # every deduction
     head = [r.text for r in outbox_for(demo, DRC_HEAD)]
-    assert "月" in head[0] and "县发改委" in head[0]
-    assert "本单位" in head[0]  # the head's own department in detail
+    assert "2026-06 月度报告" in head[0] and "县电力局" in head[0]  # the county ranking
+    assert "本单位" in head[0]  # and the head's own department in detail
+    assert "杆线迁改延误" not in head[0] and head[0].count("材料反复退回") == 1
 
 
 def fake_files(calls: list[tuple[str, str]]) -> reports.Attachments:
