@@ -118,12 +118,16 @@ def _assessed(period: Period) -> Period:
 
 def _send(session: Session, period: Period, *, rules: Rules, attachments: Attachments) -> int:
     prefix = f"report:{period.code}:user:"
+    everyone = _recipients(session, rules)
+    # By the unique key's index: this runs every sweep of the catch-up week.
     queued = set(
         session.exec(
-            select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).startswith(prefix))
+            select(OutboxMessage.dedupe_key).where(
+                col(OutboxMessage.dedupe_key).in_([f"{prefix}{r[0].id}" for r in everyone])
+            )
         ).all()
     )
-    owed = [r for r in _recipients(session, rules) if f"{prefix}{r[0].id}" not in queued]
+    owed = [r for r in everyone if f"{prefix}{r[0].id}" not in queued]
     if not owed:
         return 0
     board = scores.board(session, period=_assessed(period), rules=rules)
