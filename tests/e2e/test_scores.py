@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlmodel import Session, select
 
@@ -83,6 +85,9 @@ async def test_a_report_arrives_with_its_picture_and_workbook(db_url: str) -> No
     async with running_bot(db_url) as bot:
         people = await cast(bot, "zh", SUPERVISOR, DRC_HEAD)
         rules = bot.deps.rules.at(at(2026, 11, 2, 9))
+        assert not rules.assessment.reports  # the harness keeps them off in other tests
+        on = dataclasses.replace(rules.assessment, reports=True)
+        rules = dataclasses.replace(rules, assessment=on)
         count = await bot.db.run(
             lambda s: reports.send_due(s, rules=rules, attachments=chart_and_workbook)
         )
