@@ -12,7 +12,7 @@ from bot.settings import Settings
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
 from scheduler.reminders import QuietHours
-from services.rules import InspectionRules, Limits, Rules
+from services.rules import Assessment, InspectionRules, Limits, Rules
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxWorker
@@ -66,4 +66,13 @@ def make_rules(
         quiet=QuietHours(settings.time.quiet_hours_start, settings.time.quiet_hours_end),
         supervision_orders=settings.sla.supervision_orders,
         inspections=InspectionRules(**settings.inspections.model_dump()),
+        assessment=Assessment(
+            base_score=settings.assessment.base_score,
+            bottom=settings.assessment.bottom,
+            reports=settings.reports.enabled,
+            report_workday=settings.reports.workday,
+            report_at=settings.reports.at,
+            report_roles=tuple(settings.reports.roles),
+            report_periods=tuple(settings.reports.periods),
+        ),
     )

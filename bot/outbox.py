@@ -21,7 +21,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.db import Database
 from bot.pacing import Pacer
 from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
-from models import OutboxMessage
+from models import OutboxFile, OutboxMessage
 from models.types import utcnow
 from services import blocked, outbox
 from services.rules import Rules
@@ -229,6 +229,8 @@ class OutboxWorker:
         try:
             if row.kind == "edit":
                 return await self._edit(row)
+            if row.kind in outbox.FILE_KINDS:
+                return await self._upload(row)
             return Sent(await self._transmit(row))
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
@@ -294,6 +296,23 @@ class OutboxWorker:
             log.info("outbox %s: edit of message %s left as is: %s", row.id, message_id, exc)
             return Sent(message_id, note=f"edit not applied: {exc}")
         return Sent(message_id)
+
+    async def _upload(self, row: OutboxMessage) -> Outcome:
+        """Send the row's stored picture or document, its text as the caption."""
+        assert row.id is not None
+        stored = await self.db.run(_file_of, row.id)
+        if stored is None:
+            return Failed("no file stored for this row")
+        send = self.bot.send_photo if row.kind == "photo" else self.bot.send_document
+        caption = shorten(row.text, CAPTION_LIMIT) or None
+        sent = await self._call(
+            row.chat_id,
+            functools.partial(
+                send, row.chat_id, stored.content, caption=caption, filename=stored.filename
+            ),
+            [0],  # the lane paced this row's one call already
+        )
+        return Sent(sent.message_id)
 
     async def _transmit(self, row: OutboxMessage) -> int:
         pieces = split_html(row.text) if row.parse_mode == "HTML" else [row.text]
@@ -361,6 +380,10 @@ class OutboxWorker:
 
 def _record_parts(session: Session, row_id: int, parts: int, first_id: int) -> None:
     outbox.record_parts(session, row_id=row_id, parts=parts, first_id=first_id)
+
+
+def _file_of(session: Session, outbox_id: int) -> OutboxFile | None:
+    return outbox.file_of(session, outbox_id)
 
 
 def _live_message(session: Session, live_key: str, chat_id: int) -> int | None:

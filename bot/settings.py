@@ -304,6 +304,32 @@ class OutboxSettings(_Section):
         return _clock_interval(value)
 
 
+class AssessmentSettings(_Section):
+    """The half-year and year assessment of departments (/scoreboard)."""
+
+    # Each department starts every half-year and year with this score; deductions come off it.
+    base_score: float = Field(100.0, gt=0)
+    # How many departments at the bottom of the ranking are marked (the seed publishes three).
+    bottom: int = Field(3, ge=0)
+
+
+ReportRole = Literal["supervisor", "dispatcher", "head", "liaison", "admin"]
+ReportPeriod = Literal["month", "half", "year"]
+DEFAULT_REPORT_ROLES: tuple[ReportRole, ...] = ("supervisor", "dispatcher", "head")
+DEFAULT_REPORT_PERIODS: tuple[ReportPeriod, ...] = ("month", "half", "year")
+
+
+class ReportSettings(_Section):
+    """The reports sent by themselves after a month, a half-year and a year."""
+
+    enabled: bool = True
+    # Sent on this working day after the period ends (1: the first working day).
+    workday: int = Field(1, ge=1, le=10)
+    at: time = time(9, 0)  # local time on that day
+    roles: list[ReportRole] = Field(default_factory=lambda: list(DEFAULT_REPORT_ROLES))
+    periods: list[ReportPeriod] = Field(default_factory=lambda: list(DEFAULT_REPORT_PERIODS))
+
+
 class Settings(BaseSettings):
     """Everything configurable, validated at start-up."""
 
@@ -329,6 +355,8 @@ class Settings(BaseSettings):
     inspections: InspectionSettings = InspectionSettings()
     sandbox: SandboxSettings = SandboxSettings()
     outbox: OutboxSettings = OutboxSettings()
+    assessment: AssessmentSettings = AssessmentSettings()
+    reports: ReportSettings = ReportSettings()
 
     @model_validator(mode="after")
     def _departments_exist(self) -> Settings:

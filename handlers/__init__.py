@@ -15,6 +15,7 @@ from handlers import (
     prompts,
     registry,
     report,
+    scores,
     start,
     updates,
 )
@@ -31,6 +32,7 @@ def register_all(app: Application) -> None:
     department.register(app)
     oversight.register(app)
     extensions.register(app)
+    scores.register(app)
     prompts.register(app)
     inspections.register(app)
     # Feature modules register here, before the conversation router (it takes any text).

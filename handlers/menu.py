@@ -92,6 +92,21 @@ COMMANDS: tuple[Command, ...] = (
         N_("Send a notice to liaisons and heads: /notice [<dept codes>] <text>"),
         _r(Role.SUPERVISOR),
     ),
+    Command(
+        "scoreboard",
+        N_("Assessment ranking: /scoreboard [2026H1 or 2026]"),
+        OVERSEERS | DEPARTMENT,
+    ),
+    Command(
+        "deduct",
+        N_("Deduct points: /deduct <department code> <points> <reason>"),
+        _r(Role.SUPERVISOR),
+    ),
+    Command(
+        "revoke_deduction",
+        N_("Revoke a deduction: /revoke_deduction <number> <reason>"),
+        _r(Role.SUPERVISOR),
+    ),
     Command("cancel", N_("Cancel what you are doing")),
 )
 

@@ -91,6 +91,7 @@ class DeductionKind(StrEnum):
     INACTION_VETO = "inaction_veto"  # 不作为: one-vote veto for the year
     UNFILED_INSPECTION = "unfiled_inspection"  # 涉企检查未备案
     INCOMPETENT = "incompetent"  # liaison or head rated incompetent for the year
+    MANUAL = "manual"  # deducted by a supervisor, with a reason (/deduct)
 
 
 class InspectionStatus(StrEnum):

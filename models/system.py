@@ -55,7 +55,8 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = utc_field()
     last_error: str | None = text_field(default=None, nullable=True)
     telegram_message_id: int | None = None
-    # "send", or "edit": replace the text and buttons of the live message under ``live_key``.
+    # "send"; "edit": replace the text and buttons of the live message under ``live_key``;
+    # "photo" or "document": upload the row's file (outbox_files) with the text as caption.
     kind: str = code_field(8, default="send", sa_column_kwargs={"server_default": "send"})
     # A message that shows a state (an assignment card, a case announcement) is sent under a
     # key, so that a later change of that state edits it wherever it was shown.
@@ -67,6 +68,20 @@ class OutboxMessage(SQLModel, table=True):
     # lease whose owner is gone is taken over at once, an expired one by anybody.
     lease_owner: str | None = code_field(64, default=None, nullable=True)
     lease_until: datetime | None = utc_field()
+
+
+class OutboxFile(SQLModel, table=True):
+    """The bytes of a picture or document an outbox row of kind "photo" or "document" sends.
+
+    Made when the row is written (a chart, a workbook), so delivery needs nothing but the row.
+    """
+
+    __tablename__ = "outbox_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outbox.id", unique=True)
+    filename: str = code_field(128)
+    content: bytes = Field(sa_type=sa.LargeBinary)
 
 
 class Draft(SQLModel, table=True):

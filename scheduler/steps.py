@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from services import confirmation, drafts
+from services import confirmation, drafts, reports
 from services.deadlines.sweep import sweep as sweep_deadlines
 from services.rules import Rules
 from services.updates import prune as prune_updates
@@ -44,9 +44,14 @@ def _deadlines(session: Session, sweep: SweepContext) -> int:
     return sweep_deadlines(session, rules=sweep.rules)
 
 
+def _reports(session: Session, sweep: SweepContext) -> int:
+    return reports.send_due(session, rules=sweep.rules, attachments=reports.no_attachments)
+
+
 STEPS: tuple[tuple[str, Step], ...] = (
     ("prune_processed_updates", _prune_updates),
     ("expire_drafts", _expire_drafts),
     ("auto_confirm_cases", _auto_confirm),
     ("deadlines", _deadlines),
+    ("period_reports", _reports),
 )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from models import LiveMessage, OutboxMessage, User
+from models import LiveMessage, OutboxFile, OutboxMessage, User
 from models.enums import OutboxStatus
 from models.types import utcnow
 
@@ -59,6 +59,51 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+FILE_KINDS = ("photo", "document")
+
+
+def enqueue_file(
+    session: Session,
+    *,
+    user: User,
+    template: str,
+    kind: str,
+    filename: str,
+    content: bytes,
+    dedupe_key: str,
+    caption: str = "",
+    not_before: datetime | None = None,
+) -> OutboxMessage | None:
+    """Queue a picture or document made now (a chart, a workbook); None if queued before.
+
+    The bytes are stored with the row, so a restart or another process delivers the very file;
+    the caption is plain text.
+    """
+    if kind not in FILE_KINDS:
+        raise ValueError(f"kind must be one of {FILE_KINDS}, not {kind!r}")
+    message = enqueue(
+        session,
+        user=user,
+        template=template,
+        text=caption,
+        dedupe_key=dedupe_key,
+        parse_mode=None,
+        not_before=not_before,
+        kind=kind,
+    )
+    if message is None:
+        return None
+    session.flush()
+    assert message.id is not None
+    session.add(OutboxFile(outbox_id=message.id, filename=filename, content=content))
+    return message
+
+
+def file_of(session: Session, outbox_id: int) -> OutboxFile | None:
+    """The file an outbox row of kind "photo" or "document" sends."""
+    return session.exec(select(OutboxFile).where(OutboxFile.outbox_id == outbox_id)).first()
 
 
 # -- delivery bookkeeping (bot/outbox.py sends; these decide what and record the outcome) --------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,19 @@ class InspectionRules:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """The assessment, and the reports sent by themselves (``[assessment]``, ``[reports]``)."""
+
+    base_score: float = 100.0
+    bottom: int = 3
+    reports: bool = True
+    report_workday: int = 1
+    report_at: time = time(9, 0)
+    report_roles: tuple[str, ...] = ("supervisor", "dispatcher", "head")
+    report_periods: tuple[str, ...] = ("month", "half", "year")
+
+
+@dataclass(frozen=True)
 class Rules:
     """Calendar, SLA policies of the active profile, zone, language, limits and a clock."""
 
@@ -50,6 +63,7 @@ class Rules:
     quiet: QuietHours = DEFAULT_QUIET
     supervision_orders: str = "auto"  # "auto": the sweep issues them; "draft": a dispatcher
     inspections: InspectionRules = InspectionRules()
+    assessment: Assessment = Assessment()
 
     def __post_init__(self) -> None:
         # A read-only view, so that nobody changes the policies of a running bot in place.

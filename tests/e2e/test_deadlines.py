@@ -207,7 +207,9 @@ NOT_OVERDUE = (
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_drafted_supervision_order_issued_with_its_button(db_url: str, lang: str) -> None:
-    settings = load_settings(database={"url": db_url}, sla={"supervision_orders": "draft"})
+    settings = load_settings(
+        database={"url": db_url}, sla={"supervision_orders": "draft"}, reports={"enabled": False}
+    )
     async with running_bot(db_url, settings=settings, sla_profile="drill") as bot:
         people = await cast(bot, lang, CONTACT, DISPATCHER, DRC)
         rules = dataclasses.replace(bot.deps.rules, quiet=NO_QUIET_HOURS)
