@@ -2,8 +2,8 @@
 
 DOMAIN.md: 25 permits, 6 water and power, 2 land, 3 disputes, 4 other; the power bureau late
 once (the Yaodu Avenue North pole-line relocation), which brought the year's one supervision
-order; every assignment completed. The quality supervision bureau's unfiled inspection is
-added by the tests that need it.
+order; every assignment completed; and the quality supervision bureau's unfiled inspection
+(it sampled Kunhao's products without filing first), confirmed by the supervisor.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.db import Database
 from models import Assignment, Case, Department, SupervisionOrder, User
 from models.enums import Satisfaction
-from services import assignments, cases, confirmation
+from services import assignments, cases, confirmation, inspections
 from services.deadlines.sweep import sweep
 from services.dispatch import orders
 from services.rules import Rules
@@ -24,7 +24,7 @@ from services.users import Actor, load_actor
 from tests.factories import at
 from tests.rules import RULES
 
-CONTACT, DISPATCHER = 1001, 2002
+CONTACT, DISPATCHER, SUPERVISOR = 1001, 2002, 4001
 LIAISON = {
     "gov": 3001,
     "drc": 3002,
@@ -139,7 +139,26 @@ def build(db: Database, *, rules: Rules = RULES) -> Year:
             select(SupervisionOrder).where(SupervisionOrder.assignment_id == late.id)
         ).one()
     )
+    _unfiled_inspection(db, at(2026, 4, 15, 10), rules)
     return year
+
+
+def _unfiled_inspection(db: Database, when: datetime, rules: Rules) -> None:
+    """Kunhao reports the quality bureau's visit of the day before; nobody had filed it."""
+    reported = db.call(
+        inspections.report_inspection,
+        actor=_actor(db, CONTACT),
+        department="qts",
+        day=(when - timedelta(days=1)).astimezone(rules.zone).date(),
+        rules=rules.at(when),
+    )
+    assert not reported.matched
+    db.call(
+        inspections.confirm_unfiled,
+        actor=_actor(db, SUPERVISOR),
+        inspection_id=reported.inspection.id,
+        rules=rules.at(when + timedelta(hours=2)),
+    )
 
 
 def _next_working(day: datetime, rules: Rules) -> datetime:

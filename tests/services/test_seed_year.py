@@ -9,6 +9,8 @@ from sqlmodel import select
 from bot.db import Database
 from models import Assignment, Case, Deduction, Department, SupervisionOrder
 from models.enums import AssignmentStatus, DeductionKind
+from services import periods, scores
+from tests.rules import RULES
 from tests.services import seed_year
 
 
@@ -33,8 +35,32 @@ def test_the_seed_year_has_the_seeds_counts(demo: Database) -> None:
             )
         ).all()
     )
-    assert [(c, str(k), p) for c, k, p in deductions] == [
-        ("power", DeductionKind.SLOW_ACTION.value, 2.0)
+    assert sorted((c, str(k), p) for c, k, p in deductions) == [
+        ("power", DeductionKind.SLOW_ACTION.value, 2.0),
+        ("qts", DeductionKind.UNFILED_INSPECTION.value, 2.0),
     ]
     assert str(year.order.status) == "completed"  # met before its own deadline: no veto
     assert year.late is not None and year.late.status == AssignmentStatus.COMPLETED
+
+
+def test_the_seed_half_year_ranking_has_both_late_departments_at_the_bottom(
+    demo: Database,
+) -> None:
+    year = seed_year.build(demo)
+    board = demo.call(scores.board, period=periods.parse("2026H1"), rules=RULES)
+    by_code = {line.department.code: line for line in board.lines}
+    assert by_code["power"].score == by_code["qts"].score == 98.0
+    assert by_code["power"].bottom and by_code["qts"].bottom
+    assert [line.department.code for line in board.lines if line.bottom][-2:] in (
+        ["power", "qts"],
+        ["qts", "power"],
+    )
+    assert sum(line.bottom for line in board.lines) == 3
+    assert all(
+        line.score == 100.0 for code, line in by_code.items() if code not in ("power", "qts")
+    )
+    assert not any(line.vetoed for line in board.lines)
+    (late,) = by_code["power"].items
+    assert year.late is not None and late.assignment == year.late.number  # traceable
+    (unfiled,) = by_code["qts"].items
+    assert unfiled.inspection_id is not None
