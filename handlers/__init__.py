@@ -15,6 +15,7 @@ from handlers import (
     registry,
     report,
     start,
+    stats,
     updates,
 )
 
@@ -29,6 +30,7 @@ def register_all(app: Application) -> None:
     dispatch.register(app)
     department.register(app)
     oversight.register(app)
+    stats.register(app)
     extensions.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).

@@ -79,6 +79,11 @@ COMMANDS: tuple[Command, ...] = (
         N_("Issue a supervision order: /supervise <assignment> [deadline]"),
         COUNTY_ROLES,
     ),
+    Command(
+        "stats",
+        N_("Statistics with a chart and a workbook: /stats [2026-10 | 2026H1 | 2026]"),
+        OVERSEERS,
+    ),
     Command("cancel", N_("Cancel what you are doing")),
 )
 
