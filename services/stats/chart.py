@@ -35,8 +35,12 @@ def chart_png(figures: Figures, *, lang: str) -> bytes:
     use_codes = family is None
     if use_codes:
         lang = "en"
-    families = [family, "DejaVu Sans"] if family else ["DejaVu Sans"]
-    with _RC_LOCK, rc_context({"font.family": families, "axes.unicode_minus": False}):
+    # One family (WenQuanYi and Noto CJK have Latin glyphs too): a fallback list would make
+    # matplotlib look up every string in each font.
+    with (
+        _RC_LOCK,
+        rc_context({"font.family": family or "DejaVu Sans", "axes.unicode_minus": False}),
+    ):
         return _draw(figures, lang=lang, use_codes=use_codes)
 
 
@@ -46,8 +50,21 @@ def _draw(figures: Figures, *, lang: str, use_codes: bool) -> bytes:
         key=lambda code: (-figures.by_department[code].issued, code),
     )
     height = 3.2 + max(len(departments), 3) * 0.32
-    fig = Figure(figsize=(11, height + 3.6), dpi=100, layout="constrained")
-    grid = fig.add_gridspec(2, 2, height_ratios=[height, 3.6])
+    total = height + 3.6
+    # Fixed margins, not constrained layout: that measures every label twice and costs more
+    # than drawing; the left margin holds department names of up to about ten characters.
+    fig = Figure(figsize=(11, total), dpi=100)
+    grid = fig.add_gridspec(
+        2,
+        2,
+        height_ratios=[height, 3.6],
+        left=0.17,
+        right=0.98,
+        top=1 - 0.75 / total,
+        bottom=0.75 / total,
+        hspace=0.9 / (total / 2),
+        wspace=0.45,
+    )
     fig.suptitle(period_title(lang, figures), fontsize=14)
     _departments(fig.add_subplot(grid[0, :]), figures, departments, lang=lang, codes=use_codes)
     _categories(fig.add_subplot(grid[1, 0]), figures, lang=lang)
@@ -107,7 +124,10 @@ def _rates(ax: Any, figures: Figures, *, lang: str) -> None:
     values = [(rate.value or 0) * 100 for _, rate in rates]
     ax.barh(rows, values, color="#00838f")
     for row, (_, rate) in zip(rows, rates, strict=True):
-        ax.text(min((rate.value or 0) * 100 + 1, 88), row, rate.percent(), va="center", fontsize=8)
+        value = (rate.value or 0) * 100
+        inside = value > 80  # a long bar carries its figure inside, in white
+        x, colour, align = (value - 1, "white", "right") if inside else (value + 1, "black", "left")
+        ax.text(x, row, rate.percent(), va="center", ha=align, color=colour, fontsize=8)
     ax.set_yticks(rows, [t(lang, label) for label, _ in rates], fontsize=8)
     ax.set_xlim(0, 100)
     ax.set_title(t(lang, "Rates (%)"))

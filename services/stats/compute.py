@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -16,7 +17,7 @@ from services.messages.common import CATEGORY_NAMES
 from services.periods import Period
 from services.rules import Rules
 from services.stats.figures import CaseTally, DeductionLine, Figures, Tally, Unit
-from services.stats.workdays import WorkdayCounter
+from services.stats.workdays import working_days
 
 OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
 RATINGS = ("satisfied", "mostly", "unsatisfied")
@@ -135,17 +136,28 @@ def _assignments(
         figures.assignments.add(tally)
 
 
+def _epoch(column: Any, dialect: str) -> Any:
+    """An instant as seconds since the epoch, computed by the database (no row objects)."""
+    if dialect == "sqlite":  # stored as UTC text; julianday reads it
+        return (sa.func.julianday(column) - JULIAN_EPOCH) * 86_400.0
+    return sa.cast(sa.extract("epoch", column), sa.Float)
+
+
+JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
+
+
 def _working_days(
     session: Session, figures: Figures, *, start: datetime, end: datetime, rules: Rules
 ) -> None:
     """Working days from issue to completion of each completed assignment, summed per group."""
+    dialect = session.get_bind().dialect.name
     query = (
         sa.select(
             col(Department.code),
             col(Case.category),
             col(Park.code),
-            col(Assignment.issued_at),
-            col(Assignment.completed_at),
+            _epoch(col(Assignment.issued_at), dialect),
+            _epoch(col(Assignment.completed_at), dialect),
         )
         .select_from(Assignment)
         .join(Case, col(Case.id) == Assignment.case_id)
@@ -156,17 +168,26 @@ def _working_days(
             col(Assignment.status) == AssignmentStatus.COMPLETED,
         )
     )
-    counter = WorkdayCounter(rules.calendar)
-    for dept, category, park, issued, completed in session.execute(query):
-        days = counter.days(issued, completed)
+    rows = session.execute(query).all()
+    if not rows:
+        return
+    depts, categories, parks, issued, completed = zip(*rows, strict=True)
+    days = working_days(rules.calendar, np.array(issued, float), np.array(completed, float))
+    groups: dict[tuple[str, str, str], int] = {}
+    index = np.array(
+        [groups.setdefault(key, len(groups)) for key in zip(depts, categories, parks, strict=True)]
+    )
+    counts = np.bincount(index, minlength=len(groups))
+    sums = np.bincount(index, weights=days, minlength=len(groups))
+    for (dept, category, park), n in groups.items():
         for tally in (
             figures.by_department[dept],
             figures.by_category[category],
             figures.by_park[park],
             figures.assignments,
         ):
-            tally.completed += 1
-            tally.working_days += days
+            tally.completed += int(counts[n])
+            tally.working_days += float(sums[n])
 
 
 def _orders(session: Session, figures: Figures, *, start: datetime, end: datetime) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlmodel import Session
 
 from bot.db import Database
+from scheduler.calendar import WorkCalendar
 from services import periods
 from services.stats import Figures, Rate, compute
-from services.stats.workdays import WorkdayCounter
+from services.stats.workdays import working_days
 from tests.factories import at
 from tests.rules import RULES
 from tests.services.stats_world import NOW, build
@@ -137,12 +139,21 @@ def test_an_empty_period_has_no_rates(db: Database) -> None:
     assert figures.assignments.average_working_days is None
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_workday_counter_agrees_with_the_calendar(seed: int) -> None:
-    rng = random.Random(seed)
-    counter = WorkdayCounter(RULES.calendar)
-    for _ in range(200):
-        start = at(2026, 1, 1, 0) + timedelta(minutes=rng.randrange(0, 700 * 24 * 60))
-        end = start + timedelta(minutes=rng.randrange(-60, 40 * 24 * 60))
-        expected = RULES.calendar.working_time(start, end) / timedelta(days=1)
-        assert counter.days(start, end) == pytest.approx(expected, abs=1e-9)
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York"])
+def test_working_days_agree_with_the_calendar(zone: str) -> None:
+    # New York: days of 23 and 25 hours where the clocks change.
+    calendar = WorkCalendar(tz=zone)
+    rng = random.Random(zone)
+    starts = [
+        at(2026, 1, 1, 0) + timedelta(minutes=rng.randrange(0, 700 * 24 * 60)) for _ in range(300)
+    ]
+    ends = [s + timedelta(minutes=rng.randrange(-60, 40 * 24 * 60)) for s in starts]
+    found = working_days(
+        calendar,
+        np.array([s.timestamp() for s in starts]),
+        np.array([e.timestamp() for e in ends]),
+    )
+    expected = [
+        calendar.working_time(s, e) / timedelta(days=1) for s, e in zip(starts, ends, strict=True)
+    ]
+    assert list(found) == pytest.approx(expected, abs=1e-9)
