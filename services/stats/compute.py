@@ -251,23 +251,25 @@ def _deductions(
         )
     else:
         where = _in_period(col(Deduction.created_at), start, end)
+    d = Deduction
     rows = session.execute(
-        sa.select(Deduction, col(Department.code), col(Assignment.number))
-        .join(Department, col(Department.id) == Deduction.department_id)
-        .outerjoin(Assignment, col(Assignment.id) == Deduction.assignment_id)
-        .where(where, col(Deduction.revoked_at).is_(None))
-        .order_by(col(Deduction.created_at), col(Deduction.id))
+        sa.select(
+            col(Department.code),
+            col(d.kind),
+            col(d.points),
+            col(d.year),
+            col(d.half),
+            col(d.reason),
+            col(Assignment.number),
+            col(d.created_at),
+        )
+        .select_from(d)
+        .join(Department, col(Department.id) == d.department_id)
+        .outerjoin(Assignment, col(Assignment.id) == d.assignment_id)
+        .where(where, col(d.revoked_at).is_(None))
+        .order_by(col(d.created_at), col(d.id))
     ).all()
     return [
-        DeductionLine(
-            department=figures.departments[code],
-            kind=d.kind,
-            points=d.points,
-            year=d.year,
-            half=d.half,
-            reason=d.reason,
-            assignment=number,
-            created_at=d.created_at,
-        )
-        for d, code, number in rows
+        DeductionLine(figures.departments[code], kind, points, year, half, reason, number, at)
+        for code, kind, points, year, half, reason, number, at in rows
     ]
