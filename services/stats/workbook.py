@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from bot.i18n import N_, t
@@ -34,37 +35,41 @@ DEDUCTION_KINDS = {
 
 def workbook_xlsx(figures: Figures, *, lang: str) -> bytes:
     """The workbook as XLSX bytes."""
-    book = Workbook()
-    _summary(book.active, figures, lang)
-    _cases(book.create_sheet(), figures, lang)
-    _assignments(book.create_sheet(), figures, lang)
-    _deductions(book.create_sheet(), figures, lang)
+    # Write-only: rows stream out as they are appended (a year's deductions can be thousands).
+    book = Workbook(write_only=True)
+    _summary(book.create_sheet(t(lang, SUMMARY)), figures, lang)
+    _cases(book.create_sheet(t(lang, CASES)), figures, lang)
+    _assignments(book.create_sheet(t(lang, ASSIGNMENTS)), figures, lang)
+    _deductions(book.create_sheet(t(lang, DEDUCTIONS)), figures, lang)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _header(sheet: Any, lang: str, labels: Sequence[str]) -> None:
-    sheet.append([t(lang, label) for label in labels])
-    for cell in sheet[sheet.max_row]:
-        cell.font = BOLD
+    sheet.append([_bold(sheet, t(lang, label)) for label in labels])
+
+
+def _bold(sheet: Any, value: str, size: float | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = Font(bold=True, size=size) if size else BOLD
+    return cell
 
 
 def _widths(sheet: Any, widths: Iterable[int]) -> None:
+    """Column widths; a write-only sheet takes them before its first row."""
     for column, width in zip("ABCDEFGHIJKLMNOP", widths, strict=False):
         sheet.column_dimensions[column].width = width
 
 
 def _summary(sheet: Any, figures: Figures, lang: str) -> None:
-    sheet.title = t(lang, SUMMARY)
-    sheet.append([period_title(lang, figures)])
-    sheet["A1"].font = Font(bold=True, size=13)
+    _widths(sheet, (34, 12, 12, 10, 10))
+    sheet.append([_bold(sheet, period_title(lang, figures), size=13)])
     _header(sheet, lang, (N_("Figure"), N_("Value"), N_("Shown as"), N_("Of"), N_("Out of")))
     for line in lines(figures):
         sheet.append(
             [t(lang, line.label), line.value, line.shown, line.numerator, line.denominator]
         )
-    _widths(sheet, (34, 12, 12, 10, 10))
 
 
 def _case_row(name: str, tally: CaseTally) -> list[Any]:
@@ -96,7 +101,7 @@ CASE_HEADERS = (
 
 
 def _cases(sheet: Any, figures: Figures, lang: str) -> None:
-    sheet.title = t(lang, CASES)
+    _widths(sheet, (30, *([11] * len(CASE_HEADERS))))
     _header(sheet, lang, (N_("Category"), *CASE_HEADERS))
     for code in CATEGORY_NAMES:
         tally = figures.cases_by_category.get(code, CaseTally())
@@ -106,7 +111,6 @@ def _cases(sheet: Any, figures: Figures, lang: str) -> None:
     _header(sheet, lang, (N_("Park"), *CASE_HEADERS))
     for code, park in figures.parks.items():
         sheet.append(_case_row(park.name(lang), figures.cases_by_park.get(code, CaseTally())))
-    _widths(sheet, (30, *([11] * len(CASE_HEADERS))))
 
 
 ASSIGNMENT_HEADERS = (
@@ -145,7 +149,7 @@ def _assignment_row(unit: Unit, lang: str, tally: Tally) -> list[Any]:
 
 
 def _assignments(sheet: Any, figures: Figures, lang: str) -> None:
-    sheet.title = t(lang, ASSIGNMENTS)
+    _widths(sheet, (30, 10, *([12] * (len(ASSIGNMENT_HEADERS) - 1))))
     sections = (
         (N_("Department"), figures.departments, figures.by_department),
         (N_("Category"), {c: _category(c, lang) for c in CATEGORY_NAMES}, figures.by_category),
@@ -160,7 +164,6 @@ def _assignments(sheet: Any, figures: Figures, lang: str) -> None:
         total = Unit("", t(lang, "Total"), t(lang, "Total"))
         sheet.append(_assignment_row(total, lang, figures.assignments))
         sheet.append([])
-    _widths(sheet, (30, 10, *([12] * (len(ASSIGNMENT_HEADERS) - 1))))
 
 
 def _category(code: str, lang: str) -> Unit:
@@ -182,7 +185,7 @@ DEDUCTION_HEADERS = (
 
 
 def _deductions(sheet: Any, figures: Figures, lang: str) -> None:
-    sheet.title = t(lang, DEDUCTIONS)
+    _widths(sheet, (30, 10, 18, 8, 8, 6, 22, 50, 18))
     _header(sheet, lang, DEDUCTION_HEADERS)
     zone = ZoneInfo(figures.zone)
     for d in figures.deductions:
@@ -200,4 +203,3 @@ def _deductions(sheet: Any, figures: Figures, lang: str) -> None:
             ]
         )
     sheet.append([t(lang, "Total"), "", "", figures.deducted_points])
-    _widths(sheet, (30, 10, 18, 8, 8, 6, 22, 50, 18))
