@@ -12,9 +12,11 @@ from sqlmodel import Session
 from bot.db import Database
 from scheduler.calendar import WorkCalendar
 from services import periods
+from services.errors import NotAllowed
 from services.stats import Figures, Rate, compute
+from services.stats.report import figures_for, period_of
 from services.stats.workdays import working_days
-from tests.factories import at
+from tests.factories import DISPATCHER, DRC_LIAISON, actor, at
 from tests.rules import RULES
 from tests.services.stats_world import NOW, build
 
@@ -157,3 +159,17 @@ def test_working_days_agree_with_the_calendar(zone: str) -> None:
         calendar.working_time(s, e) / timedelta(days=1) for s, e in zip(starts, ends, strict=True)
     ]
     assert list(found) == pytest.approx(expected, abs=1e-9)
+
+
+def test_only_overseers_get_statistics(demo: Database) -> None:
+    period = periods.parse("2026-10")
+    figures = demo.call(figures_for, actor=actor(demo, DISPATCHER), period=period, rules=RULES)
+    assert figures.period == period
+    with pytest.raises(NotAllowed):
+        demo.call(figures_for, actor=actor(demo, DRC_LIAISON), period=period, rules=RULES)
+
+
+def test_no_period_means_this_month_in_the_configured_zone() -> None:
+    # 1 November 2026 00:30 in Shanghai is still 31 October in UTC.
+    assert period_of(None, rules=RULES.at(at(2026, 11, 1, 0, 30))).code == "2026-11"
+    assert period_of(" 2026H1 ", rules=RULES_NOW).code == "2026H1"
