@@ -53,12 +53,13 @@ def _draw(figures: Figures, *, lang: str, use_codes: bool) -> bytes:
     total = height + 3.6
     # Fixed margins, not constrained layout: that measures every label twice and costs more
     # than drawing; the left margin holds department names of up to about ten characters.
+    names = [code if use_codes else figures.departments[code].name(lang) for code in departments]
     fig = Figure(figsize=(11, total), dpi=100)
     grid = fig.add_gridspec(
         2,
         2,
         height_ratios=[height, 3.6],
-        left=0.17,
+        left=_left_margin(names),
         right=0.98,
         top=1 - 0.75 / total,
         bottom=0.75 / total,
@@ -66,7 +67,7 @@ def _draw(figures: Figures, *, lang: str, use_codes: bool) -> bytes:
         wspace=0.45,
     )
     fig.suptitle(period_title(lang, figures), fontsize=14)
-    _departments(fig.add_subplot(grid[0, :]), figures, departments, lang=lang, codes=use_codes)
+    _departments(fig.add_subplot(grid[0, :]), figures, departments, names, lang=lang)
     _categories(fig.add_subplot(grid[1, 0]), figures, lang=lang)
     _rates(fig.add_subplot(grid[1, 1]), figures, lang=lang)
     out = io.BytesIO()
@@ -74,11 +75,16 @@ def _draw(figures: Figures, *, lang: str, use_codes: bool) -> bytes:
     return out.getvalue()
 
 
+def _left_margin(names: list[str]) -> float:
+    """Room for the longest department name (a Chinese character is about two Latin ones)."""
+    widest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in n) for n in names), default=8)
+    return min(0.4, 0.04 + 0.0085 * widest)
+
+
 def _departments(
-    ax: Any, figures: Figures, departments: list[str], *, lang: str, codes: bool
+    ax: Any, figures: Figures, departments: list[str], names: list[str], *, lang: str
 ) -> None:
     """One horizontal bar per department, stacked by outcome, most assignments on top."""
-    names = [code if codes else figures.departments[code].name(lang) for code in departments]
     rows = list(range(len(departments)))[::-1]
     left = [0] * len(departments)
     for field, label, colour in OUTCOMES:
@@ -89,7 +95,8 @@ def _departments(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(t(lang, "Assignments by department"))
     ax.set_xlabel(t(lang, "Assignments issued"))
-    ax.legend(loc="lower right", fontsize=8)
+    # Above the bars, beside the title: inside the axes it would hide the longest bars.
+    ax.figure.legend(loc="upper right", ncol=2, fontsize=8, frameon=False)
     if not departments:
         ax.text(0.5, 0.5, t(lang, "No assignments in this period."), ha="center")
 
@@ -102,7 +109,8 @@ def _categories(ax: Any, figures: Figures, *, lang: str) -> None:
     assignments = [figures.by_category.get(c, None) for c in codes]
     ax.bar([x - 0.2 for x in xs], [c.received if c else 0 for c in cases], 0.4, color="#6a1b9a")
     ax.bar([x + 0.2 for x in xs], [a.issued if a else 0 for a in assignments], 0.4, color="#ef6c00")
-    ax.set_xticks(list(xs), [t(lang, CATEGORY_NAMES[c]) for c in codes], fontsize=8, rotation=15)
+    labels = [t(lang, CATEGORY_NAMES[c]) for c in codes]
+    ax.set_xticks(list(xs), labels, fontsize=8, rotation=20, ha="right")
     ax.legend([t(lang, "Cases received"), t(lang, "Assignments issued")], fontsize=8)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(t(lang, "By category"))
