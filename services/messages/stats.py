@@ -6,21 +6,9 @@ from bot.i18n import t
 from bot.textsplit import escape
 from services.messages.common import CATEGORY_NAMES
 from services.stats.figures import Figures
-from services.stats.summary import lines
+from services.stats.summary import lines, period_title
 
 MOST_LATE = 5  # the text names this many departments; the workbook has them all
-
-
-def period_title(lang: str, figures: Figures) -> str:
-    """Statistics 2026-10 (2026-10-01 – 2026-10-31)."""
-    period = figures.period
-    return t(
-        lang,
-        "Statistics {period} ({first} – {last})",
-        period=period.code,
-        first=period.start.isoformat(),
-        last=period.last.isoformat(),
-    )
 
 
 def summary(lang: str, figures: Figures) -> str:

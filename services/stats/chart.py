@@ -14,9 +14,9 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.i18n import N_, t
 from services.messages.common import CATEGORY_NAMES
-from services.messages.stats import period_title
 from services.stats.figures import Figures
 from services.stats.fonts import cjk_family
+from services.stats.summary import period_title
 
 # The stacked segments of a department's bar: (Tally field, catalog label, colour).
 OUTCOMES = (

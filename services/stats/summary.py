@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import N_
+from bot.i18n import N_, t
 from services.stats.figures import Figures, Rate
 
 
@@ -70,3 +70,15 @@ def lines(figures: Figures) -> list[Line]:
         _count(N_("Deductions"), len(figures.deductions)),
         _count(N_("Points deducted"), figures.deducted_points),
     ]
+
+
+def period_title(lang: str, figures: Figures) -> str:
+    """Statistics 2026-10 (2026-10-01 – 2026-10-31)."""
+    period = figures.period
+    return t(
+        lang,
+        "Statistics {period} ({first} – {last})",
+        period=period.code,
+        first=period.start.isoformat(),
+        last=period.last.isoformat(),
+    )

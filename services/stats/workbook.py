@@ -13,9 +13,8 @@ from openpyxl.styles import Font
 
 from bot.i18n import N_, t
 from services.messages.common import CATEGORY_NAMES
-from services.messages.stats import period_title
 from services.stats.figures import CaseTally, Figures, Tally, Unit
-from services.stats.summary import lines
+from services.stats.summary import lines, period_title
 
 # Sheet titles (catalog ids); tests and readers find the sheets by these, translated.
 SUMMARY, CASES, ASSIGNMENTS, DEDUCTIONS = (
