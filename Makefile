@@ -24,6 +24,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-fonts.sh
 	bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

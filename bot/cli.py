@@ -16,6 +16,7 @@ from urllib.parse import quote
 import typer
 
 from bot.cli_calendar import calendar_command
+from bot.cli_stats import stats_command
 from bot.settings import Settings, SettingsError, load_settings, settings_path
 
 # No pretty tracebacks: they print local variables, and one of them holds the token.
@@ -31,6 +32,7 @@ enterprise_app = typer.Typer(help="Enterprises and their projects.", no_args_is_
 app.add_typer(org_app, name="org")
 app.add_typer(enterprise_app, name="enterprise")
 app.command("calendar")(calendar_command)
+app.command("stats")(stats_command)
 
 log = logging.getLogger("duban")
 

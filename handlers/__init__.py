@@ -17,6 +17,7 @@ from handlers import (
     report,
     scores,
     start,
+    stats,
     updates,
 )
 
@@ -31,6 +32,7 @@ def register_all(app: Application) -> None:
     dispatch.register(app)
     department.register(app)
     oversight.register(app)
+    stats.register(app)
     extensions.register(app)
     scores.register(app)
     prompts.register(app)

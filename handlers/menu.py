@@ -107,6 +107,11 @@ COMMANDS: tuple[Command, ...] = (
         N_("Revoke a deduction: /revoke_deduction <number> <reason>"),
         _r(Role.SUPERVISOR),
     ),
+    Command(
+        "stats",
+        N_("Statistics with a chart and a workbook: /stats [2026-10 | 2026H1 | 2026]"),
+        OVERSEERS,
+    ),
     Command("cancel", N_("Cancel what you are doing")),
 )
 

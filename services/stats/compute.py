@@ -1,0 +1,286 @@
+"""The statistics of a period, from a handful of GROUP BY queries (README: "Statistics")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, select
+
+from models import Assignment, Case, DeadlineMark, Deduction, Department, Park, SupervisionOrder
+from models.enums import AssignmentStatus, CaseStatus, Satisfaction, SupervisionStatus
+from services.deadlines.clock import DONE, MISSED
+from services.messages.common import CATEGORY_NAMES
+from services.periods import Period
+from services.rules import Rules
+from services.stats.figures import CaseTally, DeductionLine, Figures, Tally, Unit
+from services.stats.workdays import working_days
+
+OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
+RATINGS = ("satisfied", "mostly", "unsatisfied")
+
+
+def _core(session: Session) -> Connection:
+    """The session's connection: Core rows, without the ORM's per-row loading (a third of the
+    time over a year of assignments)."""
+    return session.connection()
+
+
+def _count(condition: Any) -> Any:
+    return sa.func.sum(sa.case((condition, 1), else_=0))
+
+
+def compute(session: Session, *, period: Period, rules: Rules) -> Figures:
+    """Cases, assignments, supervision orders, rates and deductions of ``period``."""
+    now = rules.now()
+    start, end = period.bounds(rules.zone)
+    figures = Figures(period=period, computed_at=now, zone=str(rules.zone))
+    figures.departments = _departments(session)
+    figures.parks = _parks(session)
+    _assignments(session, figures, start=start, end=end, now=now)
+    _working_days(session, figures, start=start, end=end, rules=rules)
+    _orders(session, figures, start=start, end=end)
+    _cases(session, figures, start=start, end=end)
+    figures.deductions = _deductions(session, figures, period=period, start=start, end=end)
+    return figures
+
+
+def _departments(session: Session) -> dict[str, Unit]:
+    rows = session.exec(select(Department).order_by(col(Department.code))).all()
+    return {d.code: Unit(d.code, d.name_zh, d.name_en) for d in rows}
+
+
+def _parks(session: Session) -> dict[str, Unit]:
+    rows = session.exec(select(Park).order_by(col(Park.code))).all()
+    return {p.code: Unit(p.code, p.name_zh, p.name_en) for p in rows}
+
+
+def category_unit(code: str) -> Unit:
+    """A category named by the catalog's English id (the renderers translate it)."""
+    return Unit(code, CATEGORY_NAMES.get(code, code), CATEGORY_NAMES.get(code, code))
+
+
+def _in_period(column: Any, start: datetime, end: datetime) -> Any:
+    return sa.and_(column >= start, column < end)
+
+
+def _assignment_columns(now: datetime) -> tuple[tuple[Any, ...], Any]:
+    """SUM(CASE ...) for each count of a Tally, over assignments joined to their missed marks."""
+    a = Assignment
+    missed = (
+        select(DeadlineMark.assignment_id)
+        .where(DeadlineMark.clock == DONE, DeadlineMark.point == MISSED)
+        .distinct()
+        .subquery()
+    )
+    status = col(a.status)
+    late = sa.or_(
+        missed.c.assignment_id.is_not(None),
+        sa.and_(status == AssignmentStatus.COMPLETED, col(a.completed_at) > col(a.due_at)),
+        sa.and_(status.in_(OPEN), col(a.due_at) < now),
+    )
+    answered = sa.func.coalesce(a.acknowledged_at, a.returned_at, a.completed_at)
+    completed = status == AssignmentStatus.COMPLETED
+    columns = (
+        sa.func.count(),
+        _count(sa.and_(completed, sa.not_(late))),
+        _count(sa.and_(status != AssignmentStatus.RETURNED, late)),
+        _count(sa.and_(status.in_(OPEN), sa.not_(late))),
+        _count(status == AssignmentStatus.RETURNED),
+        _count(sa.and_(answered.is_not(None), answered <= col(a.ack_due_at))),
+        _count(sa.or_(answered.is_not(None), col(a.ack_due_at) < now)),
+        _count(col(a.returned_at).is_not(None)),
+        _count(col(a.reopened_count) > 0),
+        _count(sa.or_(completed, col(a.reopened_count) > 0)),
+    )
+    return columns, missed
+
+
+TALLY_FIELDS = (
+    "issued",
+    "on_time",
+    "late",
+    "open",
+    "returned",
+    "ack_on_time",
+    "ack_decided",
+    "returned_ever",
+    "reopened",
+    "completed_ever",
+)
+
+
+def _assignments(
+    session: Session, figures: Figures, *, start: datetime, end: datetime, now: datetime
+) -> None:
+    """One GROUP BY (department, category, park) over the period's assignments."""
+    columns, missed = _assignment_columns(now)
+    query = (
+        sa.select(col(Department.code), col(Case.category), col(Park.code), *columns)
+        .select_from(Assignment)
+        .join(Case, col(Case.id) == Assignment.case_id)
+        .join(Department, col(Department.id) == Assignment.department_id)
+        .join(Park, col(Park.id) == Case.park_id)
+        .outerjoin(missed, missed.c.assignment_id == Assignment.id)
+        .where(
+            _in_period(col(Assignment.issued_at), start, end),
+            col(Assignment.status) != AssignmentStatus.CANCELLED,
+        )
+        .group_by(col(Department.code), col(Case.category), col(Park.code))
+    )
+    for dept, category, park, *counts in _core(session).execute(query).all():
+        tally = Tally(**{name: int(n or 0) for name, n in zip(TALLY_FIELDS, counts, strict=True)})
+        for groups, key in (
+            (figures.by_department, dept),
+            (figures.by_category, category),
+            (figures.by_park, park),
+        ):
+            groups.setdefault(key, Tally()).add(tally)
+        figures.assignments.add(tally)
+
+
+def _epoch(column: Any, dialect: str) -> Any:
+    """An instant as seconds since the epoch, computed by the database (no row objects)."""
+    if dialect == "sqlite":  # stored as UTC text; julianday reads it
+        return (sa.func.julianday(column) - JULIAN_EPOCH) * 86_400.0
+    return sa.cast(sa.extract("epoch", column), sa.Float)
+
+
+JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
+
+
+def _working_days(
+    session: Session, figures: Figures, *, start: datetime, end: datetime, rules: Rules
+) -> None:
+    """Working days from issue to completion of each completed assignment, summed per group."""
+    dialect = session.get_bind().dialect.name
+    query = (
+        sa.select(
+            col(Department.code),
+            col(Case.category),
+            col(Park.code),
+            _epoch(col(Assignment.issued_at), dialect),
+            _epoch(col(Assignment.completed_at), dialect),
+        )
+        .select_from(Assignment)
+        .join(Case, col(Case.id) == Assignment.case_id)
+        .join(Department, col(Department.id) == Assignment.department_id)
+        .join(Park, col(Park.id) == Case.park_id)
+        .where(
+            _in_period(col(Assignment.issued_at), start, end),
+            col(Assignment.status) == AssignmentStatus.COMPLETED,
+        )
+    )
+    rows = _core(session).execute(query).all()
+    if not rows:
+        return
+    depts, categories, parks, issued, completed = zip(*rows, strict=True)
+    days = working_days(rules.calendar, np.array(issued, float), np.array(completed, float))
+    groups: dict[tuple[str, str, str], int] = {}
+    index = np.array(
+        [groups.setdefault(key, len(groups)) for key in zip(depts, categories, parks, strict=True)]
+    )
+    counts = np.bincount(index, minlength=len(groups))
+    sums = np.bincount(index, weights=days, minlength=len(groups))
+    for (dept, category, park), n in groups.items():
+        for tally in (
+            figures.by_department[dept],
+            figures.by_category[category],
+            figures.by_park[park],
+            figures.assignments,
+        ):
+            tally.completed += int(counts[n])
+            tally.working_days += float(sums[n])
+
+
+def _orders(session: Session, figures: Figures, *, start: datetime, end: datetime) -> None:
+    """Supervision orders issued in the period, per department; and how many were missed."""
+    query = (
+        sa.select(
+            col(Department.code),
+            sa.func.count(),
+            _count(col(SupervisionOrder.status) == SupervisionStatus.MISSED),
+        )
+        .select_from(SupervisionOrder)
+        .join(Assignment, col(Assignment.id) == SupervisionOrder.assignment_id)
+        .join(Department, col(Department.id) == Assignment.department_id)
+        .where(_in_period(col(SupervisionOrder.issued_at), start, end))
+        .group_by(col(Department.code))
+    )
+    for dept, issued, missed in _core(session).execute(query).all():
+        figures.by_department.setdefault(dept, Tally()).supervision_orders += int(issued)
+        figures.assignments.supervision_orders += int(issued)
+        figures.supervision_orders += int(issued)
+        figures.supervision_missed += int(missed or 0)
+
+
+def _cases(session: Session, figures: Figures, *, start: datetime, end: datetime) -> None:
+    """Cases received in the period, per category and park, with their answers and ratings."""
+    status, rating = col(Case.status), col(Case.satisfaction)
+    query = (
+        sa.select(
+            col(Case.category),
+            col(Park.code),
+            sa.func.count(),
+            _count(sa.or_(col(Case.dispatched_at).is_not(None), status == CaseStatus.DECLINED)),
+            _count(col(Case.dispatched_at).is_not(None)),
+            _count(status == CaseStatus.DECLINED),
+            _count(status == CaseStatus.CLOSED),
+            _count(rating == Satisfaction.SATISFIED),
+            _count(rating == Satisfaction.MOSTLY),
+            _count(rating == Satisfaction.UNSATISFIED),
+        )
+        .select_from(Case)
+        .join(Park, col(Park.id) == Case.park_id)
+        .where(_in_period(col(Case.created_at), start, end))
+        .group_by(col(Case.category), col(Park.code))
+    )
+    names = ("received", "responded", "dispatched", "declined", "closed", *RATINGS)
+    for category, park, *counts in _core(session).execute(query).all():
+        tally = CaseTally(**{n: int(c or 0) for n, c in zip(names, counts, strict=True)})
+        figures.cases_by_category.setdefault(category, CaseTally()).add(tally)
+        figures.cases_by_park.setdefault(park, CaseTally()).add(tally)
+        figures.cases.add(tally)
+
+
+def _deductions(
+    session: Session, figures: Figures, *, period: Period, start: datetime, end: datetime
+) -> list[DeductionLine]:
+    """Deductions not revoked: by assessment half for a half or a year, else by creation."""
+    if period.is_assessment():
+        halves: Iterable[tuple[int, int]] = period.halves()
+        where = sa.or_(
+            *(sa.and_(col(Deduction.year) == y, col(Deduction.half) == h) for y, h in halves)
+        )
+    else:
+        where = _in_period(col(Deduction.created_at), start, end)
+    d = Deduction
+    rows = (
+        _core(session)
+        .execute(
+            sa.select(
+                col(Department.code),
+                col(d.kind),
+                col(d.points),
+                col(d.year),
+                col(d.half),
+                col(d.reason),
+                col(Assignment.number),
+                col(d.created_at),
+            )
+            .select_from(d)
+            .join(Department, col(Department.id) == d.department_id)
+            .outerjoin(Assignment, col(Assignment.id) == d.assignment_id)
+            .where(where, col(d.revoked_at).is_(None))
+            .order_by(col(d.created_at), col(d.id))
+        )
+        .all()
+    )
+    return [
+        DeductionLine(figures.departments[code], kind, points, year, half, reason, number, at)
+        for code, kind, points, year, half, reason, number, at in rows
+    ]
