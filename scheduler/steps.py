@@ -45,7 +45,7 @@ def _deadlines(session: Session, sweep: SweepContext) -> int:
 
 
 def _reports(session: Session, sweep: SweepContext) -> int:
-    return reports.send_due(session, rules=sweep.rules, attachments=reports.no_attachments)
+    return reports.send_due(session, rules=sweep.rules, attachments=reports.stats_attachments)
 
 
 STEPS: tuple[tuple[str, Step], ...] = (

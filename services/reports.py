@@ -17,8 +17,9 @@ from bot.i18n import N_, t
 from models import OutboxMessage, RoleGrant, User
 from models.enums import DEPARTMENT_ROLES, Role
 from scheduler.calendar import WorkCalendar
-from services import audit, outbox, periods, scores
+from services import audit, outbox, periods, scores, stats
 from services.messages import scores as messages
+from services.messages import stats as stats_messages
 from services.periods import Period, PeriodKind
 from services.rules import Rules
 from services.users import holders, language_of
@@ -32,7 +33,8 @@ TITLES = {
     PeriodKind.YEAR: N_("Year assessment {period}"),
 }
 
-Attachment = tuple[str, str, bytes]  # ("photo" or "document", file name, content)
+# ("text", "", HTML as UTF-8) is a message of its own; ("photo" or "document", name, content).
+Attachment = tuple[str, str, bytes]
 # Called once per period with at least one report owed; gives each language's files.
 Attachments = Callable[..., Callable[[str], list[Attachment]]]
 
@@ -40,6 +42,18 @@ Attachments = Callable[..., Callable[[str], list[Attachment]]]
 def no_attachments(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
     """Reports as text alone (the statistics module plugs its chart and workbook in here)."""
     return lambda lang: []
+
+
+def stats_attachments(
+    session: Session, *, period: Period, rules: Rules
+) -> Callable[[str], list[Attachment]]:
+    """The period's statistics: summary, chart and workbook, in each reader's language."""
+    figures = stats.compute(session, period=period, rules=rules)
+    return lambda lang: [
+        ("text", "", stats_messages.summary(lang, figures).encode()),
+        ("photo", f"duban-{period.code}.png", stats.chart_png(figures, lang=lang)),
+        ("document", f"duban-{period.code}.xlsx", stats.workbook_xlsx(figures, lang=lang)),
+    ]
 
 
 def send_day(calendar: WorkCalendar, first: date, workday: int) -> date:
@@ -147,6 +161,15 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
         if lang not in made:
             made[lang] = files(lang)
         for n, (kind, filename, content) in enumerate(made[lang], start=1):
+            if kind == "text":
+                outbox.enqueue(
+                    session,
+                    user=user,
+                    template=f"report.{period.kind}.stats",
+                    text=content.decode(),
+                    dedupe_key=f"{key}:file{n}",
+                )
+                continue
             outbox.enqueue_file(
                 session,
                 user=user,

@@ -171,7 +171,9 @@ def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> Non
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 8)))["period_reports"] == 0
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 0)))["period_reports"] == 3
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 1)))["period_reports"] == 0
-    assert len(keys(demo)) == 3
+    # Three readers, each: the report, the statistics summary, the chart and the workbook.
+    assert len([k for k in keys(demo) if ":file" not in k]) == 3
+    assert len(keys(demo)) == 12
 
 
 def test_a_second_instance_at_the_same_moment_sends_nothing_twice(
@@ -218,3 +220,24 @@ def test_a_second_instance_at_the_same_moment_sends_nothing_twice(
     assert outcome["a"] == 3
     assert outcome["b"] in (0, "IntegrityError", "OperationalError")
     assert len(keys(demo)) == 3
+
+
+def test_the_statistics_come_with_each_report_in_the_readers_language(
+    demo: Database, rules: Rules
+) -> None:
+    now = rules.at(at(2026, 11, 2, 9))
+    assert demo.call(reports.send_due, rules=now, attachments=reports.stats_attachments) == 3
+    rows = outbox_for(demo, SUPERVISOR)
+    assert [r.kind for r in rows] == ["send", "send", "photo", "document"]
+    assert "2026-10" in rows[1].text and "📊" in rows[1].text  # the /stats summary, in zh
+
+    def files(session: Session) -> list[tuple[str, bytes]]:
+        found = [
+            session.exec(select(OutboxFile).where(OutboxFile.outbox_id == r.id)).one()
+            for r in rows[2:]
+        ]
+        return [(f.filename, f.content) for f in found]
+
+    (png, png_bytes), (xlsx, xlsx_bytes) = demo.call(files)
+    assert (png, xlsx) == ("duban-2026-10.png", "duban-2026-10.xlsx")
+    assert png_bytes.startswith(b"\x89PNG") and xlsx_bytes.startswith(b"PK")
