@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
+import openpyxl
 from sqlmodel import select
 
 from bot.db import Database
+from bot.i18n import t
 from models import Assignment, Case, Deduction, Department, SupervisionOrder
 from models.enums import AssignmentStatus, DeductionKind
-from services import periods, scores
+from services import periods, scores, stats
 from tests.rules import RULES
 from tests.services import seed_year
 
@@ -64,3 +67,32 @@ def test_the_seed_half_year_ranking_has_both_late_departments_at_the_bottom(
     assert year.late is not None and late.assignment == year.late.number  # traceable
     (unfiled,) = by_code["qts"].items
     assert unfiled.inspection_id is not None
+
+
+def test_the_seed_year_statistics_reproduce_the_seeds_figures(demo: Database) -> None:
+    seed_year.build(demo)
+    figures = demo.call(stats.compute, period=periods.parse("2026"), rules=RULES)
+    assert {code: tally.issued for code, tally in figures.by_category.items()} == (
+        seed_year.SEED_COUNTS
+    )
+    assert figures.assignments.issued == 40
+    assert figures.assignments.completed == 40
+    assert figures.assignments.late == 1  # the power bureau's pole-line relocation
+    assert figures.by_department["power"].late == 1
+    assert figures.assignments.on_time == 39
+    assert figures.supervision_orders == 1
+    assert figures.supervision_missed == 0
+    assert sorted((d.department.code, d.points) for d in figures.deductions) == [
+        ("power", 2.0),
+        ("qts", 2.0),
+    ]
+    assert figures.cases.received == 37  # Kunhao's permit went to four departments at once
+    assert figures.cases.closed == figures.cases.satisfied == 37
+    # The workbook a reader downloads holds the same deductions.
+    book = openpyxl.load_workbook(io.BytesIO(stats.workbook_xlsx(figures, lang="zh")))
+    sheet = book[t("zh", "Deductions")]
+    rows = [row for row in sheet.iter_rows(values_only=True) if row and row[1] in ("power", "qts")]
+    assert sorted((row[1], row[3], row[4], row[5]) for row in rows) == [
+        ("power", 2, 2026, 1),
+        ("qts", 2, 2026, 1),
+    ]
