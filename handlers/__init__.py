@@ -9,6 +9,7 @@ from handlers import (
     department,
     dispatch,
     extensions,
+    history,
     invitations,
     oversight,
     prompts,
@@ -30,6 +31,7 @@ def register_all(app: Application) -> None:
     department.register(app)
     oversight.register(app)
     extensions.register(app)
+    history.register(app)
     prompts.register(app)
     # Feature modules register here, before the conversation router (it takes any text).
     conversation.register(app)
