@@ -23,7 +23,9 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     # The position in the chain: 1, 2, 3 … without gaps, so a deleted event leaves a hole.
-    seq: int
+    # The chain's three columns are empty only inside the recording transaction: its commit
+    # seals the event (services/audit.seal); the database refuses any later change.
+    seq: int | None = None
     at: datetime = utc_field(default_now=True, index=True)
     actor_user_id: int | None = Field(default=None, foreign_key="users.id")
     action: str = code_field(48)
@@ -32,8 +34,8 @@ class AuditEvent(SQLModel, table=True):
     data: dict[str, Any] | None = json_field(default=None, nullable=True)
     before: dict[str, Any] | None = json_field(default=None, nullable=True)
     after: dict[str, Any] | None = json_field(default=None, nullable=True)
-    prev_hash: str = code_field(64)
-    hash: str = code_field(64)
+    prev_hash: str | None = code_field(64, default=None, nullable=True)
+    hash: str | None = code_field(64, default=None, nullable=True)
 
 
 class AuditHead(SQLModel, table=True):

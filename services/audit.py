@@ -1,18 +1,20 @@
 """Audit trail: every state change is recorded with who, what and when, in a hash chain.
 
-Each event carries ``prev_hash`` (the hash of the event before it) and ``hash`` (sha256 over a
-canonical JSON of its own fields and ``prev_hash``), and a gapless position ``seq``. Editing,
+Each event carries a gapless position ``seq``, ``prev_hash`` (the hash of the event before it)
+and ``hash`` (sha256 over a canonical JSON of its own fields and ``prev_hash``). Editing,
 deleting or re-ordering a past event breaks the chain, and ``verify`` names the first event
-where it breaks. The database refuses UPDATE and DELETE on the table (migration 0004).
+where it breaks. The database refuses UPDATE and DELETE of a sealed event (migration 0004).
 
-Order: ``record`` takes the one row of ``audit_head`` with an UPDATE, which locks it until the
-transaction ends (PostgreSQL row lock; on SQLite the database write lock, which the writer
-holds anyway). So appends are serialised: a second transaction that records an event waits at
-its ``record`` until the first commits or rolls back, then reads the head the first left. The
-chain cannot fork, and chain order is commit order. The cost is that every writing transaction
-holds that lock from its first audit event to its commit; the services record the event at
-the end of their change and commit soon after, so the lock is held for the outbox inserts that
-follow it (benchmarks/audit.py measures it).
+Order: ``record`` inserts the event unsealed; the commit of its transaction seals it (``seal``,
+on ``before_commit``): it takes the one row of ``audit_head`` with an UPDATE, which locks it
+until the commit (a PostgreSQL row lock; on SQLite the write lock the writer holds anyway),
+links the transaction's events after the head and moves the head. Two transactions appending
+at once therefore seal one after the other, and the chain is in commit order; it cannot fork.
+Why at commit and not at ``record``: a lock taken at ``record`` is held while the service goes
+on (rendering and queueing its messages, touching the case), so every writer would wait that
+long, and a writer holding the head could wait for a row another writer holds while that one
+waits for the head: a deadlock. At commit the head is the last lock a transaction takes and
+it holds it only for the final flush and COMMIT (benchmarks/audit.py measures the cost).
 """
 
 from __future__ import annotations
@@ -57,23 +59,26 @@ def event_hash(fields: dict[str, Any], prev_hash: str) -> str:
 
 def hash_of(event: AuditEvent) -> str:
     """The hash a stored event should carry, from its fields as stored."""
-    return event_hash({name: getattr(event, name) for name in HASHED}, event.prev_hash)
+    return event_hash({name: getattr(event, name) for name in HASHED}, event.prev_hash or "")
 
 
-def _take_head(session: Session) -> tuple[int, str]:
-    """Lock the chain's head for this transaction and return (next seq, previous hash)."""
-    # One UPDATE both locks the row (PostgreSQL waits here for another appender's commit and
-    # then sees its head) and, on SQLite, starts the write transaction before the read, so no
-    # other connection can append between them.
+UNSEALED = "audit.unsealed"  # session.info flag: this transaction recorded events
+
+
+def _take_head(session: sa.orm.Session, count: int) -> tuple[int, str]:
+    """Lock the chain's head until commit, reserve ``count`` positions: (first seq, prev hash)."""
+    # One UPDATE both locks the row (PostgreSQL waits here for another sealer's commit, then
+    # sees its head) and, on SQLite, takes the write lock before the read.
     row = session.execute(
         sa.update(AuditHead)
         .where(col(AuditHead.id) == 1)
-        .values(seq=AuditHead.seq + 1)
+        .values(seq=AuditHead.seq + count)
         .returning(col(AuditHead.seq), col(AuditHead.hash))
+        .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
         raise RuntimeError("audit_head has no row; run the database migrations")
-    return row[0], row[1]
+    return row[0] - count + 1, row[1]
 
 
 def record(
@@ -88,24 +93,45 @@ def record(
     after: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append an audit event to the chain, in the current transaction."""
-    seq, prev_hash = _take_head(session)
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "at": at or utcnow(),
-        "actor_user_id": actor_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "data": _plain(data),
-        "before": _plain(before),
-        "after": _plain(after),
-    }
-    digest = event_hash(fields, prev_hash)
-    session.execute(sa.update(AuditHead).where(col(AuditHead.id) == 1).values(hash=digest))
-    event = AuditEvent(**fields, prev_hash=prev_hash, hash=digest)
+    """Add an audit event to the current transaction; its commit chains it."""
+    event = AuditEvent(
+        at=at or utcnow(),
+        actor_user_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        data=_plain(data),
+        before=_plain(before),
+        after=_plain(after),
+    )
     session.add(event)
+    session.info[UNSEALED] = True
     return event
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def seal(session: sa.orm.Session) -> None:
+    """Chain the events this transaction recorded, as it commits (not at a savepoint)."""
+    if session.in_nested_transaction() or not session.info.pop(UNSEALED, False):
+        return
+    session.flush()
+    unsealed = col(AuditEvent.hash).is_(None)
+    events = list(
+        session.scalars(sa.select(AuditEvent).where(unsealed).order_by(col(AuditEvent.id)))
+    )
+    if not events:  # the savepoints that recorded them were rolled back
+        return
+    seq, prev = _take_head(session, len(events))
+    for event in events:
+        event.seq, event.prev_hash = seq, prev
+        event.hash = prev = hash_of(event)
+        seq += 1
+    session.execute(
+        sa.update(AuditHead)
+        .where(col(AuditHead.id) == 1)
+        .values(hash=prev)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @dataclass(frozen=True)
@@ -126,27 +152,39 @@ class Verdict:
 
 
 def _events(session: Session) -> Iterator[AuditEvent]:
-    """Every event in the order it was appended (ids grow with the chain), a batch at a time."""
-    statement = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=1000)
+    """Every sealed event in chain order, a batch at a time."""
+    statement = (
+        select(AuditEvent)
+        .where(col(AuditEvent.seq).is_not(None))
+        .order_by(col(AuditEvent.seq))
+        .execution_options(yield_per=1000)
+    )
     yield from session.exec(statement)
 
 
 def _check(session: Session, event: AuditEvent, seq: int, prev: str) -> str | None:
     """Why ``event`` cannot be the ``seq``-th link after ``prev``, or None."""
     if event.seq != seq:
-        elsewhere = session.exec(select(AuditEvent.id).where(AuditEvent.seq == seq)).first()
-        if event.seq > seq and elsewhere is None:
-            return (
-                f"gap: event {seq}"
-                + (f" to {event.seq - 1}" if event.seq - 1 > seq else "")
-                + " of the chain is missing (deleted)"
-            )
-        return f"out of order: chain position {event.seq} where {seq} belongs"
+        last = event.seq - 1 if event.seq else seq
+        missing = f"events {seq} to {last} are" if last > seq else f"event {seq} is"
+        return f"gap: {missing} missing from the chain (deleted)"
     if event.prev_hash != prev:
+        before = session.exec(select(AuditEvent.id).where(AuditEvent.hash == event.prev_hash))
+        found = before.first()
+        if found is not None:
+            return f"out of order: it was chained after event {found}, not after the one before it"
         return "prev link broken: its prev_hash is not the hash of the event before it"
     if hash_of(event) != event.hash:
         return "hash mismatch: the event was changed after it was recorded"
     return None
+
+
+def _unsealed(session: Session) -> Break | None:
+    """A committed event without its link: inserted behind the application's back."""
+    event = session.exec(select(AuditEvent).where(col(AuditEvent.hash).is_(None))).first()
+    if event is None:
+        return None
+    return Break(event.id, event.at, event.action, "unsealed: it is not part of the chain")
 
 
 def verify(session: Session) -> Verdict:
@@ -156,8 +194,11 @@ def verify(session: Session) -> Verdict:
         reason = _check(session, event, seq, prev)
         if reason is not None:
             return Verdict(count, prev, Break(event.id, event.at, event.action, reason))
-        seq, prev, count = seq + 1, event.hash, count + 1
+        seq, prev, count = seq + 1, event.hash or "", count + 1
         session.expunge(event)  # a long chain must not pile up in the identity map
+    stray = _unsealed(session)
+    if stray is not None:
+        return Verdict(count, prev, stray)
     head = session.get(AuditHead, 1)
     if head is None:
         return Verdict(count, prev, Break(None, None, "", "audit_head is missing"))

@@ -128,7 +128,7 @@ def test_a_deleted_event_is_a_gap(chained: Database, verify_cli: Callable[[], Re
     result = verify_cli()
     assert result.exit_code == 1
     assert f"event {following.id} (" in result.output and following.action in result.output
-    assert f"gap: event {victim.seq} of the chain is missing (deleted)" in result.output
+    assert f"gap: event {victim.seq} is missing from the chain (deleted)" in result.output
 
 
 def test_a_deleted_last_event_is_a_gap(chained: Database, verify_cli: Callable[[], Result]) -> None:
@@ -150,8 +150,22 @@ def test_reordered_events_are_named(chained: Database, verify_cli: Callable[[], 
     )
     result = verify_cli()
     assert result.exit_code == 1
-    assert f"event {a.id} (" in result.output and a.action in result.output
-    assert f"out of order: chain position {b.seq} where {a.seq} belongs" in result.output
+    # In chain order b now comes first, where a was: b is the first event out of place.
+    assert f"event {b.id} (" in result.output and b.action in result.output
+    assert f"out of order: it was chained after event {rows[6].id}," in result.output
+
+
+def test_an_event_slipped_in_is_named(chained: Database) -> None:
+    with chained.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_events (at, action, entity) "
+                "VALUES (CURRENT_TIMESTAMP, 'role.grant', 'role_grants')"
+            )
+        )
+    verdict = chained.call(audit.verify)
+    assert verdict.broken is not None and verdict.broken.action == "role.grant"
+    assert verdict.broken.reason.startswith("unsealed")
 
 
 def test_a_relinked_event_is_named(chained: Database) -> None:

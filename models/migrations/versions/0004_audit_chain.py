@@ -21,10 +21,16 @@ depends_on: str | Sequence[str] | None = None
 
 REFUSAL = 'audit_events is append-only'
 
+# An event is sealed (seq, prev_hash and hash set) by the commit of the transaction that
+# recorded it; until then that transaction alone sees it and may seal it. Once sealed, no
+# UPDATE, and never a DELETE.
 PG_TRIGGERS = [
     f"""
     CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        IF TG_OP = 'UPDATE' AND OLD.hash IS NULL THEN
+            RETURN NEW;
+        END IF;
         RAISE EXCEPTION '{REFUSAL}: % refused', TG_OP;
     END
     $$
@@ -41,6 +47,7 @@ PG_TRIGGERS = [
 SQLITE_TRIGGERS = [
     f"""
     CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    WHEN OLD.hash IS NOT NULL
     BEGIN SELECT RAISE(ABORT, '{REFUSAL}: UPDATE refused'); END
     """,
     f"""
@@ -91,11 +98,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
     last = _chain_existing_rows()
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.alter_column('seq', existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column('prev_hash', existing_type=sa.String(length=64), nullable=False)
-        batch_op.alter_column('hash', existing_type=sa.String(length=64), nullable=False)
-        batch_op.create_index('ux_audit_events_seq', ['seq'], unique=True)
+    op.create_index('ux_audit_events_seq', 'audit_events', ['seq'], unique=True)
 
     head = op.create_table(
         'audit_head',
@@ -121,8 +124,8 @@ def downgrade() -> None:
         op.execute('DROP TRIGGER audit_events_no_update')
         op.execute('DROP TRIGGER audit_events_no_delete')
     op.drop_table('audit_head')
+    op.drop_index('ux_audit_events_seq', table_name='audit_events')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_index('ux_audit_events_seq')
         batch_op.drop_column('hash')
         batch_op.drop_column('prev_hash')
         batch_op.drop_column('after')
