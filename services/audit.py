@@ -62,20 +62,25 @@ def hash_of(event: AuditEvent) -> str:
     return event_hash({name: getattr(event, name) for name in HASHED}, event.prev_hash or "")
 
 
-UNSEALED = "audit.unsealed"  # session.info flag: this transaction recorded events
+HEAD: sa.Table = AuditHead.__table__  # type: ignore[attr-defined]
+RECORDED = "audit.recorded"  # session.info: the events this transaction recorded
 
 
 def _take_head(session: sa.orm.Session, count: int) -> tuple[int, str]:
     """Lock the chain's head until commit, reserve ``count`` positions: (first seq, prev hash)."""
     # One UPDATE both locks the row (PostgreSQL waits here for another sealer's commit, then
     # sees its head) and, on SQLite, takes the write lock before the read.
-    row = session.execute(
-        sa.update(AuditHead)
-        .where(col(AuditHead.id) == 1)
-        .values(seq=AuditHead.seq + count)
-        .returning(col(AuditHead.seq), col(AuditHead.hash))
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    # On the connection, not the session: no autoflush, so unsent events go out sealed.
+    row = (
+        session.connection()
+        .execute(
+            sa.update(HEAD)
+            .where(HEAD.c.id == 1)
+            .values(seq=HEAD.c.seq + count)
+            .returning(HEAD.c.seq, HEAD.c.hash)
+        )
+        .one_or_none()
+    )
     if row is None:
         raise RuntimeError("audit_head has no row; run the database migrations")
     return row[0] - count + 1, row[1]
@@ -105,20 +110,27 @@ def record(
         after=_plain(after),
     )
     session.add(event)
-    session.info[UNSEALED] = True
+    session.info.setdefault(RECORDED, []).append(event)
     return event
+
+
+def _unsealed_in(session: sa.orm.Session) -> list[AuditEvent]:
+    """The transaction's events still to chain, in the order they were recorded.
+
+    Kept in a list of the session's (its identity map holds flushed rows only weakly); a
+    savepoint's rollback expunges its events, so they are left out. An event not yet flushed
+    is then inserted with its link: one statement, not two.
+    """
+    recorded: list[AuditEvent] = session.info.pop(RECORDED, [])
+    return [event for event in recorded if event in session and event.hash is None]
 
 
 @sa.event.listens_for(sa.orm.Session, "before_commit")
 def seal(session: sa.orm.Session) -> None:
     """Chain the events this transaction recorded, as it commits (not at a savepoint)."""
-    if session.in_nested_transaction() or not session.info.pop(UNSEALED, False):
+    if session.in_nested_transaction():
         return
-    session.flush()
-    unsealed = col(AuditEvent.hash).is_(None)
-    events = list(
-        session.scalars(sa.select(AuditEvent).where(unsealed).order_by(col(AuditEvent.id)))
-    )
+    events = _unsealed_in(session)
     if not events:  # the savepoints that recorded them were rolled back
         return
     seq, prev = _take_head(session, len(events))
@@ -126,12 +138,7 @@ def seal(session: sa.orm.Session) -> None:
         event.seq, event.prev_hash = seq, prev
         event.hash = prev = hash_of(event)
         seq += 1
-    session.execute(
-        sa.update(AuditHead)
-        .where(col(AuditHead.id) == 1)
-        .values(hash=prev)
-        .execution_options(synchronize_session=False)
-    )
+    session.connection().execute(sa.update(HEAD).where(HEAD.c.id == 1).values(hash=prev))
 
 
 @dataclass(frozen=True)

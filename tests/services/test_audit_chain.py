@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner, Result
 
 from bot.cli import app
@@ -234,3 +234,25 @@ def test_concurrent_appenders_do_not_fork_the_chain(db: Database) -> None:
     assert len(events(db)) == before + 20
     verdict = db.call(audit.verify)
     assert verdict.broken is None and verdict.count == before + 20
+
+
+def test_events_of_a_rolled_back_savepoint_leave_no_hole(db: Database) -> None:
+    before = len(events(db))
+
+    def work(session: Session) -> None:
+        audit.record(session, actor_id=None, action="kept.flushed", entity="t", entity_id=1)
+        session.flush()  # sent unsealed; the commit seals it in place
+        savepoint = session.begin_nested()
+        audit.record(session, actor_id=None, action="dropped", entity="t", entity_id=2)
+        session.flush()
+        savepoint.rollback()
+        audit.record(session, actor_id=None, action="kept.pending", entity="t", entity_id=3)
+
+    db.call(work)
+    added = events(db)[before:]
+    assert [(e.action, e.seq) for e in added] == [
+        ("kept.flushed", before + 1),
+        ("kept.pending", before + 2),
+    ]
+    verdict = db.call(audit.verify)
+    assert verdict.broken is None and verdict.count == before + 2
