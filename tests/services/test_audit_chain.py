@@ -89,7 +89,9 @@ def verify_cli(
 def test_a_normal_workflow_verifies(chained: Database, verify_cli: Callable[[], Result]) -> None:
     rows = events(chained)
     assert [e.seq for e in rows] == list(range(1, len(rows) + 1))
-    assert "assignment.complete" in [e.action for e in rows]
+    signed = next(e for e in rows if e.action == "assignment.acknowledge")
+    assert (signed.before, signed.after) == ({"status": "issued"}, {"status": "acknowledged"})
+    assert signed.actor_user_id is not None and signed.entity == "assignments"
     result = verify_cli()
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{len(rows)} events, chain head {rows[-1].hash}: OK")
