@@ -1,10 +1,10 @@
-"""Audit appends a second: one writer and concurrent writers, with and without the chain's lock.
+"""Audit appends a second: one writer and concurrent writers, with and without the chain.
 
-Each transaction is what a service does: change something, record the audit event (which
-locks the chain's head until commit), then queue its messages (three outbox rows). The
-baseline is the same transaction without the audit event (four outbox rows), so the
-difference is the cost of serialising at the head. Runs on a throwaway PostgreSQL server
-(tests/pgserver.py) by default, or on SQLite.
+Each transaction is what a service does: change something, record the audit event, queue its
+messages (three outbox rows); its commit seals the event, holding the chain's head until the
+COMMIT is done (services/audit.py). The baseline is the same transaction without the audit
+event (four outbox rows), so the difference is the cost of the chain and of serialising at
+the head. Runs on a throwaway PostgreSQL server (tests/pgserver.py) by default, or on SQLite.
 
     .venv/bin/python -m benchmarks.audit [--database sqlite] [--seconds 5] [--writers 4]
 """
