@@ -31,6 +31,8 @@ app.add_typer(db_app, name="db")
 enterprise_app = typer.Typer(help="Enterprises and their projects.", no_args_is_help=True)
 app.add_typer(org_app, name="org")
 app.add_typer(enterprise_app, name="enterprise")
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 app.command("calendar")(calendar_command)
 app.command("stats")(stats_command)
 
@@ -426,6 +428,35 @@ def enterprise_import(
         f"{result.projects_created} projects created; {result.enterprises_existing} enterprises "
         f"and {result.projects_existing} projects already registered (skipped)"
     )
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; name the first broken event (exit status 1)."""
+    from bot.db import Database, upgrade
+    from services.audit import verify
+
+    settings = settings_or_exit()
+    with database_errors(settings.database.url):
+        upgrade(settings.database.url)
+        db = Database(settings.database.url)
+        try:
+            verdict = db.call(verify)
+        finally:
+            db.dispose()
+    broken = verdict.broken
+    if broken is None:
+        typer.echo(f"{verdict.count} events, chain head {verdict.head}: OK")
+        return
+    typer.echo(f"{verdict.count} events verified, then the chain breaks:", err=True)
+    if broken.event_id is not None and broken.at is not None:
+        when = broken.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        typer.echo(
+            f"  event {broken.event_id} ({when}, {broken.action}): {broken.reason}", err=True
+        )
+    else:
+        typer.echo(f"  {broken.reason}", err=True)
+    raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover

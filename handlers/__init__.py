@@ -9,6 +9,7 @@ from handlers import (
     department,
     dispatch,
     extensions,
+    history,
     inspections,
     invitations,
     oversight,
@@ -35,6 +36,7 @@ def register_all(app: Application) -> None:
     stats.register(app)
     extensions.register(app)
     scores.register(app)
+    history.register(app)
     prompts.register(app)
     inspections.register(app)
     # Feature modules register here, before the conversation router (it takes any text).

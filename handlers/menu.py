@@ -49,6 +49,11 @@ COMMANDS: tuple[Command, ...] = (
         CASE_VIEWER_ROLES,
     ),
     Command(
+        "history",
+        N_("An assignment's timeline: /history <assignment number>"),
+        CASE_VIEWER_ROLES,
+    ),
+    Command(
         "confirm",
         N_("Confirm a finished case: /confirm <case> satisfied|mostly|unsatisfied"),
         _r(Role.ENTERPRISE),

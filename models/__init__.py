@@ -24,6 +24,7 @@ from models.org import (
 )
 from models.system import (
     AuditEvent,
+    AuditHead,
     Counter,
     Draft,
     InboxUpdate,
@@ -40,6 +41,7 @@ __all__ = [
     "Assignment",
     "Attachment",
     "AuditEvent",
+    "AuditHead",
     "Case",
     "Counter",
     "DeadlineChange",

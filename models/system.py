@@ -13,18 +13,40 @@ from models.enums import OutboxStatus
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to which record, and when."""
+    """Who did what to which record, and when; append-only, chained by hash (services/audit)."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_entity", "entity", "entity_id"),
+        sa.Index("ux_audit_events_seq", "seq", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    # The position in the chain: 1, 2, 3 … without gaps, so a deleted event leaves a hole.
+    # The chain's three columns are empty only inside the recording transaction: its commit
+    # seals the event (services/audit.seal); the database refuses any later change.
+    seq: int | None = None
     at: datetime = utc_field(default_now=True, index=True)
     actor_user_id: int | None = Field(default=None, foreign_key="users.id")
     action: str = code_field(48)
     entity: str = code_field(32)
     entity_id: int | None = None
     data: dict[str, Any] | None = json_field(default=None, nullable=True)
+    before: dict[str, Any] | None = json_field(default=None, nullable=True)
+    after: dict[str, Any] | None = json_field(default=None, nullable=True)
+    prev_hash: str | None = code_field(64, default=None, nullable=True)
+    hash: str | None = code_field(64, default=None, nullable=True)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's last link (one row): writers lock it to append in a well-defined order."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="ck_audit_head_one_row"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = 0
+    hash: str = code_field(64)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -81,6 +81,7 @@ def acknowledge(
         raise InvalidState("Assignment {number} is already signed for.", number=assignment.number)
     if assignment.status != AssignmentStatus.ISSUED:
         raise _closed_refusal(assignment)
+    before = {"status": assignment.status}
     assignment.status = AssignmentStatus.ACKNOWLEDGED
     assignment.acknowledged_at = now
     assignment.acknowledged_by_user_id = actor.id
@@ -91,6 +92,8 @@ def acknowledge(
         action="assignment.acknowledge",
         entity="assignments",
         entity_id=assignment.id,
+        before=before,
+        after={"status": assignment.status},
         at=now,
     )
     notify.tell(
@@ -122,6 +125,7 @@ def return_assignment(
     assignment, case, dept = _mine(session, actor, assignment_id, assignment_number)
     if assignment.status not in OPEN:
         raise _closed_refusal(assignment)
+    before = {"status": assignment.status}
     assignment.status = AssignmentStatus.RETURNED
     assignment.returned_at = now
     assignment.return_reason = reason
@@ -144,6 +148,8 @@ def return_assignment(
         entity="assignments",
         entity_id=assignment.id,
         data={"reason": reason},
+        before=before,
+        after={"status": assignment.status},
         at=now,
     )
     notify.tell(
@@ -230,6 +236,7 @@ def complete(
     case = session.get(Case, assignment.case_id)
     dept = session.get(Department, assignment.department_id)
     assert case is not None and dept is not None
+    before = {"status": assignment.status}
     assignment.status = AssignmentStatus.COMPLETED
     assignment.completed_at = now
     assignment.completed_by_user_id = actor.id
@@ -246,6 +253,8 @@ def complete(
         entity="assignments",
         entity_id=assignment.id,
         data={"late": now > assignment.due_at},
+        before=before,
+        after={"status": assignment.status, "result": result},
         at=now,
     )
     key = f"asg:{assignment.id}:done:{assignment.reopened_count}"

@@ -516,8 +516,13 @@ def _timeline(
 
 
 def _clock_changes(session: Session, view: CaseView) -> list[tuple[datetime, str, dict[str, str]]]:
-    """Extension requests and decisions, pauses and resumes, for the timeline."""
-    numbers = {a.id: a.number for a in view.assignments if a.id is not None}
+    return clock_changes(session, {a.id: a.number for a in view.assignments if a.id is not None})
+
+
+def clock_changes(
+    session: Session, numbers: dict[int, str]
+) -> list[tuple[datetime, str, dict[str, str]]]:
+    """Extension requests and decisions, pauses and resumes of these assignments (id: number)."""
     entries: list[tuple[datetime, str, dict[str, str]]] = []
     for change in pauses.changes_of(session, list(numbers)):
         params = {

@@ -233,6 +233,8 @@ def approve(session: Session, *, actor: Actor, change_id: int, rules: Rules) -> 
             "old_due": change.old_due_at.isoformat(),
             "new_due": change.new_due_at.isoformat(),
         },
+        before={"due_at": change.old_due_at.isoformat()},
+        after={"due_at": assignment.due_at.isoformat()},
         at=now,
     )
     told = notify.liaisons_of(session, assignment.department_id)

@@ -187,12 +187,12 @@ def case_text(lang: str, view: CaseView, *, timeline: bool, zone: ZoneInfo) -> s
     if timeline and view.timeline:
         lines += ["", bold(t(lang, "Timeline"))]
         for when, event, params in view.timeline:
-            text = t(lang, TIMELINE[event], **_timeline_values(lang, params, zone))
+            text = t(lang, TIMELINE[event], **timeline_values(lang, params, zone))
             lines.append(local_time(when, zone=zone) + "  " + text)
     return "\n".join(lines)
 
 
-def _timeline_values(lang: str, params: dict[str, str], zone: ZoneInfo) -> dict[str, str]:
+def timeline_values(lang: str, params: dict[str, str], zone: ZoneInfo) -> dict[str, str]:
     values = {k: escape(shorten(v, 300)) for k, v in params.items()}
     if "due_at" in params:  # a deadline, stored as an instant, shown in the reader's zone
         due = datetime.fromisoformat(params["due_at"]) if params["due_at"] else None
