@@ -530,6 +530,7 @@ async function pollEvents(generation) {
         state.lastSeq = Math.max(state.lastSeq, event.seq);
         applyEvent(event);
       }
+      if (data.events.length) document.dispatchEvent(new CustomEvent("chats-changed"));
     } catch (err) {
       console.warn("event poll failed", err);
       await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -360,6 +360,13 @@ function initDemo() {
       node.textContent = personaLabel(Number(node.dataset.userId));
     });
   });
+  // A dispatch, a sign-for or a completion changes the next deadline: ask again once the
+  // bot's messages have arrived, not only every 30 s.
+  let clockRefresh = null;
+  document.addEventListener("chats-changed", () => {
+    clearTimeout(clockRefresh);
+    clockRefresh = setTimeout(loadClock, 300);
+  });
   renderDemo();
   loadClock();
   demo.clockTimer = setInterval(loadClock, 30000);
