@@ -302,7 +302,9 @@ function renderClock(data) {
   clock.dataset.nextDeadline = data.next_deadline || "";
   clock.dataset.offset = String(data.offset_seconds || 0);
   const now = $("#clock-now");
-  now.textContent = data.local || formatInstant(data.now);
+  // "local" is ISO 8601 in the office's zone: the page shows the same instant readably.
+  now.textContent = formatInstant(data.now);
+  now.title = data.local || data.now;
   now.dateTime = data.now;
   renderClockLabels();
   $('.clock-button[data-by="next"]').disabled = !data.next_deadline;

@@ -60,6 +60,9 @@ async def test_the_page_clock_drives_a_drill_from_dispatch_to_veto(tmp_path: Pat
                 await expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=WAIT_MS)
                 await expect(page.locator("#clock")).to_be_visible(timeout=WAIT_MS)
                 await expect(page.locator("#clock-next")).to_have_text("No open deadline")
+                # The real server's time reads as a date and time, not as ISO 8601.
+                await expect(page.locator("#clock-now")).not_to_contain_text("+08:00")
+                await expect(page.locator("#clock-now")).to_contain_text(":")
                 await expect(page.locator('.clock-button[data-by="next"]')).to_be_disabled()
                 await page.locator(".demo-story").nth(1).click()
                 for index in range(3):  # report, dispatch with the defaults, EPB signs for
