@@ -172,6 +172,20 @@ async function selectPersona(userId) {
   $("#message-input").focus();
 }
 
+// After a reset no persona is acting: the "choose a persona" placeholder again, the composer
+// off (it would send nowhere).
+function showNoChat() {
+  const box = $("#messages");
+  box.innerHTML = "";
+  box.appendChild(state.noChat);
+  $("#acting-as").hidden = true;
+  $("#message-input").disabled = true;
+  $("#send").disabled = true;
+  $("#reply-keyboard").hidden = true;
+  $("#commands-menu").hidden = true;
+  hideTyping();
+}
+
 async function loadChat() {
   if (state.current === null) return;
   const data = await api("GET", `/chats/${state.current}`);
@@ -505,10 +519,8 @@ function applyEvent(event) {
       state.current = null;
       state.messages = new Map();
       window.location.hash = "";
-      loadPersonas().then(() => {
-        $("#messages").innerHTML = "";
-        $("#acting-as").hidden = true;
-      });
+      showNoChat();
+      loadPersonas().catch(console.error);
       break;
     default:
       break;
@@ -549,6 +561,7 @@ function autoGrow() {
 // --- boot -------------------------------------------------------------------------------------
 
 async function boot() {
+  state.noChat = $("#no-chat");
   $("#composer").addEventListener("submit", submitComposer);
   $("#message-input").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
