@@ -172,8 +172,7 @@ async function selectPersona(userId) {
   $("#message-input").focus();
 }
 
-// After a reset no persona is acting: the "choose a persona" placeholder again, the composer
-// off (it would send nowhere).
+// After a reset nobody acts: the "choose a persona" placeholder, the composer off.
 function showNoChat() {
   const box = $("#messages");
   box.innerHTML = "";
@@ -531,11 +530,13 @@ async function pollEvents(generation) {
   while (generation === state.pollGeneration) {
     try {
       const data = await api("GET", `/events?after=${state.lastSeq}&timeout=${POLL_SECONDS}`);
-      if (data.last_seq < state.lastSeq) {
-        // The server restarted: start over.
+      if (data.epoch !== state.epoch || data.last_seq < state.lastSeq) {
+        // The server restarted (its numbers start again): start over.
+        state.epoch = data.epoch;
         state.lastSeq = data.last_seq;
         await loadPersonas();
         if (state.current !== null) await loadChat();
+        document.dispatchEvent(new CustomEvent("chats-changed"));
         continue;
       }
       for (const event of data.events) {
@@ -549,8 +550,6 @@ async function pollEvents(generation) {
     }
   }
 }
-
-// --- composer sizing --------------------------------------------------------------------------
 
 function autoGrow() {
   const input = $("#message-input");
@@ -583,6 +582,7 @@ async function boot() {
   const info = await api("GET", "/info");
   state.bot = info.bot;
   state.lastSeq = info.last_seq;
+  state.epoch = info.epoch;
   $("#chat-title").textContent = info.bot.first_name;
   $("#bot-info").textContent = `@${info.bot.username} · 本地 Telegram 模拟器`;
   await loadPersonas();
