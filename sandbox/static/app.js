@@ -3,6 +3,8 @@
 
 const API = "/sandbox/api";
 const POLL_SECONDS = 25;
+// The office's zone (settings time.timezone): bubbles, days and the sandbox clock all use it.
+const ZONE = "Asia/Shanghai";
 
 const state = {
   personas: new Map(),
@@ -54,12 +56,12 @@ function fullName(p) {
 
 function formatTime(unix) {
   const d = new Date(unix * 1000);
-  return d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
+  return d.toLocaleTimeString("zh-CN", { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
 function formatDay(unix) {
   const d = new Date(unix * 1000);
-  return d.toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "short" });
+  return d.toLocaleDateString("zh-CN", { timeZone: ZONE, month: "long", day: "numeric", weekday: "short" });
 }
 
 function formatSize(bytes) {
@@ -427,8 +429,6 @@ async function toggleCommands() {
   const first = menu.querySelector(".command-item");
   if (first) first.focus();
 }
-
-// --- toasts, alerts, typing -------------------------------------------------------------------
 
 function showToast(text) {
   const toast = $("#toast");

@@ -2,7 +2,6 @@
 // user-side API as a visitor would do them by hand.
 "use strict";
 
-const ZONE = "Asia/Shanghai";
 const WAIT_FOR_BOT_MS = 15000;
 
 const demo = {

@@ -7,6 +7,7 @@ veto that appears was caused by a press of the page's clock.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,13 @@ async def assert_once_each(
             assert count == (key in wanted), (who, key, count, [m.body[:60] for m in got])
 
 
+def minutes_apart(first: str, second: str) -> int:
+    """Minutes between the last HH:MM in each text, across midnight too."""
+    a, b = (re.findall(r"(\d\d):(\d\d)", text)[-1] for text in (first, second))
+    gap = abs(int(a[0]) * 60 + int(a[1]) - int(b[0]) * 60 - int(b[1]))
+    return min(gap, 1440 - gap)
+
+
 async def press_clock(page: Page, by: str) -> int:
     """Press one of the page's clock buttons; the new offset once the page shows it."""
     before = int(await page.locator("#clock").get_attribute("data-offset") or 0)
@@ -122,6 +130,10 @@ async def test_the_page_clock_drives_a_drill_from_dispatch_to_veto(tmp_path: Pat
                 await expect(page.locator("#acting-name")).to_contain_text(str(DRC))
                 await expect(page.locator(".msg.bot").last).to_contain_text(slow.number)
                 await page.screenshot(path=str(ARTIFACTS / "drill-sign-for-reminder.png"))
+                # The reminder's bubble is stamped with the sandbox time, in the clock's zone.
+                stamp = await page.locator(".msg.bot .meta time").last.text_content()
+                clock = await page.locator("#clock-now").text_content()
+                assert minutes_apart(stamp or "", clock or "") <= 2, (stamp, clock)
                 # Step 5: past the completion deadline: overdue notice and supervision order.
                 await page.locator("#demo-next").click()
                 await do_step(page, 4)
