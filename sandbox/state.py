@@ -317,6 +317,8 @@ class World:
         self.files_by_path: dict[str, StoredFile] = {}
         self.events: list[dict] = []
         self.seq = 0
+        # Sequence numbers restart with the process: a page left open tells runs apart by this.
+        self.epoch = secrets.token_hex(8)
         self.event_signal = Signal()
         # Set while the server shuts down so long polls return at once.
         self.closing = False
@@ -488,6 +490,9 @@ class World:
     async def wait_events(self, after: int, seconds: float, chat_id: int | None) -> list[dict]:
         """Long-poll: events newer than `after`, waiting up to `seconds` for one."""
         deadline = time.monotonic() + max(0.0, seconds)
+        if after > self.seq:
+            # Numbers from an earlier run of the server: answer now so the caller starts over.
+            return []
         while True:
             found = self.events_after(after, chat_id)
             remaining = deadline - time.monotonic()

@@ -140,6 +140,7 @@ async def info(request: web.Request) -> web.Response:
         fault_rate=ctx.faults.rate,
         faults_injected=dict(ctx.faults.injected),
         last_seq=ctx.world.seq,
+        epoch=ctx.world.epoch,
         pending_updates=len(bot.updates),
         webhook=bot.webhook.url if bot.webhook else "",
     )
@@ -382,7 +383,7 @@ async def events(request: web.Request) -> web.Response:
     chat_id = request.query.get("chat_id")
     chat = _int(chat_id, "chat_id") if chat_id else None
     found = await ctx.world.wait_events(after, timeout, chat)
-    return ok(events=found, last_seq=ctx.world.seq)
+    return ok(events=found, last_seq=ctx.world.seq, epoch=ctx.world.epoch)
 
 
 @guarded

@@ -3,6 +3,8 @@
 
 const API = "/sandbox/api";
 const POLL_SECONDS = 25;
+// The office's zone (settings time.timezone): bubbles, days and the sandbox clock all use it.
+const ZONE = "Asia/Shanghai";
 
 const state = {
   personas: new Map(),
@@ -54,12 +56,12 @@ function fullName(p) {
 
 function formatTime(unix) {
   const d = new Date(unix * 1000);
-  return d.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false });
+  return d.toLocaleTimeString("zh-CN", { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hour12: false });
 }
 
 function formatDay(unix) {
   const d = new Date(unix * 1000);
-  return d.toLocaleDateString("zh-CN", { month: "long", day: "numeric", weekday: "short" });
+  return d.toLocaleDateString("zh-CN", { timeZone: ZONE, month: "long", day: "numeric", weekday: "short" });
 }
 
 function formatSize(bytes) {
@@ -170,6 +172,19 @@ async function selectPersona(userId) {
   document.dispatchEvent(new CustomEvent("persona-selected", { detail: { userId } }));
   await loadChat();
   $("#message-input").focus();
+}
+
+// After a reset nobody acts: the "choose a persona" placeholder, the composer off.
+function showNoChat() {
+  const box = $("#messages");
+  box.innerHTML = "";
+  box.appendChild(state.noChat);
+  $("#acting-as").hidden = true;
+  $("#message-input").disabled = true;
+  $("#send").disabled = true;
+  $("#reply-keyboard").hidden = true;
+  $("#commands-menu").hidden = true;
+  hideTyping();
 }
 
 async function loadChat() {
@@ -415,8 +430,6 @@ async function toggleCommands() {
   if (first) first.focus();
 }
 
-// --- toasts, alerts, typing -------------------------------------------------------------------
-
 function showToast(text) {
   const toast = $("#toast");
   toast.textContent = text;
@@ -505,10 +518,8 @@ function applyEvent(event) {
       state.current = null;
       state.messages = new Map();
       window.location.hash = "";
-      loadPersonas().then(() => {
-        $("#messages").innerHTML = "";
-        $("#acting-as").hidden = true;
-      });
+      showNoChat();
+      loadPersonas().catch(console.error);
       break;
     default:
       break;
@@ -519,25 +530,26 @@ async function pollEvents(generation) {
   while (generation === state.pollGeneration) {
     try {
       const data = await api("GET", `/events?after=${state.lastSeq}&timeout=${POLL_SECONDS}`);
-      if (data.last_seq < state.lastSeq) {
-        // The server restarted: start over.
+      if (data.epoch !== state.epoch || data.last_seq < state.lastSeq) {
+        // The server restarted (its numbers start again): start over.
+        state.epoch = data.epoch;
         state.lastSeq = data.last_seq;
         await loadPersonas();
         if (state.current !== null) await loadChat();
+        document.dispatchEvent(new CustomEvent("chats-changed"));
         continue;
       }
       for (const event of data.events) {
         state.lastSeq = Math.max(state.lastSeq, event.seq);
         applyEvent(event);
       }
+      if (data.events.length) document.dispatchEvent(new CustomEvent("chats-changed"));
     } catch (err) {
       console.warn("event poll failed", err);
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
   }
 }
-
-// --- composer sizing --------------------------------------------------------------------------
 
 function autoGrow() {
   const input = $("#message-input");
@@ -548,6 +560,7 @@ function autoGrow() {
 // --- boot -------------------------------------------------------------------------------------
 
 async function boot() {
+  state.noChat = $("#no-chat");
   $("#composer").addEventListener("submit", submitComposer);
   $("#message-input").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -569,6 +582,7 @@ async function boot() {
   const info = await api("GET", "/info");
   state.bot = info.bot;
   state.lastSeq = info.last_seq;
+  state.epoch = info.epoch;
   $("#chat-title").textContent = info.bot.first_name;
   $("#bot-info").textContent = `@${info.bot.username} · 本地 Telegram 模拟器`;
   await loadPersonas();

@@ -188,16 +188,21 @@ const DEMO_STORIES = [
       },
       {
         persona: 3003,
-        title: { zh: "环保局签收，发改委不理", en: "The EPB signs for; the DRC does nothing" },
+        title: { zh: "环保局签收并办结，发改委不理", en: "The EPB signs for and completes; the DRC does nothing" },
         todo: {
-          zh: "选 周联络员 (3003)，按 “签收”。孙联络员 (3002) 什么也不做。",
-          en: "Pick 周联络员 (3003) and press \"签收\" (Sign for). 孙联络员 (3002) does nothing.",
+          zh: "选 周联络员 (3003)，按 “签收”，再按 “办结” 并发送办理结果（孙联络员 (3002) 什么也不做），例如：",
+          en: "Pick 周联络员 (3003), press \"签收\" (Sign for), then \"办结\" (Complete) and send the result (孙联络员 (3002) does nothing), for example:",
         },
+        show: KUNHAO_RESULTS[3003],
         look: {
-          zh: "左侧的沙盒时钟显示下一个截止时间。",
-          en: "The sandbox clock (with the personas) shows the next deadline.",
+          zh: "环保局的交办单已办结，不会再有提醒。左侧的沙盒时钟显示下一个截止时间。",
+          en: "The EPB's order is completed: no reminders will come for it. The sandbox clock (with the personas) shows the next deadline.",
         },
-        actions: [{ persona: 3003, press: DEMO_LABELS.signFor }],
+        actions: [
+          { persona: 3003, press: DEMO_LABELS.signFor },
+          { persona: 3003, press: DEMO_LABELS.complete },
+          { persona: 3003, send: KUNHAO_RESULTS[3003] },
+        ],
       },
       {
         persona: 3002,
@@ -220,8 +225,8 @@ const DEMO_STORIES = [
           en: "Press \"Past the next deadline\" again.",
         },
         look: {
-          zh: "孙联络员 收到到期前提醒、逾期通知和督办单；陈主任、郑书记 (4001) 收到逾期通知。",
-          en: "孙联络员 gets the reminders, the overdue notice and a supervision order; 陈主任 and 郑书记 (4001) are told it is overdue.",
+          zh: "孙联络员 和 钱局长 收到逾期通知和督办单（时钟一步越过了到期前的提醒，逾期通知里列出未发的提醒）；陈主任、郑书记 (4001) 收到逾期通知。",
+          en: "孙联络员 and 钱局长 get the overdue notice and a supervision order (the clock jumped over the reminders before the deadline; the notice lists them); 陈主任 and 郑书记 (4001) are told it is overdue.",
         },
         actions: [{ clock: "next" }, { persona: 3002 }],
       },
@@ -233,8 +238,8 @@ const DEMO_STORIES = [
           en: "Press \"Past the next deadline\" once more, then pick 郑书记 (4001).",
         },
         look: {
-          zh: "郑书记、陈主任、钱局长 收到督办单未按期办结的通知（否决）。",
-          en: "郑书记, 陈主任 and 钱局长 are told the supervision order was not completed in time (veto).",
+          zh: "郑书记、陈主任、钱局长 和 孙联络员 收到督办单未按期办结的通知（否决）。",
+          en: "郑书记, 陈主任, 钱局长 and 孙联络员 are told the supervision order was not completed in time (veto).",
         },
         actions: [{ clock: "next" }, { persona: 4001 }],
       },

@@ -2,7 +2,6 @@
 // user-side API as a visitor would do them by hand.
 "use strict";
 
-const ZONE = "Asia/Shanghai";
 const WAIT_FOR_BOT_MS = 15000;
 
 const demo = {
@@ -302,7 +301,9 @@ function renderClock(data) {
   clock.dataset.nextDeadline = data.next_deadline || "";
   clock.dataset.offset = String(data.offset_seconds || 0);
   const now = $("#clock-now");
-  now.textContent = data.local || formatInstant(data.now);
+  // "local" is ISO 8601 in the office's zone: the page shows the same instant readably.
+  now.textContent = formatInstant(data.now);
+  now.title = data.local || data.now;
   now.dateTime = data.now;
   renderClockLabels();
   $('.clock-button[data-by="next"]').disabled = !data.next_deadline;
@@ -359,6 +360,13 @@ function initDemo() {
     document.querySelectorAll(".demo-persona").forEach((node) => {
       node.textContent = personaLabel(Number(node.dataset.userId));
     });
+  });
+  // A dispatch, a sign-for or a completion changes the next deadline: ask again once the
+  // bot's messages have arrived, not only every 30 s.
+  let clockRefresh = null;
+  document.addEventListener("chats-changed", () => {
+    clearTimeout(clockRefresh);
+    clockRefresh = setTimeout(loadClock, 300);
   });
   renderDemo();
   loadClock();

@@ -24,7 +24,7 @@ def sandbox_settings(db_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def sandbox_running(
-    settings: Settings, store_path: str, *, clock_offset: str | None = None
+    settings: Settings, store_path: str, *, clock_offset: str | None = None, port: int = 0
 ) -> AsyncIterator[tuple[Running, SandboxRunner]]:
     """A migrated database with the organisation, and SandboxRunner.run() until the block ends."""
     url = settings.database.url
@@ -32,7 +32,7 @@ async def sandbox_running(
     db = Database(url)
     org = settings.organisation
     db.call(sync_organisation, parks=org.parks, departments=org.departments)
-    runner = SandboxRunner(settings, port=0, store_path=store_path, clock_offset=clock_offset)
+    runner = SandboxRunner(settings, port=port, store_path=store_path, clock_offset=clock_offset)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     started = asyncio.create_task(runner.started.wait())

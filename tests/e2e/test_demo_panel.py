@@ -99,7 +99,7 @@ async def test_demo_panel_plays_the_kunhao_story(tmp_path: Path) -> None:
 
 
 async def test_demo_panel_sets_up_the_ignored_assignment(tmp_path: Path) -> None:
-    """Story 2: the report, the dispatch with the defaults, one signs for, the clock moves."""
+    """Story 2: the report, the dispatch with the defaults, one completes, the clock moves."""
     require_chromium()
     async with running_bot(f"sqlite:///{tmp_path}/demo.db") as bot:
         for p in PERSONAS:
@@ -136,6 +136,6 @@ async def test_demo_panel_sets_up_the_ignored_assignment(tmp_path: Path) -> None
                 await browser.close()
         case = await latest_case(bot, KUNHAO_CODE)
         orders = await assignments_of(bot, case.number)
-        assert orders["epb"].status == AssignmentStatus.ACKNOWLEDGED
+        assert orders["epb"].status == AssignmentStatus.COMPLETED
         assert orders["drc"].status == AssignmentStatus.ISSUED
         assert sorted(orders) == ["drc", "epb"]

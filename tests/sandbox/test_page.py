@@ -25,7 +25,7 @@ SCREENS = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1280, 820)}
 
 CLOCK = {
     "now": "2026-11-30T02:00:00+00:00",
-    "local": "11月30日 周一 10:00",
+    "local": "2026-11-30T10:00:00+08:00",
     "offset_seconds": 0,
     "next_deadline": "2026-11-30T06:30:00+00:00",
 }
@@ -66,7 +66,7 @@ async def stub_clock(page: Page, clock: dict[str, Any] | None = None) -> list[di
     async def advance(route: Route) -> None:
         body = json.loads(route.request.post_data or "{}")
         advances.append(body)
-        current.update(now="2026-11-30T03:00:00+00:00", local="11月30日 周一 11:00")
+        current.update(now="2026-11-30T03:00:00+00:00", local="2026-11-30T11:00:00+08:00")
         current.update(offset_seconds=3600)
         await route.fulfill(json={"now": current["now"], "moved_seconds": 3600})
 
@@ -381,10 +381,11 @@ async def test_clock_control_shows_and_moves_the_sandbox_time(
     advances = await stub_clock(page)
     await page.reload()
     await expect(page.locator("#clock")).to_be_visible(timeout=WAIT_MS)
-    await expect(page.locator("#clock-now")).to_have_text(CLOCK["local"])
+    # The server's ISO time, shown in the office's zone as a person reads it.
+    await expect(page.locator("#clock-now")).to_have_text("11月30日周一 10:00")
     await expect(page.locator("#clock-next")).to_contain_text("下一截止")
     await page.locator('.clock-button[data-by="1h"]').click()
-    await expect(page.locator("#clock-now")).to_have_text("11月30日 周一 11:00")
+    await expect(page.locator("#clock-now")).to_have_text("11月30日周一 11:00")
     await expect(page.locator("#toast")).to_contain_text("1h")
     await page.locator('.clock-button[data-by="1wd"]').click()
     await page.locator('.clock-button[data-by="next"]').click()

@@ -208,3 +208,17 @@ async def test_info_and_static_page(server: SandboxServer, client: SandboxClient
         assert "/static/app.js" in scripts and "/static/demo-steps.js" in scripts
         for asset in (*scripts, "/static/style.css"):
             assert (await http.get(asset)).status_code == 200, asset
+
+
+async def test_a_poll_from_an_earlier_run_is_answered_at_once(
+    server: SandboxServer, client: SandboxClient
+) -> None:
+    """A page left open through a restart asks after a number this run has not reached."""
+    info = await client.info()
+    assert re.fullmatch(r"[0-9a-f]{16}", info["epoch"])
+    ahead = info["last_seq"] + 1000
+    started = time.monotonic()
+    body = await client.request("GET", "/events", params={"after": ahead, "timeout": 10})
+    assert time.monotonic() - started < 5
+    assert body["events"] == [] and body["last_seq"] < ahead
+    assert body["epoch"] == info["epoch"] == server.world.epoch
