@@ -156,7 +156,9 @@ def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None, zone: Zone
     ]
     if miss.folded:
         shown = ", ".join(t(lang, "sign-for") if p == "ack" else p for p in miss.folded)
-        lines.append(t(lang, "Reminders not sent while duban was down: {points}", points=shown))
+        lines.append(
+            t(lang, "Reminders whose time passed before they could be sent: {points}", points=shown)
+        )
     return "\n".join(lines), buttons
 
 

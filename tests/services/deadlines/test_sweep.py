@@ -185,7 +185,7 @@ def test_after_days_down_every_step_happens_once_and_lost_reminders_are_folded(w
     # English liaison: no late reminders, one overdue message listing what was not sent.
     assert sent_to(world, POWER, "deadline.reminder") == []
     (note,) = sent_to(world, POWER, "deadline.overdue")
-    assert "Reminders not sent while duban was down: sign-for, 1wd, 4h" in note.text
+    assert "Reminders whose time passed before they could be sent: sign-for, 1wd, 4h" in note.text
     outcomes = {(m.clock, m.point): m.outcome for m in rows(world, DeadlineMark)}
     assert outcomes == {
         ("ack", "missed"): "folded",
