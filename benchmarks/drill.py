@@ -182,10 +182,31 @@ async def drive(args: argparse.Namespace, users: dict[int, SandboxUser]) -> list
         acts.append(asyncio.create_task(liaison_acts(one, user, spans)))
         await asyncio.sleep(gap)
     await asyncio.gather(*acts)
-    # The last veto falls due one supervision period after the last deadline.
-    last = max(i.due_at for i in issued) + spans.supervision + timedelta(seconds=20)
+    # The last veto falls due one supervision period after the last deadline, or later when
+    # the sweep that issued the order came late (a kill, a loaded machine): wait until no
+    # assignment has a step ahead.
+    last = max(i.due_at for i in issued) + spans.supervision
     await asyncio.sleep(max(0.0, (last - datetime.now(UTC)).total_seconds()))
+    for _ in range(int(args.drain_seconds)):
+        if not await asyncio.to_thread(steps_ahead, args.database_url):
+            break
+        await asyncio.sleep(1)
     return issued
+
+
+def steps_ahead(database_url: str) -> int:
+    """Assignments the sweep must still look at (a reminder, a deadline, an order's)."""
+    import sqlalchemy as sa
+
+    from bot.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM assignments WHERE next_check_at IS NOT NULL"
+            return int(conn.execute(sa.text(query)).scalar() or 0)
+    finally:
+        engine.dispose()
 
 
 def webhook_env(env: dict[str, str]) -> dict[str, str]:
