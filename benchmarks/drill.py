@@ -314,7 +314,10 @@ def render(args: argparse.Namespace, f: Figures, book: Ledger, extra: dict[str, 
     if args.details:
         for row in f.repeated:
             kills = [n for n, k in enumerate(f.kills, 1) if row.id in k.owed]
-            lines.append(f"    repeated: row {row.id} chat {row.chat_id} owed at kills {kills}")
+            lines.append(
+                f"    repeated: row {row.id} chat {row.chat_id} {row.kind} {row.template} "
+                f"attempts {row.attempts} sent {row.sent_at} owed at kills {kills}"
+            )
     return "\n".join(lines)
 
 
