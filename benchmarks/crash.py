@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,10 +125,11 @@ def bot_env(database_url: str, api: str, settings: Path) -> dict[str, str]:
 
 
 async def start_emulator(
-    latency: str | None, log_path: Path, *, rate_limits: bool = False
+    latency: str | None, log_path: Path, *, rate_limits: bool = False, extra: Sequence[str] = ()
 ) -> tuple[asyncio.subprocess.Process, str]:
     options = ["--latency", latency] if latency else []
     options += ["--rate-limits"] if rate_limits else []
+    options += list(extra)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

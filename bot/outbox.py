@@ -184,11 +184,14 @@ class OutboxWorker:
         attempted = 0
         while row is not None:
             attempted += 1
-            # Paced before taking a slot, so a chat waiting for its turn holds none.
-            await self.pacer.wait(row.chat_id)
+            # Waits for its chat's turn before taking a slot, so a chat waiting holds none; but
+            # takes the turn only in the slot, as it sends: a turn taken before a long wait for
+            # a slot would let the chat's messages reach Telegram closer together than paced.
+            await self.pacer.ready(row.chat_id)
             # The slot is held until the outcome is recorded: a crash can repeat only messages
             # holding a slot, so at most ``in_flight`` however slow the recording is.
             async with self._in_flight:
+                await self.pacer.wait(row.chat_id)
                 outcome = await self._send_one(row)
                 row = await self.db.run(self._settle, row, outcome, self.clock())
         return attempted

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from sandbox.context import CONTEXT, SandboxContext
+from sandbox.limits import THROTTLE_RETRY_AFTER
 from sandbox.media import image_info
 from sandbox.params import Params, Upload, read_params
 from sandbox.state import (
@@ -155,6 +156,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return api_error_response(ApiError(500, "Internal Server Error"))
     if fault == "drop":
         return await drop_connection(request)
+    if fault == "throttle":
+        retry = {"retry_after": THROTTLE_RETRY_AFTER}
+        message = f"Too Many Requests: retry after {THROTTLE_RETRY_AFTER}"
+        return api_error_response(ApiError(429, message, retry))
     bot = ctx.world.bot(int(match.group(1)))
     # Half the emulated latency on the way in, half on the way back: a client that dies
     # in the first half never reached "Telegram", one that dies in the second half did.

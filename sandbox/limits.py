@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-Fault = Literal["error", "drop"]
+Fault = Literal["error", "drop", "throttle"]
+THROTTLE_RETRY_AFTER = 1  # seconds a "throttle" fault (429) asks the bot to wait
 
 
 @dataclass
@@ -74,12 +75,16 @@ class RateLimiter:
 class FaultInjector:
     """Decides, reproducibly for a seed, which bot requests fail with a 500 or a dropped socket."""
 
-    def __init__(self, rate: float = 0.0, seed: int | None = None) -> None:
+    def __init__(
+        self, rate: float = 0.0, seed: int | None = None, *, throttle: bool = False
+    ) -> None:
         if not 0.0 <= rate <= 1.0:
             raise ValueError("fault_rate must be between 0.0 and 1.0")
         self.rate = rate
         self._rng = random.Random(seed)
-        self.injected: dict[str, int] = {"error": 0, "drop": 0}
+        # With throttle, a third of the faults are 429s with retry_after instead.
+        self._kinds: tuple[Fault, ...] = ("error", "drop") + (("throttle",) if throttle else ())
+        self.injected: dict[str, int] = {kind: 0 for kind in self._kinds}
 
     def draw(self) -> Fault | None:
         """The fault to inject into the next request, if any."""
@@ -87,6 +92,6 @@ class FaultInjector:
             return None
         if self._rng.random() >= self.rate:
             return None
-        fault: Fault = "error" if self._rng.random() < 0.5 else "drop"
+        fault = self._kinds[int(self._rng.random() * len(self._kinds))]
         self.injected[fault] += 1
         return fault

@@ -58,6 +58,7 @@ class SandboxServer:
         bot_username: str = "duban_bot",
         rate_limits: bool = False,
         fault_rate: float = 0.0,
+        throttle: bool = False,
         seed: int | None = None,
         latency: tuple[float, float] | None = None,
         store: SandboxStore | None = None,
@@ -69,7 +70,7 @@ class SandboxServer:
         self.context = SandboxContext(
             world=self.world,
             limiter=RateLimiter() if rate_limits else None,
-            faults=FaultInjector(fault_rate, seed),
+            faults=FaultInjector(fault_rate, seed, throttle=throttle),
             latency=latency,
         )
         self._runner: web.AppRunner | None = None
@@ -243,6 +244,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bot-username", default="duban_bot")
     parser.add_argument("--rate-limits", action="store_true")
     parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument(
+        "--throttle",
+        action="store_true",
+        help="a third of the injected faults are 429 with retry_after instead of 500 or drop",
+    )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
         "--latency",
@@ -261,6 +267,7 @@ def main(argv: list[str] | None = None) -> None:
             bot_username=args.bot_username,
             rate_limits=args.rate_limits,
             fault_rate=args.fault_rate,
+            throttle=args.throttle,
             seed=args.seed,
             latency=args.latency,
         )

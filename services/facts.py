@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from models import Assignment, Attachment, Case, Department, Enterprise, Project
+from models import (
+    Assignment,
+    Attachment,
+    Case,
+    Department,
+    Enterprise,
+    Project,
+    SupervisionOrder,
+)
+from scheduler.deadlines import time_left
+from services.deadlines.clock import paused_since
 from services.messages import assignment as assignment_messages
 from services.messages import common
 from services.rules import Rules
@@ -37,9 +47,18 @@ def card_of(session: Session, assignment: Assignment, rules: Rules) -> assignmen
     """What the assignment's card shows, loaded for the renderer."""
     case = session.get(Case, assignment.case_id)
     assert case is not None
+    pause = paused_since(session, assignment)
     return assignment_messages.Card(
         assignment=assignment,
         department=session.get(Department, assignment.department_id),
         facts=case_facts(session, case),
-        days_left=rules.calendar.working_days_left(rules.now(), assignment.due_at),
+        left=time_left(
+            rules.calendar,
+            now=rules.now(),
+            due_at=assignment.due_at,
+            paused_since=pause.paused_from if pause is not None else None,
+        ),
+        order=session.exec(
+            select(SupervisionOrder).where(SupervisionOrder.assignment_id == assignment.id)
+        ).first(),
     )

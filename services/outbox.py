@@ -126,12 +126,12 @@ def claim(
     processes claim at once without waiting for, or taking, each other's rows.
     """
     row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
-    # An earlier row of the same chat still owed now, or in flight, must go first.
+    # An earlier row of the same chat still owed must go first: due now, in flight, or
+    # waiting for its retry (a row queued after that retry was set must not overtake it).
     blocked = exists().where(
         col(earlier.chat_id) == col(row.chat_id),
         col(earlier.status) == OutboxStatus.PENDING,
         col(earlier.id) < col(row.id),
-        or_(col(earlier.next_attempt_at) <= now, col(earlier.lease_until) > now),
     )
     due = (
         select(row.id)

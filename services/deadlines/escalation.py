@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from models import Assignment, Case, Deduction, Department, SupervisionOrder, User
 from models.enums import DeductionKind, EscalationStage, Role, SupervisionStatus
-from services import audit, notify
+from services import audit, live, notify
 from services.cases import case_facts
 from services.deadlines.clock import DONE, MISSED, SUPERVISION, has_order, marks, open_order
 from services.deadlines.reminders import mark
@@ -103,9 +103,11 @@ def overdue(session: Session, assignment: Assignment, folded: list[str], *, rule
     if has_order(session, assignment):
         pass  # a dispatcher issued one by hand before the sweep came round
     elif rules.supervision_orders == "auto":
-        issue_order(session, assignment, rules=rules, due=None, actor_id=None)
+        _issue(session, assignment, rules=rules, due=None, actor_id=None)
     else:
         _draft_order(session, assignment, miss, rules=rules)
+    # One edit of the liaison's card for the whole step: overdue, and its order if issued.
+    live.refresh_assignment_card(session, assignment, rules=rules)
     return 1
 
 
@@ -144,7 +146,21 @@ def issue_order(
     due: datetime | None,
     actor_id: int | None,
 ) -> SupervisionOrder:
-    """督办单: its own number, a new deadline, sent to the liaison and the head."""
+    """督办单: its own number, a new deadline, sent to the liaison and the head; card edited."""
+    order = _issue(session, assignment, rules=rules, due=due, actor_id=actor_id)
+    live.refresh_assignment_card(session, assignment, rules=rules)
+    return order
+
+
+def _issue(
+    session: Session,
+    assignment: Assignment,
+    *,
+    rules: Rules,
+    due: datetime | None,
+    actor_id: int | None,
+) -> SupervisionOrder:
+    """The order itself and the messages announcing it."""
     now = rules.now()
     due = due or supervision_due(session, assignment, rules=rules)
     order = SupervisionOrder(
@@ -269,4 +285,5 @@ def veto(session: Session, assignment: Assignment, *, rules: Rules) -> int:
             year=year,
         ),
     )
+    live.refresh_assignment_card(session, assignment, rules=rules)
     return 1

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import t
 from bot.textsplit import escape, shorten
-from models import Assignment
-from models.enums import AssignmentStatus
+from models import Assignment, SupervisionOrder
+from models.enums import AssignmentStatus, EscalationStage
+from scheduler.deadlines import TimeLeft
 from services import callbacks
 from services.messages.common import (
     Buttons,
@@ -19,10 +20,10 @@ from services.messages.common import (
     bold,
     button,
     case_header,
-    days_left,
     description_block,
     local_time,
     name_of,
+    time_left_text,
 )
 
 
@@ -33,7 +34,8 @@ class Card:
     assignment: Assignment
     department: Named | None
     facts: CaseFacts
-    days_left: int  # working days to the deadline; negative when overdue
+    left: TimeLeft  # to the deadline, or how late
+    order: SupervisionOrder | None = None  # the supervision order (督办单), once issued
 
 
 def card_text(lang: str, card: Card, *, zone: ZoneInfo) -> str:
@@ -49,12 +51,37 @@ def card_text(lang: str, card: Card, *, zone: ZoneInfo) -> str:
                 lang,
                 "Deadline: {due} ({remaining})",
                 due=local_time(a.due_at, zone=zone),
-                remaining=days_left(lang, card.days_left),
+                remaining=time_left_text(lang, card.left, today=False),
             ),
             t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at, zone=zone)),
             t(lang, "Status: {status}", status=assignment_status(lang, a.status)),
+            *_stage_lines(lang, card, zone=zone),
         ]
     )
+
+
+def _stage_lines(lang: str, card: Card, *, zone: ZoneInfo) -> list[str]:
+    """Where the escalation stands: overdue, under a supervision order, or vetoed."""
+    a, order = card.assignment, card.order
+    if a.stage == EscalationStage.SLOW:
+        return ["🔴 " + t(lang, "Overdue: slow action (慢作为) recorded.")]
+    if a.stage == EscalationStage.SUPERVISED and order is not None:
+        text = t(
+            lang,
+            "Under supervision order {order}: complete it by {due}.",
+            order=bold(order.number),
+            due=local_time(order.due_at, zone=zone),
+        )
+        return ["🟠 " + text]
+    if a.stage == EscalationStage.INACTION and order is not None:
+        text = t(
+            lang,
+            "Vetoed: supervision order {order} was not completed by {due} (不作为).",
+            order=bold(order.number),
+            due=local_time(order.due_at, zone=zone),
+        )
+        return ["⛔ " + text]
+    return []
 
 
 def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
@@ -62,10 +89,15 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
     aid = assignment.id
     assert aid is not None
     data = callbacks.assignment
+    # Extensions and pauses are for a deadline still ahead; once escalated they are refused.
     clock = [
-        button(lang, "Request extension", data("ext", aid)),
-        button(lang, "Pause the clock", data("pause", aid)),
+        [
+            button(lang, "Request extension", data("ext", aid)),
+            button(lang, "Pause the clock", data("pause", aid)),
+        ]
     ]
+    if assignment.stage != EscalationStage.NONE:
+        clock = []
     if assignment.status == AssignmentStatus.ISSUED:
         return [
             [button(lang, "Sign for", data("ack", aid))],
@@ -73,7 +105,7 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
                 button(lang, "Return", data("ret", aid)),
                 button(lang, "Ask the enterprise", data("ask", aid)),
             ],
-            clock,
+            *clock,
         ]
     if assignment.status == AssignmentStatus.ACKNOWLEDGED:
         return [
@@ -83,7 +115,7 @@ def liaison_buttons(lang: str, assignment: Assignment) -> Buttons | None:
                 button(lang, "Ask the enterprise", data("ask", aid)),
             ],
             [button(lang, "Return", data("ret", aid))],
-            clock,
+            *clock,
         ]
     return None
 
@@ -158,10 +190,3 @@ def reopened(lang: str, *, card: Card, reason: str, zone: ZoneInfo) -> Rendered:
     return notice + "\n\n" + card_text(lang, card, zone=zone), liaison_buttons(
         lang, card.assignment
     )
-
-
-def task_line(lang: str, assignment: Assignment, days: int, *, zone: ZoneInfo) -> str:
-    """One line of /tasks: number, status, deadline and the working days left."""
-    state = assignment_status(lang, assignment.status)
-    due = local_time(assignment.due_at, zone=zone)
-    return f"{bold(assignment.number)} · {state} · {due} ({days_left(lang, days)})"

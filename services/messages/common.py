@@ -11,6 +11,7 @@ from bot.i18n import N_, t, tn
 from bot.textsplit import escape, shorten
 from models import Assignment, Case
 from models.enums import Category
+from scheduler.deadlines import TimeLeft
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}, as services.outbox stores it
 Buttons = list[list[Button]]
@@ -93,13 +94,36 @@ def assignment_status(lang: str, status: str) -> str:
     return t(lang, ASSIGNMENT_STATUS_NAMES.get(status, status))
 
 
-def days_left(lang: str, days: int) -> str:
-    """Working days to a deadline, or past it when negative."""
-    if days >= 0:
-        return tn(lang, "{days} working day left", "{days} working days left", days, days=days)
-    return tn(
-        lang, "overdue by {days} working day", "overdue by {days} working days", -days, days=-days
+def time_left_text(lang: str, left: TimeLeft, *, today: bool = True) -> str:
+    """Time to a deadline: working days (and hours today), hours and minutes under a day, late.
+
+    A card leaves out the hours today (``today=False``): it is edited on changes, not hourly.
+    """
+    if left.kind == "overdue":
+        return _late_text(lang, left)
+    if left.kind == "hours":
+        return t(lang, "{h} h {m} min left", h=left.hours, m=left.minutes)
+    days = tn(
+        lang,
+        "{days} working day left",
+        "{days} working days left",
+        left.working_days,
+        days=left.working_days,
     )
+    return days + " " + t(lang, "(and {h} h today)", h=left.hours) if today else days
+
+
+def _late_text(lang: str, left: TimeLeft) -> str:
+    """How late: hours and minutes under a day, else working days (calendar days over a break)."""
+    if left.days == 0:
+        return t(lang, "overdue by {h} h {m} min", h=left.hours, m=left.minutes)
+    if left.working_days >= 1:
+        n = left.working_days
+        return tn(
+            lang, "overdue by {days} working day", "overdue by {days} working days", n, days=n
+        )
+    # Late by a day or more but no working day yet (a deadline before a weekend or holiday).
+    return tn(lang, "overdue by {days} day", "overdue by {days} days", left.days, days=left.days)
 
 
 @dataclass(frozen=True)

@@ -25,39 +25,11 @@ from services.messages.common import (
     case_header,
     local_time,
     name_of,
+    time_left_text,
 )
 
 if TYPE_CHECKING:
     from services.deadlines.overdue import Late
-
-
-def time_left_text(lang: str, left: TimeLeft) -> str:
-    """Time to a deadline: working days and hours, hours and minutes under a day, or late."""
-    if left.kind == "overdue":
-        return t(
-            lang,
-            "overdue by {days} ({working})",
-            days=tn(lang, "{n} day", "{n} days", left.days, n=left.days)
-            + " "
-            + t(lang, "{h} h {m} min", h=left.hours, m=left.minutes),
-            working=tn(
-                lang,
-                "{n} working day",
-                "{n} working days",
-                left.working_days,
-                n=left.working_days,
-            ),
-        )
-    if left.kind == "hours":
-        return t(lang, "{h} h {m} min left", h=left.hours, m=left.minutes)
-    days = tn(
-        lang,
-        "{days} working day left",
-        "{days} working days left",
-        left.working_days,
-        days=left.working_days,
-    )
-    return days + " " + t(lang, "(and {h} h today)", h=left.hours)
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,30 @@ async def test_retry_after_postpones_the_chat_keeping_order(
     assert row_of(session, "alice 0").attempts == 1
 
 
+async def test_a_row_queued_while_an_earlier_one_waits_to_retry_does_not_overtake_it(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    queue(db, users[ALICE], "first")
+    failed = {"left": 1}
+
+    def drop_once(call: Sent) -> Exception | None:
+        if failed["left"]:
+            failed["left"] -= 1
+            return NetworkError("connection reset")
+        return None
+
+    bot.failures = drop_once
+    worker = make_worker(db, bot, clock)
+    await worker.deliver_due()
+    queue(db, users[ALICE], "second")  # due at once, while "first" waits for its retry
+    assert await worker.deliver_due() == 0
+    assert bot.sent == []
+    clock.advance(seconds=2)
+    while await worker.deliver_due():
+        pass
+    assert bot.texts(ALICE) == ["first", "second"]
+
+
 async def test_network_errors_back_off_exponentially_and_never_give_up(
     db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
 ) -> None:

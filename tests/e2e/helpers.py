@@ -26,6 +26,7 @@ from models.enums import OutboxStatus
 from models.types import utcnow
 from sandbox.client import CallbackAnswer, Pressed, SandboxMessage, SandboxUser, Sent
 from sandbox.media import make_png
+from scheduler.deadlines import time_left
 from services.demo import CONCH, KUNHAO, PERSONAS
 from services.messages import common as messages
 from tests.e2e.harness import Running
@@ -360,7 +361,9 @@ def dept_label(lang: str, dept: Department) -> str:
 
 
 def days_left(bot: Running, due: datetime) -> int:
-    return bot.deps.rules.calendar.working_days_left(utcnow(), due)
+    left = time_left(bot.deps.rules.calendar, now=utcnow(), due_at=due)
+    assert left.kind == "working_days", "the card shows working days only a day or more ahead"
+    return left.working_days
 
 
 def card_lines(
@@ -379,12 +382,7 @@ def card_lines(
 ) -> list[str]:
     """The lines an assignment card must show (see services.messages.assignment.card_text)."""
     left = days_left(bot, assignment.due_at)
-    if left >= 0:
-        remaining = trn(lang, "{days} working day left", "{days} working days left", left)
-    else:
-        remaining = trn(
-            lang, "overdue by {days} working day", "overdue by {days} working days", -left
-        )
+    remaining = trn(lang, "{days} working day left", "{days} working days left", left)
     lines = [
         tr(lang, "Assignment order {number}", number=assignment.number),
         tr(lang, "To: {department}", department=dept_label(lang, dept)),

@@ -35,6 +35,7 @@ from tests.e2e.helpers import (
     cast,
     departments,
     has,
+    labels,
     local,
     mark,
     press_label,
@@ -44,6 +45,9 @@ from tests.e2e.helpers import (
 )
 
 SECOND = timedelta(seconds=1)
+ORDER = "Assignment order {number}"
+SUPERVISED = "Under supervision order {order}: complete it by {due}."
+VETOED = "Vetoed: supervision order {order} was not completed by {due} (不作为)."
 CONTACT, DISPATCHER, DRC, EPB, DRC_HEAD, SUPERVISOR = 1001, 2002, 3002, 3003, 3101, 4001
 
 
@@ -89,8 +93,19 @@ async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, la
         for moment in (slow.ack_due_at, first, last, slow.due_at):
             await sweep_at(moment + SECOND)
         order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
+        card = await wait_text(people[DRC], lang, ORDER, after=start, number=slow.number)
+        supervised = await people[DRC].wait_for_edit(
+            card, lambda m: has(m, lang, SUPERVISED, order=order.number, due=local(order.due_at))
+        )
+        # Still to sign for; an extension or a pause no longer applies once overdue.
+        still = ("Sign for", "Return", "Ask the enterprise")
+        assert labels(supervised) == [tr(lang, label) for label in still]
         await sweep_at(order.due_at + SECOND)
         await sweep_at(order.due_at + 10 * SECOND)
+        vetoed = {"order": order.number, "due": local(order.due_at)}
+        await people[DRC].wait_for_edit(card, lambda m: has(m, lang, VETOED, **vetoed))
+        shown = await people[DRC].message(card.message_id)
+        assert has(shown, lang, VETOED, **vetoed) and not has(shown, lang, SUPERVISED, **vetoed)
 
         def left(at: datetime) -> str:
             return deadline_messages.time_left_text(

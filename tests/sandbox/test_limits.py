@@ -153,3 +153,13 @@ async def test_faults_never_lose_updates() -> None:
         assert sum(server.context.faults.injected.values()) > 0
     finally:
         await server.stop()
+
+
+def test_throttle_faults_are_a_third_of_the_faults_and_only_when_asked() -> None:
+    plain = FaultInjector(1.0, seed=3)
+    assert {plain.draw() for _ in range(300)} == {"error", "drop"}
+    throttled = FaultInjector(1.0, seed=3, throttle=True)
+    for _ in range(3000):
+        throttled.draw()
+    assert set(throttled.injected) == {"error", "drop", "throttle"}
+    assert all(800 < n < 1200 for n in throttled.injected.values())

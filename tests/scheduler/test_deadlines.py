@@ -265,3 +265,31 @@ def test_time_left_in_new_york_across_dst() -> None:
     assert (left.kind, left.working_days, left.hours) == ("working_days", 1, 8)
     close = time_left(cal, now=at(2026, 3, 8, 20, zone=NEW_YORK), due_at=due)
     assert (close.kind, close.hours, close.minutes) == ("hours", 22, 0)
+
+
+def test_drill_deadlines_read_in_hours_and_minutes_then_lateness_over_a_holiday(
+    cal: WorkCalendar, settings_factory: Callable[..., Settings]
+) -> None:
+    policy = settings_factory().sla.policy("permit", "drill")
+    issued = at(2026, 9, 30, 17, 55)  # the eve of the National Day week
+    clocks = assignment_clocks(
+        cal,
+        issued_at=issued,
+        completion=policy.completion,
+        acknowledgement=policy.acknowledgement,
+    )
+    due = clocks.complete_by
+    # Never "0 working days left": minutes, rounded up while the deadline is ahead.
+    fresh = time_left(cal, now=issued, due_at=due)
+    assert (fresh.kind, fresh.hours, fresh.minutes) == ("hours", 0, 10)
+    almost = time_left(cal, now=due - timedelta(seconds=61), due_at=due)
+    assert (almost.kind, almost.hours, almost.minutes) == ("hours", 0, 2)
+    # Late by hours and minutes under a day ...
+    soon = time_left(cal, now=due + timedelta(hours=1, minutes=7), due_at=due)
+    assert (soon.kind, soon.days, soon.hours, soon.minutes) == ("overdue", 0, 1, 7)
+    # ... by calendar days over the holiday (no working day has passed yet) ...
+    holiday = time_left(cal, now=at(2026, 10, 3, 9), due_at=due)
+    assert (holiday.kind, holiday.working_days, holiday.days) == ("overdue", 0, 2)
+    # ... and by working days once the holiday ends: the 8th, 9th, make-up Saturday, 12th.
+    after = time_left(cal, now=at(2026, 10, 12, 9), due_at=due)
+    assert (after.kind, after.working_days) == ("overdue", 4)

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from models import Assignment, Department
-from models.enums import AssignmentStatus
+from datetime import timedelta
+
+from models import Assignment, Department, SupervisionOrder
+from models.enums import AssignmentStatus, EscalationStage
+from scheduler.deadlines import TimeLeft
 from services import callbacks
 from services.messages import assignment as render
 from services.messages.common import CaseFacts
-from tests.services.messages.conftest import ZONE
+from tests.services.messages.conftest import DUE, ZONE
+
+DAY = timedelta(days=1)
 
 
-def _card(assignment: Assignment, drc: Department, facts: CaseFacts, days: int) -> render.Card:
-    return render.Card(assignment=assignment, department=drc, facts=facts, days_left=days)
+def _card(
+    assignment: Assignment,
+    drc: Department,
+    facts: CaseFacts,
+    days: int,
+    order: SupervisionOrder | None = None,
+) -> render.Card:
+    """A card ``days`` working days before its deadline (late when negative)."""
+    if days >= 0:
+        left = TimeLeft("working_days", working_days=days, hours=3, remaining=days * DAY)
+    else:
+        left = TimeLeft("overdue", working_days=-days, days=-days, remaining=days * DAY)
+    return render.Card(assignment=assignment, department=drc, facts=facts, left=left, order=order)
 
 
 def test_the_card_shows_the_order_and_offers_sign_for(
@@ -99,9 +115,38 @@ def test_acknowledged_and_completed_name_the_department(drc: Department) -> None
     assert "县发改委" in text and "已办 &lt;ok&gt;" in text
 
 
-def test_task_line(assignment: Assignment) -> None:
-    line = render.task_line("en", assignment, 1, zone=ZONE)
-    assert (
-        line
-        == "<b>2026-0007-1</b> · issued, not signed for · 2026-11-30 18:00 (1 working day left)"
+def test_a_card_under_a_day_shows_hours_and_minutes(
+    assignment: Assignment, drc: Department, facts: CaseFacts
+) -> None:
+    left = TimeLeft("hours", hours=2, minutes=5, remaining=timedelta(hours=2, minutes=5))
+    card = render.Card(assignment=assignment, department=drc, facts=facts, left=left)
+    assert "Deadline: 2026-11-30 18:00 (2 h 5 min left)" in render.card_text("en", card, zone=ZONE)
+    assert "（还剩 2 小时 5 分）" in render.card_text("zh", card, zone=ZONE)
+
+
+def _labels(buttons: list | None) -> list[str]:
+    return [b["text"] for row in buttons or [] for b in row]
+
+
+def test_an_escalated_card_shows_its_stage_and_drops_extension_and_pause(
+    assignment: Assignment, drc: Department, facts: CaseFacts
+) -> None:
+    assignment.status = AssignmentStatus.ACKNOWLEDGED
+    assignment.stage = EscalationStage.SLOW
+    text, buttons = render.issued("en", card=_card(assignment, drc, facts, -1), zone=ZONE)
+    assert text.endswith("🔴 Overdue: slow action (慢作为) recorded.")
+    assert _labels(buttons) == ["Complete", "Progress note", "Ask the enterprise", "Return"]
+
+    order = SupervisionOrder(
+        id=5, number="2026-0007-1-D", assignment_id=42, issued_at=DUE, due_at=DUE + 2 * DAY
     )
+    assignment.stage = EscalationStage.SUPERVISED
+    text, buttons = render.issued("en", card=_card(assignment, drc, facts, -1, order), zone=ZONE)
+    assert text.endswith(
+        "🟠 Under supervision order <b>2026-0007-1-D</b>: complete it by 2026-12-02 18:00."
+    )
+    assert "Complete" in _labels(buttons) and "Request extension" not in _labels(buttons)
+
+    assignment.stage = EscalationStage.INACTION
+    text, _ = render.issued("zh", card=_card(assignment, drc, facts, -3, order), zone=ZONE)
+    assert "⛔" in text and "2026-0007-1-D" in text and "已逾期3个工作日" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from models import Department
+from scheduler.deadlines import Kind, TimeLeft
 from services.messages import common
 from services.messages.common import CaseFacts
 
@@ -17,14 +18,26 @@ def test_names_come_in_the_readers_language(drc: Department) -> None:
     assert common.local_name("en", "园区", None) == "园区"
 
 
-def test_day_counts_use_the_plural_the_english_needs() -> None:
-    assert common.days_left("en", 1) == "1 working day left"
-    assert common.days_left("en", 3) == "3 working days left"
-    assert common.days_left("en", 0) == "0 working days left"
-    assert common.days_left("en", -1) == "overdue by 1 working day"
-    assert common.days_left("en", -4) == "overdue by 4 working days"
-    assert common.days_left("zh", 1) == "剩余1个工作日"
-    assert common.days_left("zh", -4) == "已逾期4个工作日"
+def _left(kind: Kind, **numbers: int) -> TimeLeft:
+    return TimeLeft(kind, **numbers)
+
+
+def test_time_left_uses_the_plural_the_english_needs_and_never_says_zero_days() -> None:
+    text = common.time_left_text
+    assert text("en", _left("working_days", working_days=1, hours=3)) == (
+        "1 working day left (and 3 h today)"
+    )
+    assert text("en", _left("working_days", working_days=3), today=False) == "3 working days left"
+    assert text("zh", _left("working_days", working_days=1), today=False) == "剩余1个工作日"
+    assert text("en", _left("hours", hours=0, minutes=7)) == "0 h 7 min left"
+    assert text("en", _left("overdue", hours=2, minutes=30)) == "overdue by 2 h 30 min"
+    assert text("en", _left("overdue", days=1, working_days=1, hours=2)) == (
+        "overdue by 1 working day"
+    )
+    assert text("en", _left("overdue", days=5, working_days=4)) == "overdue by 4 working days"
+    assert text("zh", _left("overdue", days=5, working_days=4)) == "已逾期4个工作日"
+    # Late over a weekend before any working day has passed: calendar days.
+    assert text("en", _left("overdue", days=2, working_days=0)) == "overdue by 2 days"
 
 
 def test_times_are_shown_in_the_zone_they_are_given(facts: CaseFacts) -> None:
