@@ -8,7 +8,7 @@ theirs through :func:`send` too.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlmodel import Session, col, select
 
@@ -45,11 +45,17 @@ def send(
     rules: Rules,
     department_ids: Sequence[int] | None = None,
     template: str = "notice",
+    told_already: Collection[User] = (),
 ) -> int:
-    """Queue the notice ``key`` for its audience; how many rows were queued (0 if sent before)."""
+    """Queue the notice ``key`` for its audience; how many rows were queued (0 if sent before).
+
+    ``told_already``: people the change itself just told (a vetoed department's liaison and
+    head read the veto message); they are not sent the same news twice.
+    """
+    skip = {u.id for u in told_already}
     return notify.tell(
         session,
-        audience(session, department_ids),
+        [u for u in audience(session, department_ids) if u.id not in skip],
         rules=rules,
         template=template,
         key=f"notice:{key}",

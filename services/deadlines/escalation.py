@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from models import Assignment, Case, Deduction, Department, SupervisionOrder, User
 from models.enums import DeductionKind, EscalationStage, Role, SupervisionStatus
-from services import audit, live, notify
+from services import audit, live, notices, notify
 from services.cases import case_facts
 from services.deadlines.clock import DONE, MISSED, SUPERVISION, has_order, marks, open_order
 from services.deadlines.reminders import mark
@@ -284,6 +284,14 @@ def veto(session: Session, assignment: Assignment, *, rules: Rules) -> int:
             due=order.due_at,
             year=year,
         ),
+    )
+    notices.send(
+        session,
+        key=f"veto:sup{order.id}",
+        render=partial(messages.veto_notice, order=order.number, miss=miss, year=year),
+        rules=rules,
+        template="notice.veto",
+        told_already=people,
     )
     live.refresh_assignment_card(session, assignment, rules=rules)
     return 1

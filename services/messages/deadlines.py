@@ -200,6 +200,22 @@ def vetoed(
     return "\n".join(lines), None
 
 
+def veto_notice(lang: str, *, order: str, miss: Miss, year: int) -> Rendered:
+    """notice (veto): county-wide, to every liaison and head."""
+    head = "📢 " + bold(t(lang, "Notice: a department is vetoed for inaction"))
+    body = t(
+        lang,
+        "{department} did not complete assignment {number} by its deadline nor by supervision "
+        "order {order}. Inaction (不作为): it is rated unqualified for {year} (one-vote veto), "
+        "and its liaison and head are rated incompetent.",
+        department=escape(name_of(lang, miss.department)),
+        number=bold(miss.number),
+        order=bold(order),
+        year=year,
+    )
+    return head + "\n" + body, None
+
+
 def late_line(lang: str, item: Late, *, zone: ZoneInfo) -> str:
     """One line of /overdue: which order, whose, which case, due when, how late."""
     icon = "🟠 " + t(lang, "Supervision order") if item.order else "🔴"

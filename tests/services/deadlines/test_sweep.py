@@ -165,6 +165,13 @@ def test_a_missed_supervision_order_vetoes_the_department_once(world) -> None:
         assert len(sent_to(world, who, "deadline.veto")) == 1, who
     assert "不作为" in sent_to(world, SUPERVISOR, "deadline.veto")[0].text
     assert reload(world, issued).next_check_at is None
+    # The county-wide notice (通报) reaches every other liaison and head, once; the vetoed
+    # department's own people read the veto message instead of the same news twice.
+    for who in (POWER, 3001, 3008):
+        (notice,) = sent_to(world, who, "notice.veto")
+        assert issued.number in notice.text
+    for who in (DRC, DRC_HEAD, DISPATCHER, SUPERVISOR):
+        assert sent_to(world, who, "notice.veto") == []
 
 
 def test_completing_closes_the_supervision_order_and_nothing_more_happens(world) -> None:
