@@ -18,7 +18,7 @@ from services.messages.common import CATEGORY_NAMES
 from services.periods import Period
 from services.rules import Rules
 from services.stats.figures import CaseTally, DeductionLine, Figures, Tally, Unit
-from services.stats.workdays import working_days
+from services.stats.workdays import DAY, DayTable, day_table, working_days
 
 OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
 RATINGS = ("satisfied", "mostly", "unsatisfied")
@@ -156,45 +156,125 @@ JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
 def _working_days(
     session: Session, figures: Figures, *, start: datetime, end: datetime, rules: Rules
 ) -> None:
-    """Working days from issue to completion of each completed assignment, summed per group."""
+    """Working days from issue to completion of each completed assignment, summed per group:
+    by the database over a table of the span's days, or in numpy where days are not 24 hours."""
     dialect = session.get_bind().dialect.name
-    query = (
+    issued = _epoch(col(Assignment.issued_at), dialect)
+    completed = _epoch(col(Assignment.completed_at), dialect)
+    where = (
+        _in_period(col(Assignment.issued_at), start, end),
+        col(Assignment.status) == AssignmentStatus.COMPLETED,
+    )
+    span = sa.select(
+        sa.func.min(issued), sa.func.min(completed), sa.func.max(issued), sa.func.max(completed)
+    ).where(*where)
+    first_s, first_c, last_s, last_c = _core(session).execute(span).one()
+    if first_s is None or first_c is None:
+        return
+    table = day_table(rules.calendar, min(first_s, first_c), max(last_s, last_c))
+    if table is None:
+        _working_days_numpy(session, figures, issued, completed, where, rules=rules)
+        return
+    connection = _core(session)
+    # A temporary table with a primary key: SQLite scans a VALUES list once per row instead.
+    DAYS.drop(connection, checkfirst=True)
+    DAYS.create(connection)
+    try:
+        connection.execute(sa.insert(DAYS), table.rows())
+        query = _working_days_query(table, issued, completed, where, dialect)
+        for dept, category, park, count, seconds in connection.execute(query).all():
+            key = (dept, category, park)
+            _add_working_days(figures, key, int(count), float(seconds or 0) / DAY)
+    finally:
+        DAYS.drop(connection)
+
+
+# Not in the models' metadata: it exists only during one query, on one connection.
+DAYS = sa.Table(
+    "stats_working_days",
+    sa.MetaData(),
+    sa.Column("i", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("b", sa.Float),
+    sa.Column("w", sa.Float),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _working_days_query(
+    table: DayTable, issued: Any, completed: Any, where: tuple[Any, ...], dialect: str
+) -> Any:
+    """SUM over completed assignments of working time, each end looked up in the day table."""
+    on_issue, on_completion = DAYS.alias("issue_day"), DAYS.alias("completion_day")
+    relative_s, relative_c = issued - table.origin, completed - table.origin
+
+    def day(relative: Any) -> Any:  # instants are never before the table's first midnight
+        whole = relative / DAY if dialect == "sqlite" else sa.func.floor(relative / DAY)
+        return sa.cast(whole, sa.Integer)
+
+    def until(relative: Any, row: Any) -> Any:
+        return row.c.b + row.c.w * (relative - row.c.i * DAY)
+
+    worked = until(relative_c, on_completion) - until(relative_s, on_issue)
+    return (
         sa.select(
             col(Department.code),
             col(Case.category),
             col(Park.code),
-            _epoch(col(Assignment.issued_at), dialect),
-            _epoch(col(Assignment.completed_at), dialect),
+            sa.func.count(),
+            sa.func.sum(sa.case((completed > issued, worked), else_=0.0)),
         )
         .select_from(Assignment)
         .join(Case, col(Case.id) == Assignment.case_id)
         .join(Department, col(Department.id) == Assignment.department_id)
         .join(Park, col(Park.id) == Case.park_id)
-        .where(
-            _in_period(col(Assignment.issued_at), start, end),
-            col(Assignment.status) == AssignmentStatus.COMPLETED,
-        )
+        .join(on_issue, on_issue.c.i == day(relative_s))
+        .join(on_completion, on_completion.c.i == day(relative_c))
+        .where(*where)
+        .group_by(col(Department.code), col(Case.category), col(Park.code))
+    )
+
+
+def _add_working_days(figures: Figures, key: tuple[str, str, str], count: int, days: float) -> None:
+    dept, category, park = key
+    for tally in (
+        figures.by_department[dept],
+        figures.by_category[category],
+        figures.by_park[park],
+        figures.assignments,
+    ):
+        tally.completed += count
+        tally.working_days += days
+
+
+def _working_days_numpy(
+    session: Session,
+    figures: Figures,
+    issued: Any,
+    completed: Any,
+    where: tuple[Any, ...],
+    *,
+    rules: Rules,
+) -> None:
+    """Each completed assignment's two instants, looked up in numpy (zones with clock changes)."""
+    query = (
+        sa.select(col(Department.code), col(Case.category), col(Park.code), issued, completed)
+        .select_from(Assignment)
+        .join(Case, col(Case.id) == Assignment.case_id)
+        .join(Department, col(Department.id) == Assignment.department_id)
+        .join(Park, col(Park.id) == Case.park_id)
+        .where(*where)
     )
     rows = _core(session).execute(query).all()
-    if not rows:
-        return
-    depts, categories, parks, issued, completed = zip(*rows, strict=True)
-    days = working_days(rules.calendar, np.array(issued, float), np.array(completed, float))
+    depts, categories, parks, starts, ends = zip(*rows, strict=True)
+    days = working_days(rules.calendar, np.array(starts, float), np.array(ends, float))
     groups: dict[tuple[str, str, str], int] = {}
     index = np.array(
         [groups.setdefault(key, len(groups)) for key in zip(depts, categories, parks, strict=True)]
     )
     counts = np.bincount(index, minlength=len(groups))
     sums = np.bincount(index, weights=days, minlength=len(groups))
-    for (dept, category, park), n in groups.items():
-        for tally in (
-            figures.by_department[dept],
-            figures.by_category[category],
-            figures.by_park[park],
-            figures.assignments,
-        ):
-            tally.completed += int(counts[n])
-            tally.working_days += float(sums[n])
+    for key, n in groups.items():
+        _add_working_days(figures, key, int(counts[n]), float(sums[n]))
 
 
 def _orders(session: Session, figures: Figures, *, start: datetime, end: datetime) -> None:
