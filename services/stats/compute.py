@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from services.messages.common import CATEGORY_NAMES
 from services.periods import Period
 from services.rules import Rules
 from services.stats.figures import CaseTally, DeductionLine, Figures, Tally, Unit
-from services.stats.workdays import working_days
+from services.stats.workdays import DAY, DayTable, day_table, working_days
 
 OPEN = (AssignmentStatus.ISSUED, AssignmentStatus.ACKNOWLEDGED)
 RATINGS = ("satisfied", "mostly", "unsatisfied")
@@ -41,8 +42,7 @@ def compute(session: Session, *, period: Period, rules: Rules) -> Figures:
     figures = Figures(period=period, computed_at=now, zone=str(rules.zone))
     figures.departments = _departments(session)
     figures.parks = _parks(session)
-    _assignments(session, figures, start=start, end=end, now=now)
-    _working_days(session, figures, start=start, end=end, rules=rules)
+    _assignments(session, figures, start=start, end=end, rules=rules)
     _orders(session, figures, start=start, end=end)
     _cases(session, figures, start=start, end=end)
     figures.deductions = _deductions(session, figures, period=period, start=start, end=end)
@@ -115,10 +115,17 @@ TALLY_FIELDS = (
 
 
 def _assignments(
-    session: Session, figures: Figures, *, start: datetime, end: datetime, now: datetime
+    session: Session, figures: Figures, *, start: datetime, end: datetime, rules: Rules
 ) -> None:
-    """One GROUP BY (department, category, park) over the period's assignments."""
-    columns, missed = _assignment_columns(now)
+    """One GROUP BY (department, category, park) over the period's assignments, with their
+    working days to completion where the zone's days are all 24 hours long."""
+    dialect = session.get_bind().dialect.name
+    issued = _epoch(col(Assignment.issued_at), dialect)
+    completed = _epoch(col(Assignment.completed_at), dialect)
+    in_period = _in_period(col(Assignment.issued_at), start, end)
+    done = (in_period, col(Assignment.status) == AssignmentStatus.COMPLETED)
+    table = _day_table(session, issued, completed, done, rules=rules)
+    columns, missed = _assignment_columns(rules.now())
     query = (
         sa.select(col(Department.code), col(Case.category), col(Park.code), *columns)
         .select_from(Assignment)
@@ -126,14 +133,21 @@ def _assignments(
         .join(Department, col(Department.id) == Assignment.department_id)
         .join(Park, col(Park.id) == Case.park_id)
         .outerjoin(missed, missed.c.assignment_id == Assignment.id)
-        .where(
-            _in_period(col(Assignment.issued_at), start, end),
-            col(Assignment.status) != AssignmentStatus.CANCELLED,
-        )
+        .where(in_period, col(Assignment.status) != AssignmentStatus.CANCELLED)
         .group_by(col(Department.code), col(Case.category), col(Park.code))
     )
-    for dept, category, park, *counts in _core(session).execute(query).all():
-        tally = Tally(**{name: int(n or 0) for name, n in zip(TALLY_FIELDS, counts, strict=True)})
+    fields: tuple[str, ...] = TALLY_FIELDS
+    if table is not None:
+        query = _with_working_days(query, table, issued, completed, dialect)
+        fields = (*TALLY_FIELDS, "completed", "working_days")
+    connection = _core(session)
+    with _temporary_days(connection, table):
+        rows = connection.execute(query).all()
+    for dept, category, park, *counts in rows:
+        values = dict(zip(fields, counts, strict=True))
+        seconds = float(values.pop("working_days", 0) or 0)
+        tally = Tally(**{name: int(n or 0) for name, n in values.items()})
+        tally.working_days = seconds / DAY
         for groups, key in (
             (figures.by_department, dept),
             (figures.by_category, category),
@@ -141,6 +155,8 @@ def _assignments(
         ):
             groups.setdefault(key, Tally()).add(tally)
         figures.assignments.add(tally)
+    if table is None:
+        _working_days_numpy(session, figures, issued, completed, done, rules=rules)
 
 
 def _epoch(column: Any, dialect: str) -> Any:
@@ -153,48 +169,116 @@ def _epoch(column: Any, dialect: str) -> Any:
 JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
 
 
-def _working_days(
-    session: Session, figures: Figures, *, start: datetime, end: datetime, rules: Rules
-) -> None:
-    """Working days from issue to completion of each completed assignment, summed per group."""
-    dialect = session.get_bind().dialect.name
-    query = (
-        sa.select(
-            col(Department.code),
-            col(Case.category),
-            col(Park.code),
-            _epoch(col(Assignment.issued_at), dialect),
-            _epoch(col(Assignment.completed_at), dialect),
+def _day_table(
+    session: Session, issued: Any, completed: Any, done: tuple[Any, ...], *, rules: Rules
+) -> DayTable | None:
+    """The days from the first issue to the last completion of the completed assignments."""
+    span = sa.select(
+        sa.func.min(issued), sa.func.min(completed), sa.func.max(issued), sa.func.max(completed)
+    ).where(*done)
+    first_s, first_c, last_s, last_c = _core(session).execute(span).one()
+    if first_s is None or first_c is None:
+        return None
+    return day_table(rules.calendar, min(first_s, first_c), max(last_s, last_c))
+
+
+@contextmanager
+def _temporary_days(connection: Connection, table: DayTable | None) -> Iterator[None]:
+    """The day table as a temporary table with a primary key, for the length of one query
+    (SQLite would scan a VALUES list once per assignment)."""
+    if table is None:
+        yield
+        return
+    DAYS.drop(connection, checkfirst=True)
+    DAYS.create(connection)
+    try:
+        connection.execute(sa.insert(DAYS), table.rows())
+        yield
+    finally:
+        DAYS.drop(connection)
+
+
+# Not in the models' metadata: it exists only during one query, on one connection.
+DAYS = sa.Table(
+    "stats_working_days",
+    sa.MetaData(),
+    sa.Column("i", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("b", sa.Float),
+    sa.Column("w", sa.Float),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _with_working_days(
+    query: Any, table: DayTable, issued: Any, completed: Any, dialect: str
+) -> Any:
+    """``query`` with two more sums: completed assignments, and their working seconds from
+    issue to completion, each instant looked up in the day table."""
+    on_issue, on_completion = DAYS.alias("issue_day"), DAYS.alias("completion_day")
+    relative_s, relative_c = issued - table.origin, completed - table.origin
+
+    def day(relative: Any) -> Any:  # a completed one's instants are within the table
+        whole = relative / DAY if dialect == "sqlite" else sa.func.floor(relative / DAY)
+        return sa.cast(whole, sa.Integer)
+
+    def until(relative: Any, row: Any) -> Any:
+        return row.c.b + row.c.w * (relative - row.c.i * DAY)
+
+    is_done = col(Assignment.status) == AssignmentStatus.COMPLETED
+    worked = until(relative_c, on_completion) - until(relative_s, on_issue)
+    return (
+        query.outerjoin(on_issue, sa.and_(is_done, on_issue.c.i == day(relative_s)))
+        .outerjoin(on_completion, sa.and_(is_done, on_completion.c.i == day(relative_c)))
+        .add_columns(
+            _count(is_done),
+            sa.func.sum(sa.case((sa.and_(is_done, completed > issued), worked), else_=0.0)),
         )
+    )
+
+
+def _add_working_days(figures: Figures, key: tuple[str, str, str], count: int, days: float) -> None:
+    dept, category, park = key
+    for tally in (
+        figures.by_department[dept],
+        figures.by_category[category],
+        figures.by_park[park],
+        figures.assignments,
+    ):
+        tally.completed += count
+        tally.working_days += days
+
+
+def _working_days_numpy(
+    session: Session,
+    figures: Figures,
+    issued: Any,
+    completed: Any,
+    where: tuple[Any, ...],
+    *,
+    rules: Rules,
+) -> None:
+    """Each completed assignment's two instants, looked up in numpy (zones with clock changes)."""
+    query = (
+        sa.select(col(Department.code), col(Case.category), col(Park.code), issued, completed)
         .select_from(Assignment)
         .join(Case, col(Case.id) == Assignment.case_id)
         .join(Department, col(Department.id) == Assignment.department_id)
         .join(Park, col(Park.id) == Case.park_id)
-        .where(
-            _in_period(col(Assignment.issued_at), start, end),
-            col(Assignment.status) == AssignmentStatus.COMPLETED,
-        )
+        .where(*where)
     )
     rows = _core(session).execute(query).all()
     if not rows:
         return
-    depts, categories, parks, issued, completed = zip(*rows, strict=True)
-    days = working_days(rules.calendar, np.array(issued, float), np.array(completed, float))
+    depts, categories, parks, starts, ends = zip(*rows, strict=True)
+    days = working_days(rules.calendar, np.array(starts, float), np.array(ends, float))
     groups: dict[tuple[str, str, str], int] = {}
     index = np.array(
         [groups.setdefault(key, len(groups)) for key in zip(depts, categories, parks, strict=True)]
     )
     counts = np.bincount(index, minlength=len(groups))
     sums = np.bincount(index, weights=days, minlength=len(groups))
-    for (dept, category, park), n in groups.items():
-        for tally in (
-            figures.by_department[dept],
-            figures.by_category[category],
-            figures.by_park[park],
-            figures.assignments,
-        ):
-            tally.completed += int(counts[n])
-            tally.working_days += float(sums[n])
+    for key, n in groups.items():
+        _add_working_days(figures, key, int(counts[n]), float(sums[n]))
 
 
 def _orders(session: Session, figures: Figures, *, start: datetime, end: datetime) -> None:

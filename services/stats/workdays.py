@@ -36,3 +36,32 @@ def working_days(calendar: WorkCalendar, starts: Seconds, ends: Seconds) -> Seco
         return before[day] + worked[day] * (moments - bounds[day])
 
     return np.maximum(until(ends) - until(starts), 0.0) / DAY
+
+
+def day_table(calendar: WorkCalendar, first: float, last: float) -> DayTable | None:
+    """Per local day from ``first`` to ``last``: (start, working seconds before it, worked),
+    seconds counted from the first day's midnight; None when the zone's days are not all 24
+    hours long (then a day cannot be found by dividing by 86,400)."""
+    zone = calendar.zone
+    start = datetime.fromtimestamp(first, UTC).astimezone(zone).date()
+    stop = datetime.fromtimestamp(last, UTC).astimezone(zone).date()
+    days = [start + timedelta(days=i) for i in range((stop - start).days + 2)]
+    bounds = np.array([datetime.combine(d, time(), tzinfo=zone).timestamp() for d in days])
+    if not np.all(np.diff(bounds) == DAY):
+        return None
+    worked = np.array([calendar.is_workday(d) for d in days[:-1]], dtype=np.float64)
+    before = np.concatenate(([0.0], np.cumsum(worked * DAY)))[:-1]
+    return DayTable(float(bounds[0]), before, worked)
+
+
+class DayTable:
+    """Local days of a fixed-offset zone: the first midnight (epoch seconds), and per day the
+    working seconds before it and whether it is worked (0 or 1)."""
+
+    def __init__(self, origin: float, before: Seconds, worked: Seconds) -> None:
+        self.origin, self.before, self.worked = origin, before, worked
+
+    def rows(self) -> list[dict[str, float]]:
+        """Each day's index i, working seconds before it b, and whether it is worked w."""
+        pairs = zip(self.before.tolist(), self.worked.tolist(), strict=True)
+        return [{"i": i, "b": b, "w": w} for i, (b, w) in enumerate(pairs)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from datetime import timedelta
 
@@ -86,6 +87,20 @@ def test_average_working_days(october: Figures) -> None:
     assert october.assignments.completed == 3
     assert october.assignments.average_working_days == pytest.approx(10 / 3)
     assert october.by_department["power"].average_working_days == pytest.approx(5.0)
+
+
+def test_zones_with_clock_changes_count_working_days_the_same(
+    db: Database, october: Figures, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where days are not all 24 hours the instants are looked up in numpy, not by the database.
+    module = importlib.import_module("services.stats.compute")  # the package re-exports compute
+    monkeypatch.setattr(module, "day_table", lambda *args: None)
+    again = db.call(compute, period=periods.parse("2026-10"), rules=RULES_NOW)
+    assert again.assignments.completed == 3
+    assert again.assignments.average_working_days == pytest.approx(10 / 3)
+    for code, tally in october.by_department.items():
+        assert again.by_department[code].completed == tally.completed
+        assert again.by_department[code].working_days == pytest.approx(tally.working_days)
 
 
 def test_cases_and_the_12345_rates(october: Figures) -> None:
