@@ -12,7 +12,7 @@ from bot.settings import Settings
 from models.types import utcnow
 from scheduler.calendar import WorkCalendar
 from scheduler.reminders import QuietHours
-from services.rules import Assessment, InspectionRules, Limits, Rules
+from services.rules import Assessment, InspectionRules, Limits, Office, Offices, Rules
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxWorker
@@ -74,5 +74,9 @@ def make_rules(
             report_at=settings.reports.at,
             report_roles=tuple(settings.reports.roles),
             report_periods=tuple(settings.reports.periods),
+        ),
+        offices=Offices(
+            optimization=Office(**settings.organisation.optimization_office.model_dump()),
+            supervisors=Office(**settings.organisation.supervisors_office.model_dump()),
         ),
     )

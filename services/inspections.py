@@ -437,7 +437,12 @@ def confirm_unfiled(
     notices.send(
         session,
         key=f"unfiled:i{report.id}",
-        render=partial(messages.unfiled_notice, facts=facts, points=points),
+        render=partial(
+            messages.unfiled_notice,
+            facts=facts,
+            points=points,
+            office=rules.offices.supervisors,
+        ),
         rules=rules,
         template="notice.unfiled",
     )

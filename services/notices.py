@@ -128,7 +128,7 @@ def send_notice(
     send(
         session,
         key=key,
-        render=lambda lang: messages.notice(lang, text=body),
+        render=lambda lang: messages.notice(lang, text=body, office=rules.offices.supervisors),
         rules=rules,
         department_ids=ids,
     )

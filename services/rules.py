@@ -50,6 +50,23 @@ class Assessment:
 
 
 @dataclass(frozen=True)
+class Office:
+    """An office's name in both languages (``[organisation.*_office]``)."""
+
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class Offices:
+    """Who signs what: supervision orders come from the optimization office, notices (通报)
+    from the supervisors' office."""
+
+    optimization: Office = Office("县优化办", "County Optimization Office")
+    supervisors: Office = Office("县纪委行政效能室", "Discipline Commission Efficiency Office")
+
+
+@dataclass(frozen=True)
 class Rules:
     """Calendar, SLA policies of the active profile, zone, language, limits and a clock."""
 
@@ -64,6 +81,7 @@ class Rules:
     supervision_orders: str = "auto"  # "auto": the sweep issues them; "draft": a dispatcher
     inspections: InspectionRules = InspectionRules()
     assessment: Assessment = Assessment()
+    offices: Offices = Offices()
 
     def __post_init__(self) -> None:
         # A read-only view, so that nobody changes the policies of a running bot in place.

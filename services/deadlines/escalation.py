@@ -193,7 +193,12 @@ def _issue(
         template="deadline.supervision",
         key=key,
         render=partial(
-            messages.supervision_issued, zone=rules.zone, order=order.number, due=due, card=card
+            messages.supervision_issued,
+            zone=rules.zone,
+            order=order.number,
+            due=due,
+            card=card,
+            office=rules.offices.optimization,
         ),
     )
     notify.tell(
@@ -203,7 +208,12 @@ def _issue(
         template="deadline.supervision.copy",
         key=key + ".copy",
         render=partial(
-            messages.supervision_copy, zone=rules.zone, order=order.number, due=due, card=card
+            messages.supervision_copy,
+            zone=rules.zone,
+            order=order.number,
+            due=due,
+            card=card,
+            office=rules.offices.optimization,
         ),
     )
     return order
@@ -288,7 +298,13 @@ def veto(session: Session, assignment: Assignment, *, rules: Rules) -> int:
     notices.send(
         session,
         key=f"veto:sup{order.id}",
-        render=partial(messages.veto_notice, order=order.number, miss=miss, year=year),
+        render=partial(
+            messages.veto_notice,
+            order=order.number,
+            miss=miss,
+            year=year,
+            office=rules.offices.supervisors,
+        ),
         rules=rules,
         template="notice.veto",
         told_already=people,

@@ -44,10 +44,13 @@ ASSIGNMENT_STATUS_NAMES: dict[str, str] = {
 
 
 class Named(Protocol):
-    """A department, park or office: it has a Chinese and an English name."""
+    """A department, park or office: it has a Chinese and an English name (read only)."""
 
-    name_zh: str
-    name_en: str
+    @property
+    def name_zh(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
 
 
 def local_time(moment: datetime | None, *, zone: ZoneInfo) -> str:

@@ -135,7 +135,7 @@ def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None, zone: Zone
 
 
 def supervision_issued(
-    lang: str, *, order: str, due: datetime, card: Card, zone: ZoneInfo
+    lang: str, *, order: str, due: datetime, card: Card, zone: ZoneInfo, office: Named
 ) -> Rendered:
     """deadline.supervision: the supervision order, to the liaison (with buttons) and the head."""
     head = "🟠 " + t(
@@ -146,16 +146,16 @@ def supervision_issued(
         due=local_time(due, zone=zone),
     )
     warn = t(lang, "Missing this deadline is inaction (不作为): a veto for the year.")
-    return head + "\n" + warn + "\n\n" + card_text(lang, card, zone=zone), liaison_buttons(
-        lang, card.assignment
-    )
+    issuer = t(lang, "Issued by {office}.", office=escape(name_of(lang, office)))
+    text = head + "\n" + issuer + "\n" + warn + "\n\n" + card_text(lang, card, zone=zone)
+    return text, liaison_buttons(lang, card.assignment)
 
 
 def supervision_copy(
-    lang: str, *, order: str, due: datetime, card: Card, zone: ZoneInfo
+    lang: str, *, order: str, due: datetime, card: Card, zone: ZoneInfo, office: Named
 ) -> Rendered:
     """deadline.supervision.copy: the same order, for the head (no buttons)."""
-    text, _ = supervision_issued(lang, order=order, due=due, card=card, zone=zone)
+    text, _ = supervision_issued(lang, order=order, due=due, card=card, zone=zone, office=office)
     return text, None
 
 
@@ -200,7 +200,7 @@ def vetoed(
     return "\n".join(lines), None
 
 
-def veto_notice(lang: str, *, order: str, miss: Miss, year: int) -> Rendered:
+def veto_notice(lang: str, *, order: str, miss: Miss, year: int, office: Named) -> Rendered:
     """notice (veto): county-wide, to every liaison and head."""
     head = "📢 " + bold(t(lang, "Notice: a department is vetoed for inaction"))
     body = t(
@@ -213,7 +213,7 @@ def veto_notice(lang: str, *, order: str, miss: Miss, year: int) -> Rendered:
         order=bold(order),
         year=year,
     )
-    return head + "\n" + body, None
+    return head + "\n" + body + "\n— " + escape(name_of(lang, office)), None
 
 
 def late_line(lang: str, item: Late, *, zone: ZoneInfo) -> str:

@@ -19,10 +19,16 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
-def notice(lang: str, *, text: str) -> Rendered:
-    """notice: a supervisor's notice to liaisons and heads."""
-    head = "📢 " + bold(t(lang, "Notice from the discipline commission's efficiency office"))
+def notice(lang: str, *, text: str, office: Named) -> Rendered:
+    """notice: a supervisor's notice to liaisons and heads, signed by their office."""
+    head = "📢 " + bold(t(lang, "Notice from {office}", office=escape(name_of(lang, office))))
     return head + "\n" + escape(text), None
+
+
+def signed(lang: str, rendered: Rendered, office: Named) -> Rendered:
+    """A notice with its issuing office as the last line."""
+    text, buttons = rendered
+    return text + "\n— " + escape(name_of(lang, office)), buttons
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,7 @@ def decided(lang: str, *, facts: Facts, unfiled: bool, by: str, reason: str = ""
     return "\n".join([head, *_lines(lang, facts)]), None
 
 
-def unfiled_notice(lang: str, *, facts: Facts, points: float) -> Rendered:
+def unfiled_notice(lang: str, *, facts: Facts, points: float, office: Named) -> Rendered:
     """notice (unfiled inspection): county-wide, to every liaison and head."""
     head = "📢 " + bold(t(lang, "Notice: an unfiled inspection of a park enterprise"))
     body = t(
@@ -116,7 +122,7 @@ def unfiled_notice(lang: str, *, facts: Facts, points: float) -> Rendered:
         date=facts.on.isoformat(),
         points=facts_points(points),
     )
-    return head + "\n" + body, None
+    return signed(lang, (head + "\n" + body, None), office)
 
 
 def facts_points(points: float) -> str:

@@ -188,9 +188,12 @@ async def test_a_notice_and_a_dismissed_report(db_url: str, lang: str) -> None:
             count=3,
         )
         await people[SUPERVISOR].wait_for_bot_message(lambda m: count in m.body, after=sent)
-        header = "Notice from the discipline commission's efficiency office"
+        office = bot.deps.rules.offices.supervisors  # settings.toml's supervisors' office
+        signer = office.name_zh if lang == "zh" else office.name_en
         for who in (DRC, DRC_HEAD):
-            got = await wait_text(people[who], lang, header, after=start)
+            got = await wait_text(
+                people[who], lang, "Notice from {office}", office=signer, after=start
+            )
             assert "请于本周五前完成自查" in got.body
         sent = await people[DRC].send("/notice 试试")
         refusal = "/{command} is not available to you. These are the commands you can use:"

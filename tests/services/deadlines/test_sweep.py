@@ -170,6 +170,13 @@ def test_a_missed_supervision_order_vetoes_the_department_once(world) -> None:
     for who in (POWER, 3001, 3008):
         (notice,) = sent_to(world, who, "notice.veto")
         assert issued.number in notice.text
+    # Signed by the offices settings.toml names: the notice by the supervisors' office, the
+    # supervision order by the optimization office.
+    assert sent_to(world, 3001, "notice.veto")[0].text.endswith("— 县纪委行政效能室")
+    assert sent_to(world, POWER, "notice.veto")[0].text.endswith(
+        "— Discipline Commission Efficiency Office"
+    )
+    assert "督办单位：县优化办。" in sent_to(world, DRC, "deadline.supervision")[0].text
     for who in (DRC, DRC_HEAD, DISPATCHER, SUPERVISOR):
         assert sent_to(world, who, "notice.veto") == []
 
