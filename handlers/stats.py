@@ -49,13 +49,15 @@ async def stats(ctx: Ctx) -> None:
         figures = await ctx.deps.db.run(
             report.figures_for, actor=ctx.actor, period=period, rules=ctx.rules
         )
-        # Chart and workbook take a moment of CPU: a worker thread, not the event loop and not
-        # the database's thread.
-        rendered = await asyncio.to_thread(report.render, figures, lang=ctx.lang)
-    await ctx.reply(rendered.text)
-    bot = ctx.context.bot
-    await bot.send_photo(chat.id, photo=InputFile(rendered.png, filename=rendered.png_name))
-    await bot.send_document(chat.id, document=InputFile(rendered.xlsx, filename=rendered.xlsx_name))
+        # Each part goes out as soon as it is ready: the figures first, then the chart, then
+        # the workbook. Those two take a moment of CPU: a worker thread, not the event loop
+        # and not the database's thread.
+        await ctx.reply(report.text(figures, lang=ctx.lang))
+        bot, stem = ctx.context.bot, report.file_stem(figures)
+        png = await asyncio.to_thread(report.chart, figures, lang=ctx.lang)
+        await bot.send_photo(chat.id, photo=InputFile(png, filename=stem + ".png"))
+        xlsx = await asyncio.to_thread(report.workbook, figures, lang=ctx.lang)
+        await bot.send_document(chat.id, document=InputFile(xlsx, filename=stem + ".xlsx"))
 
 
 def register(app: Application) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel import Session
 
 from models.enums import COUNTY_ROLES, OVERSIGHT_ROLES
@@ -36,22 +34,21 @@ def figures_for(session: Session, *, actor: Actor, period: periods.Period, rules
     return compute(session, period=period, rules=rules)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    text: str  # HTML
-    png: bytes
-    xlsx: bytes
-    png_name: str
-    xlsx_name: str
+def file_stem(figures: Figures) -> str:
+    """duban-stats-2026-10, duban-stats-2026-10-01_2026-10-31: names for the files."""
+    return "duban-stats-" + figures.period.code.replace("..", "_")
 
 
-def render(figures: Figures, *, lang: str) -> Rendered:
-    """Text, chart and workbook in ``lang``; CPU-bound, so callers run it off the event loop."""
-    stem = "duban-stats-" + figures.period.code.replace("..", "_")
-    return Rendered(
-        text=summary(lang, figures),
-        png=chart_png(figures, lang=lang),
-        xlsx=workbook_xlsx(figures, lang=lang),
-        png_name=stem + ".png",
-        xlsx_name=stem + ".xlsx",
-    )
+def text(figures: Figures, *, lang: str) -> str:
+    """The summary (HTML)."""
+    return summary(lang, figures)
+
+
+def chart(figures: Figures, *, lang: str) -> bytes:
+    """The chart (PNG); CPU-bound, so callers run it off the event loop."""
+    return chart_png(figures, lang=lang)
+
+
+def workbook(figures: Figures, *, lang: str) -> bytes:
+    """The workbook (XLSX); CPU-bound, so callers run it off the event loop."""
+    return workbook_xlsx(figures, lang=lang)
