@@ -162,8 +162,10 @@ class SandboxRunner:
         """Between two bots: nothing runs that could send or write from before."""
         assert self.server is not None and self._reset is not None
         try:
-            # Chats first: nothing the stopped bot left queued may reach the new one.
-            self.server.reset()
+            # Chats first: nothing the stopped bot left queued may reach the new one. From a
+            # worker thread: the reset runs on the emulator's loop, which may need this loop
+            # meanwhile (blocking it here deadlocked the reset until a timeout).
+            await asyncio.to_thread(self.server.reset)
             await asyncio.to_thread(fresh_database, self.settings, self.allow_empty)
         except BaseException as exc:
             self._reset.set_exception(exc)
