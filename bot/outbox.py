@@ -147,8 +147,11 @@ class OutboxWorker:
                 await self._fill()
             except Exception:
                 log.exception("outbox delivery round failed")
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that arrives as the event
+            # is set (a lane's kick), and stop() then waited for this loop for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
+                async with asyncio.timeout(self.idle_poll):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _fill(self) -> None:

@@ -138,8 +138,10 @@ async def _pause(seconds: float, stop: asyncio.Event | None) -> None:
     if stop is None:
         await asyncio.sleep(seconds)
         return
+    # asyncio.timeout, not wait_for: 3.11's wait_for loses a cancel that meets ``stop`` being set.
     try:
-        await asyncio.wait_for(stop.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await stop.wait()
     except TimeoutError:
         return
     raise Stopped

@@ -82,9 +82,7 @@ async def test_reset_demo_clears_chats_database_and_clock_and_nothing_old_arrive
         sent = await dispatcher.send(f"/dispatch {number} drc,epb,power,water")
         await handled(bot, sent)
         assert await assignments_of(bot, number)
-        # Known, not fixed: a reset while the dispatch's notifications are still being sent
-        # sometimes hangs (about 1 run in 5); this test resets once they are delivered.
-        await settle(bot)
+        # At once, while the dispatch's notifications are still being sent.
         reset = await bot.client.request("POST", "/reset")
         assert reset["ok"]
 
