@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import time
 
@@ -132,15 +133,17 @@ def test_each_reader_gets_their_language_and_a_head_their_department(
 
 
 def fake_files(calls: list[tuple[str, str]]) -> reports.Attachments:
-    def made(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
+    def made(session: Session, *, period: Period, rules: Rules) -> Callable[[str], reports.Extras]:
         calls.append((period.code, "figures"))
 
-        def per_language(lang: str) -> list[reports.Attachment]:
+        def per_language(lang: str) -> reports.Extras:
             calls.append((period.code, lang))
-            return [
-                ("photo", f"{period.code}.png", f"png {lang}".encode()),
-                ("document", f"{period.code}.xlsx", f"xlsx {lang}".encode()),
-            ]
+            return reports.Extras(
+                attachments=[
+                    ("photo", f"{period.code}.png", f"png {lang}".encode()),
+                    ("document", f"{period.code}.xlsx", f"xlsx {lang}".encode()),
+                ]
+            )
 
         return per_language
 
@@ -172,7 +175,7 @@ def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> Non
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 0)))["period_reports"] == 3
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 1)))["period_reports"] == 0
     # Three readers, each: the report, the statistics summary, the chart and the workbook.
-    assert len([k for k in keys(demo) if ":file" not in k]) == 3
+    assert len([k for k in keys(demo) if re.fullmatch(r"report:2026-10:user:\d+", k)]) == 3
     assert len(keys(demo)) == 12
 
 
@@ -185,12 +188,14 @@ def test_a_second_instance_at_the_same_moment_sends_nothing_twice(
     now = rules.at(at(2026, 11, 2, 9))
     inside, release = threading.Event(), threading.Event()
 
-    def holding(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
-        def per_language(lang: str) -> list[reports.Attachment]:
+    def holding(
+        session: Session, *, period: Period, rules: Rules
+    ) -> Callable[[str], reports.Extras]:
+        def per_language(lang: str) -> reports.Extras:
             session.flush()  # A's first row is written, its transaction still open
             inside.set()
             release.wait(10)
-            return []
+            return reports.Extras()
 
         return per_language
 
