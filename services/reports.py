@@ -3,7 +3,8 @@
 The sweep calls ``send_due`` every round; it queues each recipient's report once per period
 (outbox dedupe keys ``report:<period>:user:<id>``), so reruns, restarts and a second instance
 send nothing twice. Pictures and workbooks come from an ``attachments`` hook, made once per
-period and rendered in each reader's language.
+period and rendered in each reader's language; each is stored once per period and language,
+and every reader's outbox row refers to it.
 """
 
 from __future__ import annotations
@@ -189,6 +190,8 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
                 filename=filename,
                 content=content,
                 dedupe_key=f"{key}:file{n}",
+                # One stored file per period and language, whoever reads it.
+                share_key=f"report:{period.code}:{lang}:file{n}",
             )
     audit.record(
         session,

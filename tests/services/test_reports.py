@@ -159,15 +159,38 @@ def test_attachments_are_made_once_per_period_and_language(demo: Database, rules
     assert [r.kind for r in rows] == ["send", "photo", "document"]
 
     def files(session: Session) -> list[tuple[str, bytes]]:
-        found = [
-            session.exec(select(OutboxFile).where(OutboxFile.outbox_id == r.id)).one()
-            for r in rows[1:]
-        ]
-        return [(f.filename, f.content) for f in found]
+        found = [session.get(OutboxFile, r.file_id) for r in rows[1:]]
+        return [(f.filename, f.content) for f in found if f is not None]
 
     assert demo.call(files) == [("2026-10.png", b"png zh"), ("2026-10.xlsx", b"xlsx zh")]
     assert demo.call(reports.send_due, rules=now, attachments=fake_files(calls)) == 0
     assert len(calls) == 2  # nothing owed: nothing made
+
+
+def test_each_file_is_stored_once_per_language_for_all_its_readers(
+    demo: Database, rules: Rules
+) -> None:
+    def english(session: Session) -> None:
+        head = session.exec(select(User).where(User.telegram_id == DRC_HEAD)).one()
+        head.language = "en"
+        session.add(head)
+
+    demo.call(english)
+    calls: list[tuple[str, str]] = []
+    now = rules.at(at(2026, 11, 2, 9))
+    assert demo.call(reports.send_due, rules=now, attachments=fake_files(calls)) == 3
+
+    def sent(telegram_id: int) -> list[tuple[int | None, bytes]]:
+        rows = outbox_for(demo, telegram_id)[1:]
+        return demo.call(
+            lambda s: [(r.file_id, s.get(OutboxFile, r.file_id).content) for r in rows]  # type: ignore[union-attr]
+        )
+
+    zh, en = sent(SUPERVISOR), sent(DRC_HEAD)
+    assert [content for _id, content in zh] == [b"png zh", b"xlsx zh"]
+    assert [content for _id, content in en] == [b"png en", b"xlsx en"]
+    assert sent(DISPATCHER) == zh  # the very files the other Chinese reader's rows send
+    assert demo.call(lambda s: len(s.exec(select(OutboxFile)).all())) == 4
 
 
 def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> None:
@@ -237,11 +260,8 @@ def test_the_statistics_come_with_each_report_in_the_readers_language(
     assert "2026-10" in rows[1].text and "📊" in rows[1].text  # the /stats summary, in zh
 
     def files(session: Session) -> list[tuple[str, bytes]]:
-        found = [
-            session.exec(select(OutboxFile).where(OutboxFile.outbox_id == r.id)).one()
-            for r in rows[2:]
-        ]
-        return [(f.filename, f.content) for f in found]
+        found = [session.get(OutboxFile, r.file_id) for r in rows[2:]]
+        return [(f.filename, f.content) for f in found if f is not None]
 
     (png, png_bytes), (xlsx, xlsx_bytes) = demo.call(files)
     assert (png, xlsx) == ("duban-2026-10.png", "duban-2026-10.xlsx")
