@@ -169,23 +169,11 @@ def database_errors(url: str) -> Iterator[None]:
 
 def prepare_database(settings: Settings, *, allow_empty_organisation: bool = False) -> None:
     """Apply migrations and mirror the organisation from settings."""
-    from bot.db import Database, upgrade
-    from services.org import sync_organisation
+    from bot.db import upgrade_and_sync
 
     refuse_empty_organisation(settings, allow_empty_organisation)
     with database_errors(settings.database.url):
-        upgrade(settings.database.url)
-        db = Database(settings.database.url)
-        try:
-            org = settings.organisation
-            db.call(
-                sync_organisation,
-                parks=org.parks,
-                departments=org.departments,
-                allow_empty=allow_empty_organisation,
-            )
-        finally:
-            db.dispose()
+        upgrade_and_sync(settings, allow_empty=allow_empty_organisation)
 
 
 @app.command()
@@ -296,24 +284,12 @@ def db_revision(message: Annotated[str, typer.Option("-m", help="What changes.")
 @org_app.command("sync")
 def org_sync(allow_empty_organisation: AllowEmpty = False) -> None:
     """Create, rename or deactivate parks and departments to match settings.toml."""
-    from bot.db import Database, upgrade
-    from services.org import sync_organisation
+    from bot.db import upgrade_and_sync
 
     settings = settings_or_exit()
     refuse_empty_organisation(settings, allow_empty_organisation)
     with database_errors(settings.database.url):
-        upgrade(settings.database.url)
-        db = Database(settings.database.url)
-        org = settings.organisation
-        try:
-            result = db.call(
-                sync_organisation,
-                parks=org.parks,
-                departments=org.departments,
-                allow_empty=allow_empty_organisation,
-            )
-        finally:
-            db.dispose()
+        result = upgrade_and_sync(settings, allow_empty=allow_empty_organisation)
     typer.echo(
         f"organisation synced: {result.created} created, {result.updated} updated, "
         f"{result.deactivated} deactivated"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -18,6 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import models  # noqa: F401  (registers every table)
+from services.org import SyncResult, sync_organisation
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -118,6 +122,31 @@ def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite"):
         make_engine(url).dispose()  # creates the data directory
     command.upgrade(alembic_config(url), revision)
+
+
+def upgrade_and_sync(
+    settings: Settings,
+    *,
+    allow_empty: bool = False,
+    seed: Callable[[Session], object] | None = None,
+) -> SyncResult:
+    """Apply migrations, mirror the organisation from settings, then ``seed`` if given."""
+    url = settings.database.url
+    upgrade(url)
+    db = Database(url)
+    try:
+        org = settings.organisation
+        result = db.call(
+            sync_organisation,
+            parks=org.parks,
+            departments=org.departments,
+            allow_empty=allow_empty,
+        )
+        if seed is not None:
+            db.call(seed)
+        return result
+    finally:
+        db.dispose()
 
 
 def current_revision(url: str) -> str | None:

@@ -11,7 +11,7 @@ from alembic import command
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db import Database, alembic_config, upgrade
+from bot.db import Database, alembic_config, upgrade_and_sync
 from bot.deps import Deps, make_calendar
 from bot.lock import hold_polling_or_exit
 from bot.sandbox_clock import ClockControl, later, sandbox_clock
@@ -22,7 +22,6 @@ from sandbox.server import SandboxServer, running_in_thread
 from sandbox.state import World
 from sandbox.store import SandboxStore, store_path_for
 from services.demo import seed_demo
-from services.org import sync_organisation
 
 log = logging.getLogger(__name__)
 
@@ -180,22 +179,10 @@ async def _relay(source: asyncio.Event, target: asyncio.Event) -> None:
 
 def fresh_database(settings: Settings, allow_empty: bool = False) -> None:
     """Every table dropped and migrated again, then the organisation and the demo seeded."""
-    url = settings.database.url
-    command.downgrade(alembic_config(url), "base")
-    upgrade(url)
-    db = Database(url)
-    try:
-        org = settings.organisation
-        db.call(
-            sync_organisation,
-            parks=org.parks,
-            departments=org.departments,
-            allow_empty=allow_empty,
-        )
-        if settings.sandbox.demo:
-            db.call(seed_demo)
-    finally:
-        db.dispose()
+    command.downgrade(alembic_config(settings.database.url), "base")
+    upgrade_and_sync(
+        settings, allow_empty=allow_empty, seed=seed_demo if settings.sandbox.demo else None
+    )
 
 
 def run_sandbox(

@@ -80,6 +80,8 @@ class OutboxMessage(SQLModel, table=True):
     # "send"; "edit": replace the text and buttons of the live message under ``live_key``;
     # "photo" or "document": upload the row's file (outbox_files) with the text as caption.
     kind: str = code_field(8, default="send", sa_column_kwargs={"server_default": "send"})
+    # The file a "photo" or "document" row sends; rows sending the same file share it.
+    file_id: int | None = Field(default=None, foreign_key="outbox_files.id")
     # A message that shows a state (an assignment card, a case announcement) is sent under a
     # key, so that a later change of that state edits it wherever it was shown.
     live_key: str | None = code_field(64, default=None, nullable=True)
@@ -93,15 +95,17 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class OutboxFile(SQLModel, table=True):
-    """The bytes of a picture or document an outbox row of kind "photo" or "document" sends.
+    """The bytes of a picture or document outbox rows of kind "photo" or "document" send.
 
-    Made when the row is written (a chart, a workbook), so delivery needs nothing but the row.
+    Made when the first row is written (a chart, a workbook), so delivery needs nothing but
+    the rows; stored once under its ``share_key`` however many rows send it (a period report's
+    chart in one language goes to every reader of that language).
     """
 
     __tablename__ = "outbox_files"
 
     id: int | None = Field(default=None, primary_key=True)
-    outbox_id: int = Field(foreign_key="outbox.id", unique=True)
+    share_key: str = code_field(160, unique=True)
     filename: str = code_field(128)
     content: bytes = Field(sa_type=sa.LargeBinary)
 

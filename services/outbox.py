@@ -73,13 +73,15 @@ def enqueue_file(
     filename: str,
     content: bytes,
     dedupe_key: str,
+    share_key: str | None = None,
     caption: str = "",
     not_before: datetime | None = None,
 ) -> OutboxMessage | None:
     """Queue a picture or document made now (a chart, a workbook); None if queued before.
 
-    The bytes are stored with the row, so a restart or another process delivers the very file;
-    the caption is plain text.
+    The bytes are stored in the database, so a restart or another process delivers the very
+    file; rows given the same ``share_key`` send one stored file (the first one's bytes); without
+    one, the row's file is its own, stored under its ``dedupe_key``. The caption is plain text.
     """
     if kind not in FILE_KINDS:
         raise ValueError(f"kind must be one of {FILE_KINDS}, not {kind!r}")
@@ -95,15 +97,23 @@ def enqueue_file(
     )
     if message is None:
         return None
-    session.flush()
-    assert message.id is not None
-    session.add(OutboxFile(outbox_id=message.id, filename=filename, content=content))
+    key = share_key or dedupe_key
+    stored = session.exec(select(OutboxFile).where(OutboxFile.share_key == key)).first()
+    if stored is None:
+        stored = OutboxFile(share_key=key, filename=filename, content=content)
+        session.add(stored)
+        session.flush()
+    message.file_id = stored.id
     return message
 
 
 def file_of(session: Session, outbox_id: int) -> OutboxFile | None:
     """The file an outbox row of kind "photo" or "document" sends."""
-    return session.exec(select(OutboxFile).where(OutboxFile.outbox_id == outbox_id)).first()
+    return session.exec(
+        select(OutboxFile)
+        .join(OutboxMessage, col(OutboxMessage.file_id) == OutboxFile.id)
+        .where(OutboxMessage.id == outbox_id)
+    ).first()
 
 
 # -- delivery bookkeeping (bot/outbox.py sends; these decide what and record the outcome) --------

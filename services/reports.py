@@ -3,12 +3,14 @@
 The sweep calls ``send_due`` every round; it queues each recipient's report once per period
 (outbox dedupe keys ``report:<period>:user:<id>``), so reruns, restarts and a second instance
 send nothing twice. Pictures and workbooks come from an ``attachments`` hook, made once per
-period and rendered in each reader's language.
+period and rendered in each reader's language; each is stored once per period and language,
+and every reader's outbox row refers to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -33,27 +35,37 @@ TITLES = {
     PeriodKind.YEAR: N_("Year assessment {period}"),
 }
 
-# ("text", "", HTML as UTF-8) is a message of its own; ("photo" or "document", name, content).
+# ("photo" or "document", file name, content)
 Attachment = tuple[str, str, bytes]
-# Called once per period with at least one report owed; gives each language's files.
-Attachments = Callable[..., Callable[[str], list[Attachment]]]
 
 
-def no_attachments(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
+@dataclass(frozen=True)
+class Extras:
+    """What follows a reader's report: a summary message (HTML) and files, in that order."""
+
+    summary: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+# Called once per period with at least one report owed; gives each language's extras.
+Attachments = Callable[..., Callable[[str], Extras]]
+
+
+def no_attachments(session: Session, *, period: Period, rules: Rules) -> Callable[[str], Extras]:
     """Reports as text alone (the statistics module plugs its chart and workbook in here)."""
-    return lambda lang: []
+    return lambda lang: Extras()
 
 
-def stats_attachments(
-    session: Session, *, period: Period, rules: Rules
-) -> Callable[[str], list[Attachment]]:
+def stats_attachments(session: Session, *, period: Period, rules: Rules) -> Callable[[str], Extras]:
     """The period's statistics: summary, chart and workbook, in each reader's language."""
     figures = stats.compute(session, period=period, rules=rules)
-    return lambda lang: [
-        ("text", "", stats_messages.summary(lang, figures).encode()),
-        ("photo", f"duban-{period.code}.png", stats.chart_png(figures, lang=lang)),
-        ("document", f"duban-{period.code}.xlsx", stats.workbook_xlsx(figures, lang=lang)),
-    ]
+    return lambda lang: Extras(
+        summary=stats_messages.summary(lang, figures),
+        attachments=[
+            ("photo", f"duban-{period.code}.png", stats.chart_png(figures, lang=lang)),
+            ("document", f"duban-{period.code}.xlsx", stats.workbook_xlsx(figures, lang=lang)),
+        ],
+    )
 
 
 def send_day(calendar: WorkCalendar, first: date, workday: int) -> date:
@@ -146,7 +158,7 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
         return 0
     board = scores.board(session, period=_assessed(period), rules=rules)
     files = attachments(session, period=period, rules=rules)
-    made: dict[str, list[Attachment]] = {}
+    made: dict[str, Extras] = {}
     for user, own, full in owed:
         lang = language_of(user, rules.default_language)
         title = t(lang, TITLES[period.kind], period=period.code)
@@ -160,16 +172,16 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
         )
         if lang not in made:
             made[lang] = files(lang)
-        for n, (kind, filename, content) in enumerate(made[lang], start=1):
-            if kind == "text":
-                outbox.enqueue(
-                    session,
-                    user=user,
-                    template=f"report.{period.kind}.stats",
-                    text=content.decode(),
-                    dedupe_key=f"{key}:file{n}",
-                )
-                continue
+        extras = made[lang]
+        if extras.summary is not None:
+            outbox.enqueue(
+                session,
+                user=user,
+                template=f"report.{period.kind}.stats",
+                text=extras.summary,
+                dedupe_key=f"{key}:summary",
+            )
+        for n, (kind, filename, content) in enumerate(extras.attachments, start=1):
             outbox.enqueue_file(
                 session,
                 user=user,
@@ -178,6 +190,8 @@ def _send(session: Session, period: Period, *, rules: Rules, attachments: Attach
                 filename=filename,
                 content=content,
                 dedupe_key=f"{key}:file{n}",
+                # One stored file per period and language, whoever reads it.
+                share_key=f"report:{period.code}:{lang}:file{n}",
             )
     audit.record(
         session,

@@ -83,3 +83,71 @@ def test_the_sweep_queries_have_indexes(db_url: str) -> None:
         engine.dispose()
     assert ("outbox", ("status", "next_attempt_at")) in indexed
     assert ("drafts", ("expires_at",)) in indexed
+
+
+def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def _execute(url: str, *statements: str, **params: object) -> None:
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.execute(sa.text(statement), params)
+    finally:
+        engine.dispose()
+
+
+OUTBOX_ROW = (
+    "INSERT INTO outbox (id, chat_id, template, text, dedupe_key, status, attempts, "
+    "next_attempt_at, created_at, kind, parts_sent) VALUES ({id}, 5001, 'test.file', '', "
+    "'{key}', 'pending', 0, '2026-11-02 01:00:00', '2026-11-02 01:00:00', 'photo', 0)"
+)
+
+
+def test_0007_keeps_every_queued_file_both_ways(db_url: str) -> None:
+    """Files queued before 0007 are still sent after it, and shared ones after a downgrade."""
+    upgrade(db_url, "0006")
+    _execute(
+        db_url,
+        OUTBOX_ROW.format(id=1, key="old:1"),
+        "INSERT INTO outbox_files (outbox_id, filename, content) VALUES (1, 'a.png', :content)",
+        content=b"AAA",
+    )
+    upgrade(db_url, "0007")
+    assert _rows(db_url, "SELECT share_key, filename FROM outbox_files") == [("old:1", "a.png")]
+    sends = (
+        "SELECT o.id, f.filename, f.content FROM outbox o JOIN outbox_files f ON f.id = o.file_id"
+    )
+    assert [(i, n) for i, n, _c in _rows(db_url, sends)] == [(1, "a.png")]
+    # Two rows sharing one file, as a period report's readers of one language do.
+    _execute(
+        db_url,
+        OUTBOX_ROW.format(id=2, key="report:2026-10:user:7:file1"),
+        OUTBOX_ROW.format(id=3, key="report:2026-10:user:8:file1"),
+        "INSERT INTO outbox_files (id, share_key, filename, content) "
+        "VALUES (100, 'report:2026-10:zh:file1', 'b.png', :content)",
+        "UPDATE outbox SET file_id = 100 WHERE id IN (2, 3)",
+        content=b"BBB",
+    )
+    assert len(_rows(db_url, "SELECT id FROM outbox_files")) == 2
+    command.downgrade(alembic_config(db_url), "0006")
+    files = "SELECT outbox_id, filename, content FROM outbox_files ORDER BY outbox_id"
+    assert [(i, n, bytes(c)) for i, n, c in _rows(db_url, files)] == [
+        (1, "a.png", b"AAA"),
+        (2, "b.png", b"BBB"),
+        (3, "b.png", b"BBB"),
+    ]
+    upgrade(db_url)
+    assert schema_differences(db_url) == []
+    assert [(i, n, bytes(c)) for i, n, c in _rows(db_url, sends + " ORDER BY o.id")] == [
+        (1, "a.png", b"AAA"),
+        (2, "b.png", b"BBB"),
+        (3, "b.png", b"BBB"),
+    ]

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 from telegram.error import NetworkError
 
 from bot.db import Database
@@ -94,6 +94,7 @@ async def test_photo_and_document_go_in_order_with_their_bytes(db: Database) -> 
 async def test_a_row_without_its_file_fails_loudly(db: Database) -> None:
     user = db.call(_user)
     _queue(db, user, "photo", "chart.png", b"x")
+    db.call(lambda s: s.exec(update(OutboxMessage).values(file_id=None)))  # type: ignore[call-overload]
     db.call(lambda s: s.exec(delete(OutboxFile)))  # type: ignore[call-overload]
     bot = UploadBot()
     await _worker(db, bot, [NOW]).deliver_due(NOW)
@@ -106,3 +107,36 @@ def test_only_photos_and_documents(db: Database) -> None:
     user = db.call(_user)
     with pytest.raises(ValueError):
         _queue(db, user, "video", "clip.mp4", b"x")
+
+
+async def test_a_shared_file_goes_to_each_reader_once_across_a_restart(db: Database) -> None:
+    def readers(session: Session) -> list[User]:
+        found = [User(telegram_id=tid, display_name=f"reader {tid}") for tid in (5001, 5002)]
+        session.add_all(found)
+        session.flush()
+        return found
+
+    for user in db.call(readers):
+        db.call(
+            outbox.enqueue_file,
+            user=user,
+            template="test.file",
+            kind="photo",
+            filename="chart.png",
+            content=b"\x89PNG shared",
+            dedupe_key=f"test:chart:{user.telegram_id}",
+            share_key="test:chart",
+            not_before=NOW,
+        )
+    assert db.call(lambda s: len(s.exec(select(OutboxFile)).all())) == 1
+    bot = UploadBot(fail=1)  # the first upload fails: that row waits for its retry
+    await _worker(db, bot, [NOW]).deliver_due(NOW)
+    later = NOW.replace(minute=5)
+    await _worker(db, bot, [later]).deliver_due(later)  # a restarted process
+    await _worker(db, bot, [later]).deliver_due(later)  # and another: nothing more
+    assert sorted(bot.calls) == [
+        ("photo", 5001, b"\x89PNG shared", None, "chart.png"),
+        ("photo", 5002, b"\x89PNG shared", None, "chart.png"),
+    ]
+    rows = db.call(lambda s: list(s.exec(select(OutboxMessage)).all()))
+    assert [r.status for r in rows] == [OutboxStatus.SENT, OutboxStatus.SENT]

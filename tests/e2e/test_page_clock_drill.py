@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 from sqlmodel import select
 
 from models import Assignment, SupervisionOrder
@@ -19,10 +19,11 @@ from models.enums import AssignmentStatus
 from services.demo import PERSONAS
 from tests.e2e.harness import Running
 from tests.e2e.helpers import KUNHAO_CODE, assignments_of, departments, has, latest_case, local
+from tests.e2e.pages import DESKTOP, open_page
 from tests.e2e.sandbox_runner import sandbox_running, sandbox_settings
 from tests.e2e.test_demo_panel import do_step
 from tests.e2e.test_sandbox_clock import TIME
-from tests.sandbox.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, require_chromium
+from tests.sandbox.test_browser import WAIT_MS, require_chromium
 from tests.sandbox.test_page import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -95,67 +96,56 @@ async def test_the_page_clock_drives_a_drill_from_dispatch_to_veto(tmp_path: Pat
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     settings = sandbox_settings(f"sqlite:///{tmp_path}/drill.db", time=TIME)
     async with sandbox_running(settings, str(tmp_path / "sandbox.db")) as (bot, _runner):
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
-            try:
-                context = await browser.new_context(
-                    viewport={"width": 1280, "height": 820}, locale="en-GB"
-                )
-                page = await context.new_page()
-                await page.goto(bot.server.url)
-                await expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=WAIT_MS)
-                await expect(page.locator("#clock")).to_be_visible(timeout=WAIT_MS)
-                await expect(page.locator("#clock-next")).to_have_text("No open deadline")
-                # The real server's time reads as a date and time, not as ISO 8601.
-                await expect(page.locator("#clock-now")).not_to_contain_text("+08:00")
-                await expect(page.locator("#clock-now")).to_contain_text(":")
-                await expect(page.locator('.clock-button[data-by="next"]')).to_be_disabled()
-                await page.locator(".demo-story").nth(1).click()
-                for index in range(3):  # report, dispatch with the defaults, EPB signs for
-                    if index:
-                        await page.locator("#demo-next").click()
-                    await do_step(page, index)
-                case = await latest_case(bot, KUNHAO_CODE)
-                orders = await assignments_of(bot, case.number)
-                slow, quick = orders["drc"], orders["epb"]
-                assert quick.status == AssignmentStatus.COMPLETED, quick.status
-                assert slow.status == AssignmentStatus.ISSUED
-                await expect(page.locator("#clock-next")).to_contain_text("Next deadline")
+        async with open_page(bot.server.url, viewport=DESKTOP, locale="en-GB") as page:
+            await expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=WAIT_MS)
+            await expect(page.locator("#clock")).to_be_visible(timeout=WAIT_MS)
+            await expect(page.locator("#clock-next")).to_have_text("No open deadline")
+            # The real server's time reads as a date and time, not as ISO 8601.
+            await expect(page.locator("#clock-now")).not_to_contain_text("+08:00")
+            await expect(page.locator("#clock-now")).to_contain_text(":")
+            await expect(page.locator('.clock-button[data-by="next"]')).to_be_disabled()
+            await page.locator(".demo-story").nth(1).click()
+            for index in range(3):  # report, dispatch with the defaults, EPB signs for
+                if index:
+                    await page.locator("#demo-next").click()
+                await do_step(page, index)
+            case = await latest_case(bot, KUNHAO_CODE)
+            orders = await assignments_of(bot, case.number)
+            slow, quick = orders["drc"], orders["epb"]
+            assert quick.status == AssignmentStatus.COMPLETED, quick.status
+            assert slow.status == AssignmentStatus.ISSUED
+            await expect(page.locator("#clock-next")).to_contain_text("Next deadline")
 
-                # Step 4: past the sign-for deadline; the page shows 孙联络员's reminder.
-                await page.locator("#demo-next").click()
-                await do_step(page, 3)
-                await expect(page.locator("#acting-name")).to_contain_text(str(DRC))
-                await expect(page.locator(".msg.bot").last).to_contain_text(slow.number)
-                await page.screenshot(path=str(ARTIFACTS / "drill-sign-for-reminder.png"))
-                # The reminder's bubble is stamped with the sandbox time, in the clock's zone.
-                stamp = await page.locator(".msg.bot .meta time").last.text_content()
-                clock = await page.locator("#clock-now").text_content()
-                assert minutes_apart(stamp or "", clock or "") <= 2, (stamp, clock)
-                # Step 5: past the completion deadline: overdue notice and supervision order.
-                await page.locator("#demo-next").click()
-                await do_step(page, 4)
-                order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
-                await expect(page.locator(".msg.bot").last).to_contain_text(order.number)
-                # Step 6: past the supervision order's deadline: the veto, shown to 郑书记.
-                await page.locator("#demo-next").click()
-                await do_step(page, 5)
-                await expect(page.locator("#acting-name")).to_contain_text(str(SUPERVISOR))
-                await expect(page.locator(".msg.bot").last).to_contain_text(order.number)
-                await expect(page.locator("#clock-next")).to_contain_text("No open deadline")
-                await expect(page.locator('.clock-button[data-by="next"]')).to_be_disabled()
-                await page.screenshot(path=str(ARTIFACTS / "drill-veto.png"))
+            # Step 4: past the sign-for deadline; the page shows 孙联络员's reminder.
+            await page.locator("#demo-next").click()
+            await do_step(page, 3)
+            await expect(page.locator("#acting-name")).to_contain_text(str(DRC))
+            await expect(page.locator(".msg.bot").last).to_contain_text(slow.number)
+            await page.screenshot(path=str(ARTIFACTS / "drill-sign-for-reminder.png"))
+            # The reminder's bubble is stamped with the sandbox time, in the clock's zone.
+            stamp = await page.locator(".msg.bot .meta time").last.text_content()
+            clock = await page.locator("#clock-now").text_content()
+            assert minutes_apart(stamp or "", clock or "") <= 2, (stamp, clock)
+            # Step 5: past the completion deadline: overdue notice and supervision order.
+            await page.locator("#demo-next").click()
+            await do_step(page, 4)
+            order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
+            await expect(page.locator(".msg.bot").last).to_contain_text(order.number)
+            # Step 6: past the supervision order's deadline: the veto, shown to 郑书记.
+            await page.locator("#demo-next").click()
+            await do_step(page, 5)
+            await expect(page.locator("#acting-name")).to_contain_text(str(SUPERVISOR))
+            await expect(page.locator(".msg.bot").last).to_contain_text(order.number)
+            await expect(page.locator("#clock-next")).to_contain_text("No open deadline")
+            await expect(page.locator('.clock-button[data-by="next"]')).to_be_disabled()
+            await page.screenshot(path=str(ARTIFACTS / "drill-veto.png"))
 
-                # The other two buttons move the clock too; nothing is owed twice.
-                hour = await press_clock(page, "1h")
-                await expect(page.locator("#toast")).to_contain_text("1h")
-                day = await press_clock(page, "1wd")
-                assert day - hour >= 86_400
-                await expect(page.locator("#clock-next")).to_contain_text("ahead of real time")
-            finally:
-                await browser.close()
+            # The other two buttons move the clock too; nothing is owed twice.
+            hour = await press_clock(page, "1h")
+            await expect(page.locator("#toast")).to_contain_text("1h")
+            day = await press_clock(page, "1wd")
+            assert day - hour >= 86_400
+            await expect(page.locator("#clock-next")).to_contain_text("ahead of real time")
 
         await assert_once_each(
             bot,
@@ -179,32 +169,21 @@ async def test_a_working_day_then_an_hour_take_the_drill_to_the_veto(tmp_path: P
     require_chromium()
     settings = sandbox_settings(f"sqlite:///{tmp_path}/drill.db", time=TIME)
     async with sandbox_running(settings, str(tmp_path / "sandbox.db")) as (bot, _runner):
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
-            try:
-                context = await browser.new_context(
-                    viewport={"width": 1280, "height": 820}, locale="zh-CN"
-                )
-                page = await context.new_page()
-                await page.goto(bot.server.url)
-                await expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=WAIT_MS)
-                await page.locator(".demo-story").nth(1).click()
-                for index in range(3):  # report, dispatch with the defaults, EPB completes
-                    if index:
-                        await page.locator("#demo-next").click()
-                    await do_step(page, index)
-                await expect(page.locator("#clock-next")).to_contain_text("下一截止")
-                await press_clock(page, "1wd")
-                order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
-                await expect(page.locator("#clock-next")).to_contain_text("下一截止")
-                await press_clock(page, "1h")
-                await expect(page.locator("#clock-next")).to_contain_text("没有未到的截止时间")
-                await page.locator(f'.persona[data-user-id="{DRC}"]').click()
-                await expect(page.locator(".msg.bot").last).to_contain_text(order.number)
-            finally:
-                await browser.close()
+        async with open_page(bot.server.url, viewport=DESKTOP, locale="zh-CN") as page:
+            await expect(page.locator("body[data-ready=true]")).to_be_attached(timeout=WAIT_MS)
+            await page.locator(".demo-story").nth(1).click()
+            for index in range(3):  # report, dispatch with the defaults, EPB completes
+                if index:
+                    await page.locator("#demo-next").click()
+                await do_step(page, index)
+            await expect(page.locator("#clock-next")).to_contain_text("下一截止")
+            await press_clock(page, "1wd")
+            order = await bot.db.run(lambda s: s.exec(select(SupervisionOrder)).one())
+            await expect(page.locator("#clock-next")).to_contain_text("下一截止")
+            await press_clock(page, "1h")
+            await expect(page.locator("#clock-next")).to_contain_text("没有未到的截止时间")
+            await page.locator(f'.persona[data-user-id="{DRC}"]').click()
+            await expect(page.locator(".msg.bot").last).to_contain_text(order.number)
         case = await latest_case(bot, KUNHAO_CODE)
         slow = (await assignments_of(bot, case.number))["drc"]
         await assert_once_each(

@@ -75,10 +75,12 @@ async def test_scoreboard_for_a_supervisor_and_a_liaison(db_url: str, lang: str)
 
 
 def chart_and_workbook(session: Session, *, period: Period, rules: Rules):  # type: ignore[no-untyped-def]
-    return lambda lang: [
-        ("photo", f"{period.code}.png", make_png(8, 6)),
-        ("document", f"{period.code}.xlsx", f"workbook {lang}".encode()),
-    ]
+    return lambda lang: reports.Extras(
+        attachments=[
+            ("photo", f"{period.code}.png", make_png(8, 6)),
+            ("document", f"{period.code}.xlsx", f"workbook {lang}".encode()),
+        ]
+    )
 
 
 async def test_a_report_arrives_with_its_picture_and_workbook(db_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import time
 
@@ -132,15 +133,17 @@ def test_each_reader_gets_their_language_and_a_head_their_department(
 
 
 def fake_files(calls: list[tuple[str, str]]) -> reports.Attachments:
-    def made(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
+    def made(session: Session, *, period: Period, rules: Rules) -> Callable[[str], reports.Extras]:
         calls.append((period.code, "figures"))
 
-        def per_language(lang: str) -> list[reports.Attachment]:
+        def per_language(lang: str) -> reports.Extras:
             calls.append((period.code, lang))
-            return [
-                ("photo", f"{period.code}.png", f"png {lang}".encode()),
-                ("document", f"{period.code}.xlsx", f"xlsx {lang}".encode()),
-            ]
+            return reports.Extras(
+                attachments=[
+                    ("photo", f"{period.code}.png", f"png {lang}".encode()),
+                    ("document", f"{period.code}.xlsx", f"xlsx {lang}".encode()),
+                ]
+            )
 
         return per_language
 
@@ -156,15 +159,38 @@ def test_attachments_are_made_once_per_period_and_language(demo: Database, rules
     assert [r.kind for r in rows] == ["send", "photo", "document"]
 
     def files(session: Session) -> list[tuple[str, bytes]]:
-        found = [
-            session.exec(select(OutboxFile).where(OutboxFile.outbox_id == r.id)).one()
-            for r in rows[1:]
-        ]
-        return [(f.filename, f.content) for f in found]
+        found = [session.get(OutboxFile, r.file_id) for r in rows[1:]]
+        return [(f.filename, f.content) for f in found if f is not None]
 
     assert demo.call(files) == [("2026-10.png", b"png zh"), ("2026-10.xlsx", b"xlsx zh")]
     assert demo.call(reports.send_due, rules=now, attachments=fake_files(calls)) == 0
     assert len(calls) == 2  # nothing owed: nothing made
+
+
+def test_each_file_is_stored_once_per_language_for_all_its_readers(
+    demo: Database, rules: Rules
+) -> None:
+    def english(session: Session) -> None:
+        head = session.exec(select(User).where(User.telegram_id == DRC_HEAD)).one()
+        head.language = "en"
+        session.add(head)
+
+    demo.call(english)
+    calls: list[tuple[str, str]] = []
+    now = rules.at(at(2026, 11, 2, 9))
+    assert demo.call(reports.send_due, rules=now, attachments=fake_files(calls)) == 3
+
+    def sent(telegram_id: int) -> list[tuple[int | None, bytes]]:
+        rows = outbox_for(demo, telegram_id)[1:]
+        return demo.call(
+            lambda s: [(r.file_id, s.get(OutboxFile, r.file_id).content) for r in rows]  # type: ignore[union-attr]
+        )
+
+    zh, en = sent(SUPERVISOR), sent(DRC_HEAD)
+    assert [content for _id, content in zh] == [b"png zh", b"xlsx zh"]
+    assert [content for _id, content in en] == [b"png en", b"xlsx en"]
+    assert sent(DISPATCHER) == zh  # the very files the other Chinese reader's rows send
+    assert demo.call(lambda s: len(s.exec(select(OutboxFile)).all())) == 4
 
 
 def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> None:
@@ -172,7 +198,7 @@ def test_the_periodic_sweep_sends_them_once(demo: Database, rules: Rules) -> Non
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 0)))["period_reports"] == 3
     assert run_sweeps(demo, rules.at(at(2026, 11, 2, 9, 1)))["period_reports"] == 0
     # Three readers, each: the report, the statistics summary, the chart and the workbook.
-    assert len([k for k in keys(demo) if ":file" not in k]) == 3
+    assert len([k for k in keys(demo) if re.fullmatch(r"report:2026-10:user:\d+", k)]) == 3
     assert len(keys(demo)) == 12
 
 
@@ -185,12 +211,14 @@ def test_a_second_instance_at_the_same_moment_sends_nothing_twice(
     now = rules.at(at(2026, 11, 2, 9))
     inside, release = threading.Event(), threading.Event()
 
-    def holding(session: Session, *, period: Period, rules: Rules) -> Callable[[str], list]:
-        def per_language(lang: str) -> list[reports.Attachment]:
+    def holding(
+        session: Session, *, period: Period, rules: Rules
+    ) -> Callable[[str], reports.Extras]:
+        def per_language(lang: str) -> reports.Extras:
             session.flush()  # A's first row is written, its transaction still open
             inside.set()
             release.wait(10)
-            return []
+            return reports.Extras()
 
         return per_language
 
@@ -232,11 +260,8 @@ def test_the_statistics_come_with_each_report_in_the_readers_language(
     assert "2026-10" in rows[1].text and "📊" in rows[1].text  # the /stats summary, in zh
 
     def files(session: Session) -> list[tuple[str, bytes]]:
-        found = [
-            session.exec(select(OutboxFile).where(OutboxFile.outbox_id == r.id)).one()
-            for r in rows[2:]
-        ]
-        return [(f.filename, f.content) for f in found]
+        found = [session.get(OutboxFile, r.file_id) for r in rows[2:]]
+        return [(f.filename, f.content) for f in found if f is not None]
 
     (png, png_bytes), (xlsx, xlsx_bytes) = demo.call(files)
     assert (png, xlsx) == ("duban-2026-10.png", "duban-2026-10.xlsx")
