@@ -85,13 +85,14 @@ class ClockControl:
         return await asyncio.to_thread(deps.db.call, next_deadline, now=now)
 
     async def clock(self) -> dict[str, Any]:
-        """{"now", "local", "offset_seconds", "next_deadline"}."""
+        """{"now", "local", "zone", "offset_seconds", "next_deadline"}."""
         deps = self._deps()
         now = deps.rules.now()
         upcoming = await self._next_deadline(deps, now)
         return {
             "now": iso(now),
             "local": iso(now.astimezone(deps.rules.zone)),
+            "zone": deps.rules.zone.key,
             "offset_seconds": int(self.runner.world.clock_offset),
             "next_deadline": iso(upcoming) if upcoming is not None else None,
         }

@@ -3,8 +3,9 @@
 
 const API = "/sandbox/api";
 const POLL_SECONDS = 25;
-// The office's zone (settings time.timezone): bubbles, days and the sandbox clock all use it.
-const ZONE = "Asia/Shanghai";
+// The office's zone (settings time.timezone, read from the clock API at start): bubbles, days
+// and the sandbox clock all use it.
+let ZONE = "Asia/Shanghai";
 
 const state = {
   personas: new Map(),
@@ -585,6 +586,11 @@ async function boot() {
   state.epoch = info.epoch;
   $("#chat-title").textContent = info.bot.first_name;
   $("#bot-info").textContent = `@${info.bot.username} · 本地 Telegram 模拟器`;
+  try {
+    ZONE = (await api("GET", "/clock")).zone || ZONE;
+  } catch (err) {
+    // No movable clock (a bare emulator): the default zone stays.
+  }
   await loadPersonas();
   const match = /user=(\d+)/.exec(window.location.hash);
   if (match && state.personas.has(Number(match[1]))) await selectPersona(Number(match[1]));

@@ -295,6 +295,7 @@ function ct(key, params = {}) {
 }
 
 function renderClock(data) {
+  if (data.zone) ZONE = data.zone; // app.js's: the bot's zone for every time on the page
   const clock = $("#clock");
   clock.hidden = false;
   clock.dataset.now = data.now;

@@ -46,7 +46,8 @@ async def test_the_clock_moves_by_an_hour_a_working_day_and_seconds(
     async with sandbox_running(settings, str(tmp_path / "sandbox.db")) as (bot, _runner):
         calendar = bot.deps.rules.calendar
         before = await bot.client.clock()
-        assert set(before) == {"ok", "now", "local", "offset_seconds", "next_deadline"}
+        assert set(before) == {"ok", "now", "local", "zone", "offset_seconds", "next_deadline"}
+        assert before["zone"] == "Asia/Shanghai"  # settings time.timezone, which the page uses
         assert before["offset_seconds"] == 0 and before["next_deadline"] is None
         now = at(before["now"])
         assert abs(now - utcnow()) < timedelta(seconds=5)

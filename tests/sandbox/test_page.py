@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright, expect
@@ -26,6 +28,7 @@ SCREENS = {"phone": (390, 844), "tablet": (768, 1024), "laptop": (1280, 820)}
 CLOCK = {
     "now": "2026-11-30T02:00:00+00:00",
     "local": "2026-11-30T10:00:00+08:00",
+    "zone": "Asia/Shanghai",
     "offset_seconds": 0,
     "next_deadline": "2026-11-30T06:30:00+00:00",
 }
@@ -403,6 +406,19 @@ async def test_clock_control_shows_and_moves_the_sandbox_time(
     await page.reload()
     await expect(page.locator("#clock-next")).to_have_text("没有未到的截止时间")
     await expect(page.locator('.clock-button[data-by="next"]')).to_be_disabled()
+
+
+async def test_times_are_shown_in_the_zone_the_bot_is_set_to(
+    server: SandboxServer, demo_app: Application, browser: Browser
+) -> None:
+    page = await open_page(browser, server, "laptop")
+    await stub_clock(page, {**CLOCK, "local": "2026-11-30T02:00:00+00:00", "zone": "Europe/London"})
+    await page.reload()
+    await expect(page.locator("#clock-now")).to_have_text("11月30日周一 02:00", timeout=WAIT_MS)
+    await start_chat(page, narrow=False)
+    shown = await page.locator(".msg.bot time").last.text_content()
+    london = datetime.now(ZoneInfo("Europe/London"))
+    assert shown in {f"{m:%H:%M}" for m in (london, london - timedelta(minutes=1))}
 
 
 async def test_clock_control_hidden_without_a_clock_api(
