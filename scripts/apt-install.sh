@@ -1,4 +1,4 @@
-# Sourced by the ensure-*.sh scripts: installing Debian packages the same way for each.
+# Sourced by the ensure-*.sh scripts (Chromium, fonts, PostgreSQL): installing Debian packages the same way for each.
 
 # apt_install NAME PACKAGE...: install the packages with apt-get, through sudo when not root.
 # Returns 1, having said why (each line prefixed "NAME:"), when they could not be installed.

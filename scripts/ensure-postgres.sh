@@ -2,6 +2,7 @@
 # Install Debian's PostgreSQL server binaries for the database tests (tests/pgserver.py starts
 # its own throwaway server from them); quiet and idempotent when already present.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 DEBIAN_ROOT=/usr/lib/postgresql
 TOOLS=(initdb pg_ctl postgres)
@@ -37,32 +38,9 @@ if find_pg_bin >/dev/null; then
     exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    if ! command -v sudo >/dev/null 2>&1; then
-        echo "ensure-postgres: PostgreSQL server binaries (${TOOLS[*]}) are missing and we are" \
-            "not root (no sudo either)." >&2
-        echo "ensure-postgres: install Debian's 'postgresql' package by hand." >&2
-        exit 1
-    fi
-    SUDO=sudo
-else
-    SUDO=
-fi
-
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "ensure-postgres: PostgreSQL server binaries are missing and apt-get is not" \
-        "available; install PostgreSQL (initdb, pg_ctl, postgres) by hand." >&2
-    exit 1
-fi
-
-echo "ensure-postgres: installing Debian's postgresql package ..."
-export DEBIAN_FRONTEND=noninteractive
-if ! $SUDO apt-get update -qq; then
-    echo "ensure-postgres: 'apt-get update' failed; cannot install postgresql." >&2
-    exit 1
-fi
-if ! $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null; then
-    echo "ensure-postgres: 'apt-get install postgresql' failed." >&2
+if ! apt_install ensure-postgres postgresql; then
+    echo "ensure-postgres: install PostgreSQL (initdb, pg_ctl, postgres) by hand," \
+        "e.g. Debian's 'postgresql' package." >&2
     exit 1
 fi
 
