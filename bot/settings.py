@@ -402,8 +402,13 @@ def load_settings(**overrides: Any) -> Settings:
     path = settings_path()
     if "DUBAN_SETTINGS" in os.environ and not path.is_file():
         raise SettingsError(f"settings file {path} (from DUBAN_SETTINGS) does not exist")
-    if path.is_file():
-        _refuse_empty(path)
+    if not path.is_file():
+        # Built-in defaults alone have no organisation and no sandbox profile: nothing would run.
+        raise SettingsError(
+            f"no settings file: {path.resolve()} does not exist; run duban in the folder that "
+            "holds settings.toml (the repository's) or set DUBAN_SETTINGS to its path"
+        )
+    _refuse_empty(path)
     try:
         return Settings(**overrides)
     except ValidationError as exc:

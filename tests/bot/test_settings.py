@@ -138,6 +138,18 @@ def test_a_missing_settings_file_is_a_clear_error(
     assert "does not exist" in message
 
 
+def test_no_settings_file_in_the_folder_says_where_to_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Started elsewhere than the repository: the built-in defaults alone have no organisation
+    # and no sandbox profile, so say what is missing rather than blame a key.
+    monkeypatch.delenv("DUBAN_SETTINGS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    message = problem()
+    assert message.startswith(f"no settings file: {tmp_path / 'settings.toml'} does not exist")
+    assert "DUBAN_SETTINGS" in message and "sla_profile" not in message
+
+
 def test_a_toml_syntax_error_is_a_settings_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
