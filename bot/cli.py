@@ -204,12 +204,12 @@ def run(allow_empty_organisation: AllowEmpty = False) -> None:
 
 
 def _check_clock_offset(value: str | None) -> str | None:
-    from scheduler.durations import Duration
+    from bot.sandbox_clock import check_span
 
     if value is None:
         return None
     try:
-        Duration.parse(value)
+        check_span(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     return value

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # "next" lands just past the deadline, so the sweep finds it missed.
 PAST_DEADLINE = timedelta(minutes=1)
+# A demo moves hours, days or weeks. Beyond these the holiday calendar knows nothing, and far
+# beyond them dates overflow; only a demo reset brings the clock back.
+MAX_MOVE = timedelta(days=366)
+MAX_AHEAD = timedelta(days=10 * 366)
+TOO_FAR = "the sandbox clock moves at most 366 days at a time"
 
 
 def sandbox_clock(world: World) -> Callable[[], datetime]:
@@ -48,9 +53,22 @@ def working_days_later(calendar: WorkCalendar, moment: datetime, count: int) -> 
     return datetime.combine(day, local.time(), tzinfo=calendar.zone).astimezone(UTC)
 
 
-def later(calendar: WorkCalendar, moment: datetime, span: str) -> datetime:
-    """``moment`` moved forward by a duration such as 1h, 3d or 1wd; ValueError if unreadable."""
+def check_span(span: str) -> Duration:
+    """A forward move such as 1h, 3d or 1wd; ValueError if unreadable or beyond MAX_MOVE."""
     duration = Duration.parse(span)
+    if duration.is_working_days:
+        too_far = duration.amount > MAX_MOVE.days  # fewer working days than days in a span
+    else:
+        too_far = duration.amount > MAX_MOVE.total_seconds()  # no overflow in as_timedelta
+        too_far = too_far or duration.as_timedelta() > MAX_MOVE
+    if too_far:
+        raise ValueError(f"{TOO_FAR}, not {span.strip()}")
+    return duration
+
+
+def later(calendar: WorkCalendar, moment: datetime, span: str) -> datetime:
+    """``moment`` moved forward by ``span`` (see check_span); ValueError if it cannot be."""
+    duration = check_span(span)
     if duration.is_working_days:
         return working_days_later(calendar, moment, duration.amount)
     return moment + duration.as_timedelta()
@@ -98,10 +116,14 @@ class ClockControl:
         }
 
     async def _target(self, deps: Deps, now: datetime, body: dict[str, Any]) -> datetime:
+        if "seconds" in body and "by" in body:
+            raise ControlError(400, 'give either "by" or "seconds", not both')
         if "seconds" in body:
             seconds = body["seconds"]
             if isinstance(seconds, bool) or not isinstance(seconds, int | float):
                 raise ControlError(400, "seconds must be a number")
+            if not math.isfinite(seconds) or seconds > MAX_MOVE.total_seconds():
+                raise ControlError(400, f"{TOO_FAR}, not {seconds} seconds")
             return now + timedelta(seconds=seconds)
         by = body.get("by")
         if not isinstance(by, str) or not by.strip():
@@ -130,6 +152,11 @@ class ClockControl:
                     400, "the sandbox clock only moves forward: give a positive amount of time"
                 )
             world = self.runner.world
+            if timedelta(seconds=world.clock_offset + moved) > MAX_AHEAD:
+                raise ControlError(
+                    400,
+                    "the sandbox clock goes at most 10 years ahead; restart the demo to go back",
+                )
             world.set_clock_offset(world.clock_offset + moved)
             await self._on_bot_loop(sweep_now(deps))
             return {"now": iso(deps.rules.now()), "moved_seconds": moved}

@@ -47,6 +47,8 @@ def test_only_the_sandbox_command_takes_a_clock_offset() -> None:
     assert "--clock-offset" in shown.output
     wrong = runner.invoke(cli, ["sandbox", "--clock-offset", "soon"], prog_name="duban")
     assert wrong.exit_code == 2
+    too_far = runner.invoke(cli, ["sandbox", "--clock-offset", "400d"], prog_name="duban")
+    assert too_far.exit_code == 2 and "366 days" in too_far.output
 
 
 async def test_the_bot_with_a_token_has_no_clock_endpoint(db_url: str) -> None:

@@ -97,6 +97,39 @@ async def test_the_clock_refuses_to_go_back(db_url: str, tmp_path: Path) -> None
         assert (await bot.client.clock())["offset_seconds"] == 7200
 
 
+async def test_the_clock_refuses_nonsense_and_moves_a_year_at_most(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(db_url, time=TIME)
+    async with sandbox_running(settings, str(tmp_path / "sandbox.db")) as (bot, _runner):
+        nonsense = (
+            ('{"seconds": NaN}', "366 days"),  # Python's json reads these; they are no amount
+            ('{"seconds": Infinity}', "366 days"),
+            ('{"seconds": 1e308}', "366 days"),
+            ('{"by": "367d"}', "366 days"),
+            ('{"by": "100000d"}', "366 days"),
+            ('{"by": "9999999999wd"}', "366 days"),
+            ('{"by": "1h", "seconds": 5}', "not both"),
+        )
+        for body, says in nonsense:
+            with pytest.raises(SandboxError) as refused:
+                await bot.client.request(
+                    "POST",
+                    "/clock/advance",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+            assert refused.value.status == 400 and says in refused.value.error, body
+        assert (await bot.client.clock())["offset_seconds"] == 0
+        # A year at a time, ten years ahead in all; then only a demo reset goes back.
+        for _ in range(10):
+            await bot.client.advance("366d")
+        with pytest.raises(SandboxError) as refused:
+            await bot.client.advance("1d")
+        assert refused.value.status == 400 and "10 years" in refused.value.error
+        assert (await bot.client.clock())["offset_seconds"] == 10 * 366 * 86400
+
+
 async def test_a_drill_from_dispatch_to_veto_by_clock_alone(db_url: str, tmp_path: Path) -> None:
     settings = sandbox_settings(db_url, time=TIME)
     async with sandbox_running(settings, str(tmp_path / "sandbox.db")) as (bot, _runner):
