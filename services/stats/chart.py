@@ -25,6 +25,9 @@ OUTCOMES = (
     ("open", N_("Open, within the deadline"), "#1565c0"),
     ("returned", N_("Returned"), "#9e9e9e"),
 )
+# Where matplotlib puts a title with no tick labels above the axes; given, it skips measuring
+# every tick label on each draw to find that out (a fifth of the chart's time).
+TITLE_Y = 1.0
 # rc_context changes matplotlib's global settings; two charts at once must not mix them.
 _RC_LOCK = threading.Lock()
 
@@ -93,7 +96,7 @@ def _departments(
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_yticks(rows, names)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(t(lang, "Assignments by department"))
+    ax.set_title(t(lang, "Assignments by department"), y=TITLE_Y)
     ax.set_xlabel(t(lang, "Assignments issued"))
     # Above the bars, beside the title: inside the axes it would hide the longest bars.
     ax.figure.legend(loc="upper right", ncol=2, fontsize=8, frameon=False)
@@ -113,7 +116,7 @@ def _categories(ax: Any, figures: Figures, *, lang: str) -> None:
     ax.set_xticks(list(xs), labels, fontsize=8, rotation=20, ha="right")
     ax.legend([t(lang, "Cases received"), t(lang, "Assignments issued")], fontsize=8)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title(t(lang, "By category"))
+    ax.set_title(t(lang, "By category"), y=TITLE_Y)
 
 
 def _rates(ax: Any, figures: Figures, *, lang: str) -> None:
@@ -138,4 +141,4 @@ def _rates(ax: Any, figures: Figures, *, lang: str) -> None:
         ax.text(x, row, rate.percent(), va="center", ha=align, color=colour, fontsize=8)
     ax.set_yticks(rows, [t(lang, label) for label, _ in rates], fontsize=8)
     ax.set_xlim(0, 100)
-    ax.set_title(t(lang, "Rates (%)"))
+    ax.set_title(t(lang, "Rates (%)"), y=TITLE_Y)
