@@ -65,6 +65,9 @@ def _dispatchable(
     session: Session, actor: Actor, *, case_id: int | None = None, case_number: str | None = None
 ) -> Case:
     case = access.managed_case(session, actor, case_id=case_id, case_number=case_number)
+    # Two dispatches of one case at once (two dispatchers, or an update handled twice): the
+    # second waits here and then sees the first's orders, instead of issuing them again.
+    session.refresh(case, with_for_update=True)
     if case.status not in DISPATCHABLE:
         raise InvalidState(
             "Case {number} cannot be dispatched now (it is {status}).",

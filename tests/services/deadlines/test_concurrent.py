@@ -11,16 +11,22 @@ from sqlmodel import Session, select
 
 from bot.db import Database, upgrade
 from bot.settings import load_settings
-from models import Deduction, OutboxMessage, SupervisionOrder
+from models import Assignment, Deduction, OutboxMessage, SupervisionOrder
+from services import cases
 from services.deadlines.sweep import sweep
 from services.demo import seed_demo
+from services.dispatch import orders
+from services.errors import InvalidState
 from services.org import sync_organisation
 from tests.rules import RULES
 from tests.services.deadlines.world import (
+    CONTACT,
+    DISPATCHER,
     DRC,
     DRC_HEAD,
     MONDAY,
     SUPERVISOR,
+    actor,
     dispatch,
     sent_to,
 )
@@ -83,3 +89,51 @@ def test_two_sweeps_started_together_take_each_step_once(pg_world: Database) -> 
     keys = pg_world.call(lambda s: s.exec(select(OutboxMessage.dedupe_key)).all())
     assert len(keys) == len(set(keys))
     assert len(sent_to(pg_world, SUPERVISOR, "deadline.overdue")) == len(issued)
+
+
+def test_two_dispatches_of_one_case_at_once_issue_one_order(pg_world: Database) -> None:
+    # Two dispatchers (or one update handled twice) at the same moment: the second waits for
+    # the first and is told the case is assigned already, rather than a second order or a crash.
+    submitted = pg_world.call(
+        cases.submit_case,
+        actor=actor(pg_world, CONTACT),
+        category="permit",
+        description="二期增容用电审批",
+        idempotency_key="twice",
+        rules=RULES.at(MONDAY),
+    )
+    case_id = submitted.case.id
+    dispatcher = actor(pg_world, DISPATCHER)
+
+    def issue(session: Session) -> list[Assignment]:
+        return orders.dispatch_case(
+            session,
+            actor=dispatcher,
+            case_id=case_id,
+            department_codes=["drc"],
+            rules=RULES.at(MONDAY),
+        )
+
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            pg_world.call(issue)
+        except BaseException as exc:
+            outcome.append(exc)
+        else:
+            outcome.append(None)
+
+    with Session(pg_world.engine) as first:
+        issue(first)  # holds the case until it commits
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1)
+        first.commit()
+    racer.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], InvalidState), outcome
+    assert "already assigned" in outcome[0].msgid
+    numbers = pg_world.call(
+        lambda s: s.exec(select(Assignment.number).where(Assignment.case_id == case_id)).all()
+    )
+    assert numbers == [f"{submitted.case.number}-1"]
