@@ -102,6 +102,9 @@ class Figures:
     order_violations: int = 0
     longest_delay: float = 0.0
     late: int = 0  # owed at a kill, delivered more than 15 s after the restart
+    late_rows: list[tuple[Any, int, float]] = field(default_factory=list)  # row, kill, delay
+    first_sends: list[float] = field(default_factory=list)  # restart to its first delivery, s
+    chat_of: dict[int, int] = field(default_factory=dict)  # row id: chat id
     repeated: list[Any] = field(default_factory=list)
     refusal_texts: list[str] = field(default_factory=list)
     commands_sent: int = 0
@@ -199,7 +202,9 @@ def outbox_rows(database_url: str) -> list[Any]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+            # In delivery order: positions are given at commit (older rows have none).
+            found = list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+            return sorted(found, key=lambda row: (getattr(row, "seq", None) or row.id, row.id))
     finally:
         engine.dispose()
 
@@ -287,14 +292,17 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
         by_chat[row.chat_id].append(row)
     for chat_id, chat_rows in by_chat.items():
         received = history.get(chat_id, [])
-        wanted = {strip_tags(shown[row.id]): row.id for row in chat_rows}
+        wanted = {strip_tags(shown[row.id]): row for row in chat_rows}
         counts = Counter(text for text in received if text in wanted)
         order = [wanted[text] for text in dict.fromkeys(t for t in received if t in wanted)]
-        highest = 0
-        for row_id in order:
-            if row_id < highest:
+        highest: tuple[int, int] = (0, 0)
+        for row in order:
+            # Queued means committed: a row's place is its position, given at commit (its id
+            # comes earlier, at insert time, and two transactions may commit in the other order).
+            place = (getattr(row, "seq", None) or row.id, row.id)
+            if place < highest:
                 figures.order_violations += 1
-            highest = max(highest, row_id)
+            highest = max(highest, place)
         for row in chat_rows:
             if row.status == "failed":
                 figures.failed_rows += 1
@@ -311,12 +319,21 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
         for row_id in kill.owed:
             if sent_at.get(row_id) is None or sent_at[row_id] > kill.at:
                 last_kill[row_id] = kill
+    figures.chat_of = {row.id: row.chat_id for row in rows}
+    number = {id(kill): n for n, kill in enumerate(figures.kills, 1)}
+    by_id = {row.id: row for row in rows}
     for row_id, kill in last_kill.items():
         if sent_at.get(row_id) is None:
             continue
         delay = (sent_at[row_id] - kill.restarted).total_seconds()
         figures.longest_delay = max(figures.longest_delay, delay)
         figures.late += 1 if delay > 15 else 0
+        if delay > 15:
+            figures.late_rows.append((by_id[row_id], number[id(kill)], delay))
+    for kill in figures.kills:
+        after = [t for t in sent_at.values() if t is not None and t > kill.restarted]
+        if after:
+            figures.first_sends.append((min(after) - kill.restarted).total_seconds())
 
 
 async def run(args: argparse.Namespace, work: Path) -> Figures:
@@ -416,6 +433,18 @@ def render(args: argparse.Namespace, f: Figures) -> str:
             kills = [n for n, k in enumerate(f.kills, 1) if row.id in k.owed]
             lines.append(f"    repeated: row {row.id} chat {row.chat_id} owed at kills {kills}")
         lines.extend(f"    refused: {text}" for text in f.refusal_texts)
+        lines.append(
+            "    restart to first delivery (s): "
+            + " ".join(f"{seconds:.1f}" for seconds in f.first_sends)
+        )
+        for row, n, delay in sorted(f.late_rows, key=lambda item: -item[2])[:40]:
+            kill = f.kills[n - 1]
+            chat_owed = sum(1 for r in kill.owed if f.chat_of.get(r) == row.chat_id)
+            lines.append(
+                f"    late: row {row.id} chat {row.chat_id} {row.template} after kill {n}: "
+                f"{delay:.1f} s; its chat was owed {chat_owed} at that kill; "
+                f"attempts {row.attempts}"
+            )
     return "\n".join(lines)
 
 
