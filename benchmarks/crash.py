@@ -108,6 +108,7 @@ class Figures:
     late_rows: list[tuple[Any, int, float]] = field(default_factory=list)  # row, kill, delay
     first_sends: list[float] = field(default_factory=list)  # restart to its first delivery, s
     chat_of: dict[int, int] = field(default_factory=dict)  # row id: chat id
+    missing: list[Any] = field(default_factory=list)  # rows not found in their chat
     repeated: list[Any] = field(default_factory=list)
     refusal_texts: list[str] = field(default_factory=list)
     commands_sent: int = 0
@@ -315,6 +316,8 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
             if seen > 1:
                 figures.repeated.append(row)
             figures.lost += 0 if seen or row.status == "failed" else 1
+            if not seen and row.status != "failed":
+                figures.missing.append(row)
     sent_at = {row.id: row.sent_at for row in rows}
     # A row owed at several kills counts from the last restart before it went out.
     last_kill: dict[int, Kill] = {}
@@ -441,6 +444,11 @@ def render(args: argparse.Namespace, f: Figures) -> str:
             kills = [n for n, k in enumerate(f.kills, 1) if row.id in k.owed]
             lines.append(f"    repeated: row {row.id} chat {row.chat_id} owed at kills {kills}")
         lines.extend(f"    refused: {text}" for text in f.refusal_texts)
+        lines.extend(
+            f"    not found: row {row.id} chat {row.chat_id} {row.kind} {row.template} "
+            f"{row.status} last_error={row.last_error!r}"
+            for row in f.missing
+        )
         lines.append(
             "    restart to first delivery (s): "
             + " ".join(f"{seconds:.1f}" for seconds in f.first_sends)
