@@ -275,7 +275,10 @@ def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
     for row in rows:
         where = (row.chat_id, row.live_key) if row.live_key else None
         if row.kind == "edit":
-            if where in under_key and row.status == "sent" and not row.last_error:
+            # "Not modified": the message shows this text already (an edit Telegram applied
+            # before a kill and the next process repeated), so it counts as applied.
+            shows = not row.last_error or "not modified" in row.last_error.lower()
+            if where in under_key and row.status == "sent" and shows:
                 text[under_key[where]] = row.text
             continue
         if where is not None:
