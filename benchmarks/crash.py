@@ -102,6 +102,13 @@ class Figures:
     order_violations: int = 0
     longest_delay: float = 0.0
     late: int = 0  # owed at a kill, delivered more than 15 s after the restart
+    # The same for every chat but the dispatch desks, which are told of every case (below).
+    longest_delay_others: float = 0.0
+    late_others: int = 0
+    late_rows: list[tuple[Any, int, float]] = field(default_factory=list)  # row, kill, delay
+    first_sends: list[float] = field(default_factory=list)  # restart to its first delivery, s
+    chat_of: dict[int, int] = field(default_factory=dict)  # row id: chat id
+    missing: list[Any] = field(default_factory=list)  # rows not found in their chat
     repeated: list[Any] = field(default_factory=list)
     refusal_texts: list[str] = field(default_factory=list)
     commands_sent: int = 0
@@ -199,7 +206,9 @@ def outbox_rows(database_url: str) -> list[Any]:
     engine = make_engine(database_url)
     try:
         with Session(engine) as session:
-            return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+            # In delivery order: positions are given at commit (older rows have none).
+            found = list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+            return sorted(found, key=lambda row: (getattr(row, "seq", None) or row.id, row.id))
     finally:
         engine.dispose()
 
@@ -266,7 +275,10 @@ def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
     for row in rows:
         where = (row.chat_id, row.live_key) if row.live_key else None
         if row.kind == "edit":
-            if where in under_key and row.status == "sent" and not row.last_error:
+            # "Not modified": the message shows this text already (an edit Telegram applied
+            # before a kill and the next process repeated), so it counts as applied.
+            shows = not row.last_error or "not modified" in row.last_error.lower()
+            if where in under_key and row.status == "sent" and shows:
                 text[under_key[where]] = row.text
             continue
         if where is not None:
@@ -287,14 +299,17 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
         by_chat[row.chat_id].append(row)
     for chat_id, chat_rows in by_chat.items():
         received = history.get(chat_id, [])
-        wanted = {strip_tags(shown[row.id]): row.id for row in chat_rows}
+        wanted = {strip_tags(shown[row.id]): row for row in chat_rows}
         counts = Counter(text for text in received if text in wanted)
         order = [wanted[text] for text in dict.fromkeys(t for t in received if t in wanted)]
-        highest = 0
-        for row_id in order:
-            if row_id < highest:
+        highest: tuple[int, int] = (0, 0)
+        for row in order:
+            # Queued means committed: a row's place is its position, given at commit (its id
+            # comes earlier, at insert time, and two transactions may commit in the other order).
+            place = (getattr(row, "seq", None) or row.id, row.id)
+            if place < highest:
                 figures.order_violations += 1
-            highest = max(highest, row_id)
+            highest = max(highest, place)
         for row in chat_rows:
             if row.status == "failed":
                 figures.failed_rows += 1
@@ -304,6 +319,8 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
             if seen > 1:
                 figures.repeated.append(row)
             figures.lost += 0 if seen or row.status == "failed" else 1
+            if not seen and row.status != "failed":
+                figures.missing.append(row)
     sent_at = {row.id: row.sent_at for row in rows}
     # A row owed at several kills counts from the last restart before it went out.
     last_kill: dict[int, Kill] = {}
@@ -311,12 +328,24 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
         for row_id in kill.owed:
             if sent_at.get(row_id) is None or sent_at[row_id] > kill.at:
                 last_kill[row_id] = kill
+    figures.chat_of = {row.id: row.chat_id for row in rows}
+    number = {id(kill): n for n, kill in enumerate(figures.kills, 1)}
+    by_id = {row.id: row for row in rows}
     for row_id, kill in last_kill.items():
         if sent_at.get(row_id) is None:
             continue
         delay = (sent_at[row_id] - kill.restarted).total_seconds()
         figures.longest_delay = max(figures.longest_delay, delay)
         figures.late += 1 if delay > 15 else 0
+        if delay > 15:
+            figures.late_rows.append((by_id[row_id], number[id(kill)], delay))
+        if by_id[row_id].chat_id not in DISPATCH_DESKS:
+            figures.longest_delay_others = max(figures.longest_delay_others, delay)
+            figures.late_others += 1 if delay > 15 else 0
+    for kill in figures.kills:
+        after = [t for t in sent_at.values() if t is not None and t > kill.restarted]
+        if after:
+            figures.first_sends.append((min(after) - kill.restarted).total_seconds())
 
 
 async def run(args: argparse.Namespace, work: Path) -> Figures:
@@ -358,7 +387,7 @@ async def run(args: argparse.Namespace, work: Path) -> Figures:
             print("  the workload ended before the last kill; the kills go on", flush=True)
         await killer
         # Let the last process deliver everything owed.
-        for _ in range(120):
+        for _ in range(int(args.drain_seconds)):
             if not await pending_count(args.database_url):
                 break
             await asyncio.sleep(1)
@@ -410,12 +439,31 @@ def render(args: argparse.Namespace, f: Figures) -> str:
         f"  per-chat order violations               {f.order_violations}",
         f"  longest delay after a restart (s)       {f.longest_delay:.1f} "
         f"(owed at a kill and later than 15 s: {f.late})",
+        f"    to chats other than the desks (s)     {f.longest_delay_others:.1f} "
+        f"(later than 15 s: {f.late_others})",
     ]
     if args.details:
         for row in f.repeated:
             kills = [n for n, k in enumerate(f.kills, 1) if row.id in k.owed]
             lines.append(f"    repeated: row {row.id} chat {row.chat_id} owed at kills {kills}")
         lines.extend(f"    refused: {text}" for text in f.refusal_texts)
+        lines.extend(
+            f"    not found: row {row.id} chat {row.chat_id} {row.kind} {row.template} "
+            f"{row.status} last_error={row.last_error!r}"
+            for row in f.missing
+        )
+        lines.append(
+            "    restart to first delivery (s): "
+            + " ".join(f"{seconds:.1f}" for seconds in f.first_sends)
+        )
+        for row, n, delay in sorted(f.late_rows, key=lambda item: -item[2])[:40]:
+            kill = f.kills[n - 1]
+            chat_owed = sum(1 for r in kill.owed if f.chat_of.get(r) == row.chat_id)
+            lines.append(
+                f"    late: row {row.id} chat {row.chat_id} {row.template} after kill {n}: "
+                f"{delay:.1f} s; its chat was owed {chat_owed} at that kill; "
+                f"attempts {row.attempts}"
+            )
     return "\n".join(lines)
 
 
@@ -433,6 +481,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--answer-timeout", type=float, default=90.0)
     parser.add_argument("--max-seconds", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--drain-seconds",
+        type=float,
+        default=120.0,
+        help="how long the last process may take to deliver what is owed after the last kill",
+    )
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     parser.add_argument("--details", action="store_true", help="list repeated messages")
@@ -469,6 +523,8 @@ def summary(f: Figures) -> dict[str, Any]:
         "order_violations": f.order_violations,
         "longest_delay_after_restart_s": round(f.longest_delay, 1),
         "late_over_15s": f.late,
+        "longest_delay_other_chats_s": round(f.longest_delay_others, 1),
+        "late_over_15s_other_chats": f.late_others,
     }
 
 

@@ -24,6 +24,7 @@ from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
 from models import OutboxFile, OutboxMessage
 from models.types import utcnow
 from services import blocked, outbox
+from services.outbox import SUPERSEDED
 from services.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -187,48 +188,82 @@ class OutboxWorker:
         attempted = 0
         while row is not None:
             attempted += 1
+            chat_id, shown = row.chat_id, list[int]()
+            if row.live_key and not row.parts_sent:
+                row, shown = await self.db.run(self._latest_state, row, self.clock())
+                if row is None:  # an edit a later one replaces: settled without a call
+                    row = await self.db.run(self._next, chat_id, self.clock())
+                    continue
             # Waits for its chat's turn before taking a slot, so a chat waiting holds none; but
             # takes the turn only in the slot, as it sends: a turn taken before a long wait for
             # a slot would let the chat's messages reach Telegram closer together than paced.
             await self.pacer.ready(row.chat_id)
             # The slot is held until the outcome is recorded: a crash can repeat only messages
-            # holding a slot, so at most ``in_flight`` however slow the recording is.
+            # holding a slot, so at most ``in_flight`` however slow the recording is. The
+            # record is one short transaction; the chat's next row is looked up after it.
             async with self._in_flight:
                 await self.pacer.wait(row.chat_id)
                 outcome = await self._send_one(row)
-                row = await self.db.run(self._settle, row, outcome, self.clock())
+                settled = await self.db.run(self._settle, row, outcome, self.clock(), shown)
+            row = await self.db.run(self._next, chat_id, self.clock()) if settled else None
         return attempted
 
+    def _latest_state(
+        self, session: Session, row: OutboxMessage, now: datetime
+    ) -> tuple[OutboxMessage | None, list[int]]:
+        """Show a state's latest version: edits queued behind it need no call of their own.
+
+        A row whose state a later edit in the same chat replaces is settled without a call
+        (None); a message still to be sent takes the latest edit's text and buttons, and those
+        edits (ids returned) are settled with it. Under a backlog this spares the chat's paced
+        turns for messages, not for states nobody would see.
+        """
+        assert row.id is not None
+        later = outbox.later_states(session, row=row)
+        if not later:
+            return row, []
+        if row.kind == "edit":
+            outbox.record_sent(session, row_id=row.id, message_id=0, now=now, note=SUPERSEDED)
+            return None, []
+        latest = later[-1]
+        row.text, row.buttons, row.parse_mode = latest.text, latest.buttons, latest.parse_mode
+        return row, [edit.id for edit in later if edit.id is not None]
+
     def _settle(
-        self, session: Session, row: OutboxMessage, outcome: Outcome, now: datetime
-    ) -> OutboxMessage | None:
-        """Record the outcome; the chat's next row, leased, if this one is out of the way."""
+        self,
+        session: Session,
+        row: OutboxMessage,
+        outcome: Outcome,
+        now: datetime,
+        shown: list[int] | None = None,
+    ) -> bool:
+        """Record the outcome; whether the row is out of the chat's way (not to be retried)."""
         assert row.id is not None
         if isinstance(outcome, Sent):
             self.sent += 1
-            return outbox.mark_sent(
-                session,
-                row_id=row.id,
-                message_id=outcome.message_id,
-                now=now,
-                owner=self.owner,
-                lease=LEASE,
-                note=outcome.note,
+            outbox.record_sent(
+                session, row_id=row.id, message_id=outcome.message_id, now=now, note=outcome.note
             )
+            if shown:  # the edits whose state this message showed
+                outbox.record_shown(session, row_ids=shown, message_id=outcome.message_id, now=now)
+            return True
         if isinstance(outcome, Failed):
             if outcome.blocked and row.user_id is not None:
                 if self.rules is not None:
                     blocked.mark_blocked(
                         session, user_id=row.user_id, error=outcome.error, rules=self.rules.at(now)
                     )
-            return outbox.mark_failed(
-                session, row_id=row.id, error=outcome.error, now=now, owner=self.owner, lease=LEASE
-            )
+            outbox.record_failed(session, row_id=row.id, error=outcome.error)
+            return True
         until = now + timedelta(seconds=outcome.delay)
         outbox.postpone(
             session, row_id=row.id, error=outcome.error, until=until, count=outcome.count
         )
-        return None
+        return False
+
+    def _next(self, session: Session, chat_id: int, now: datetime) -> OutboxMessage | None:
+        """The chat's next row, leased, if it is due."""
+        return outbox.next_of_chat(session, chat_id, now=now, owner=self.owner, lease=LEASE)
 
     async def _send_one(self, row: OutboxMessage) -> Outcome:
         """Send one row; what happened, for ``_settle`` to record."""

@@ -55,11 +55,16 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         sa.Index("ix_outbox_status_next", "status", "next_attempt_at"),
-        # The claim looks for each chat's earliest pending row.
-        sa.Index("ix_outbox_chat_status_id", "chat_id", "status", "id"),
+        # The claim looks for each chat's earliest pending row, in delivery order.
+        sa.Index("ix_outbox_chat_status_seq", "chat_id", "status", "seq"),
+        sa.Index("ix_outbox_seq", "seq", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # Delivery order: given as the row's transaction commits, under the audit head's lock
+    # (services/outbox.py), so a chat's rows go out in commit order. Ids come from a sequence
+    # at insert time, and two transactions may commit in the other order of their ids.
+    seq: int | None = Field(default=None, sa_type=sa.BigInteger)
     chat_id: int = Field(sa_type=sa.BigInteger)
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     template: str = code_field(64)

@@ -86,6 +86,11 @@ def _take_head(session: sa.orm.Session, count: int) -> tuple[int, str]:
     return row[0] - count + 1, row[1]
 
 
+def lock_head(session: sa.orm.Session) -> None:
+    """Hold the chain's head until commit, as ``seal`` does (the outbox orders rows under it)."""
+    _take_head(session, 0)
+
+
 def record(
     session: Session,
     *,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, update
+import sqlalchemy as sa
+from sqlalchemy import exists, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -14,8 +15,10 @@ from sqlmodel import Session, col, select
 from models import LiveMessage, OutboxFile, OutboxMessage, User
 from models.enums import OutboxStatus
 from models.types import utcnow
+from services.audit import lock_head
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}
+QUEUED = "outbox.queued"  # session.info: the rows this transaction queued, in queueing order
 
 
 def enqueue(
@@ -58,6 +61,7 @@ def enqueue(
         live_key=live_key,
     )
     session.add(message)
+    session.info.setdefault(QUEUED, []).append(message)  # its position is given at commit
     return message
 
 
@@ -141,7 +145,7 @@ def claim(
     blocked = exists().where(
         col(earlier.chat_id) == col(row.chat_id),
         col(earlier.status) == OutboxStatus.PENDING,
-        col(earlier.id) < col(row.id),
+        col(earlier.seq) < col(row.seq),
     )
     due = (
         select(row.id)
@@ -151,7 +155,7 @@ def claim(
             or_(col(row.lease_until).is_(None), col(row.lease_until) <= now),
             ~blocked,
         )
-        .order_by(col(row.id))
+        .order_by(col(row.seq))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -167,7 +171,50 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     rows = list(session.exec(statement).scalars())
-    return sorted(rows, key=lambda r: r.id)
+    return sorted(rows, key=lambda r: r.seq or 0)
+
+
+def record_sent(
+    session: Session, *, row_id: int, message_id: int, now: datetime, note: str | None = None
+) -> None:
+    """Record one delivered row: one UPDATE, so the commit follows Telegram's answer closely.
+
+    A crash between the two sends the message again, so this is kept short; a sent row with
+    a ``live_key`` also records where its message lives, for later edits; ``note`` says why
+    an edit was settled without changing anything.
+    """
+    statement = (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            attempts=col(OutboxMessage.attempts) + 1,
+            telegram_message_id=message_id,
+            last_error=note,
+            lease_owner=None,
+            lease_until=None,
+        )
+        .returning(col(OutboxMessage.chat_id), col(OutboxMessage.live_key), col(OutboxMessage.kind))
+        .execution_options(synchronize_session=False)
+    )
+    found = session.exec(statement).first()
+    if found is not None and found.live_key and found.kind == "send":
+        remember(
+            session, live_key=found.live_key, chat_id=found.chat_id, message_id=message_id, at=now
+        )
+
+
+def record_failed(session: Session, *, row_id: int, error: str) -> None:
+    """Give up on a row (recorded, never silently)."""
+    row = session.get(OutboxMessage, row_id)
+    if row is None:
+        return
+    row.status = OutboxStatus.FAILED
+    row.attempts += 1
+    row.last_error = error[:500]
+    row.lease_owner = row.lease_until = None
+    session.add(row)
 
 
 def mark_sent(
@@ -180,63 +227,49 @@ def mark_sent(
     lease: timedelta,
     note: str | None = None,
 ) -> OutboxMessage | None:
-    """Record one delivered row and lease the chat's next row, in one transaction.
-
-    A sent row with a ``live_key`` also records where its message lives, for later edits;
-    ``note`` says why an edit was settled without changing anything.
-    """
+    """Record one delivered row and lease the chat's next row, in one transaction."""
     row = session.get(OutboxMessage, row_id)
     if row is None:
         return None
-    row.status = OutboxStatus.SENT
-    row.sent_at = now
-    row.attempts += 1
-    row.telegram_message_id = message_id
-    row.last_error = note
-    row.lease_owner = row.lease_until = None
-    session.add(row)
-    if row.live_key and row.kind == "send":
-        remember(session, live_key=row.live_key, chat_id=row.chat_id, message_id=message_id, at=now)
-    session.flush()
-    return _next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
+    record_sent(session, row_id=row_id, message_id=message_id, now=now, note=note)
+    return next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
 
 
-def mark_failed(
-    session: Session, *, row_id: int, error: str, now: datetime, owner: str, lease: timedelta
-) -> OutboxMessage | None:
-    """Give up on a row (recorded, never silently) and lease the chat's next row."""
-    row = session.get(OutboxMessage, row_id)
-    if row is None:
-        return None
-    row.status = OutboxStatus.FAILED
-    row.attempts += 1
-    row.last_error = error[:500]
-    row.lease_owner = row.lease_until = None
-    session.add(row)
-    session.flush()
-    return _next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
-
-
-def _next_of_chat(
+def next_of_chat(
     session: Session, chat_id: int, *, now: datetime, owner: str, lease: timedelta
 ) -> OutboxMessage | None:
-    """Lease the chat's earliest pending row if it is due (one index lookup: this is hot)."""
-    row = session.exec(
-        select(OutboxMessage)
+    """Lease the chat's earliest pending row if it is due (one index lookup: this is hot).
+
+    One UPDATE, so another process's claim of the same row cannot slip in between a read and
+    the lease (SQLite takes its write lock only at the first write of a transaction).
+    """
+    first = (
+        select(OutboxMessage.id)
         .where(
             col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == OutboxStatus.PENDING
         )
-        .order_by(col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.seq))
         .limit(1)
-        .with_for_update()
-    ).first()
-    if row is None or row.next_attempt_at > now:
-        return None  # a postponed row holds the chat's later rows back with it
-    if row.lease_until is not None and row.lease_until > now and row.lease_owner != owner:
-        return None
-    row.lease_owner, row.lease_until = owner, now + lease
-    session.add(row)
-    return row
+    )
+    statement = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == first.scalar_subquery(),
+            # Checked again on the row itself: PostgreSQL re-reads it if another took it first.
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            # A postponed row holds the chat's later rows back with it.
+            col(OutboxMessage.next_attempt_at) <= now,
+            or_(
+                col(OutboxMessage.lease_until).is_(None),
+                col(OutboxMessage.lease_until) <= now,
+                col(OutboxMessage.lease_owner) == owner,
+            ),
+        )
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return session.exec(statement).scalars().first()
 
 
 def postpone(
@@ -254,7 +287,7 @@ def postpone(
     later = session.exec(
         select(OutboxMessage).where(
             col(OutboxMessage.chat_id) == row.chat_id,
-            col(OutboxMessage.id) > row_id,
+            col(OutboxMessage.seq) > row.seq,
             col(OutboxMessage.status) == OutboxStatus.PENDING,
             col(OutboxMessage.next_attempt_at) < until,
         )
@@ -312,3 +345,78 @@ def live_message(session: Session, *, live_key: str, chat_id: int) -> int | None
             LiveMessage.live_key == live_key, LiveMessage.chat_id == chat_id
         )
     ).first()
+
+
+# -- delivery order: commit order ---------------------------------------------------------------
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _note_queued(session: sa.orm.Session, context: object, instances: object) -> None:
+    """Remember rows added without ``enqueue`` too (a flush takes them out of ``session.new``)."""
+    new = [obj for obj in session.new if isinstance(obj, OutboxMessage)]
+    if new:
+        session.info.setdefault(QUEUED, []).extend(new)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_commit")
+def _order_queued(session: sa.orm.Session) -> None:
+    """Give the transaction's rows their delivery positions as it commits, in commit order.
+
+    Under the audit head's lock (held until the COMMIT, see services/audit.py), so two
+    transactions queueing for one chat take their positions in the order they commit: the
+    one that commits later is sent later, whatever order their ids came in.
+    """
+    if session.in_nested_transaction():
+        return
+    noted: list[OutboxMessage] = session.info.pop(QUEUED, [])
+    noted += [obj for obj in session.new if isinstance(obj, OutboxMessage)]
+    # In the order they were queued (a rolled-back savepoint's rows are no longer in session).
+    unique = {id(row): row for row in reversed(noted)}
+    rows = [row for row in noted if unique.pop(id(row), None) is not None]
+    rows = [row for row in rows if row in session and row.seq is None]
+    if not rows:
+        return
+    lock_head(session)
+    # On the connection, not the session: no autoflush of the rows still without a position.
+    top = session.connection().execute(sa.select(func.max(OutboxMessage.seq))).scalar()
+    for position, row in enumerate(rows, start=(top or 0) + 1):
+        row.seq = position
+
+
+# -- states shown by one message: only the latest needs the Bot API -----------------------------
+
+SUPERSEDED = "superseded: a later state of this message was shown instead"
+
+
+def later_states(session: Session, *, row: OutboxMessage) -> list[OutboxMessage]:
+    """The chat's pending edits of the message ``row`` sends or edits, queued after it, in order.
+
+    Only up to the next message sent under the same key: the edits after it are its own.
+    """
+    if not row.live_key or row.kind not in ("send", "edit") or row.seq is None:
+        return []
+    later = session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == row.chat_id,
+            col(OutboxMessage.live_key) == row.live_key,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.seq) > row.seq,
+        )
+        .order_by(col(OutboxMessage.seq))
+    )
+    edits: list[OutboxMessage] = []
+    for other in later:
+        if other.kind != "edit":
+            break
+        edits.append(other)
+    return edits
+
+
+def record_shown(
+    session: Session, *, row_ids: Sequence[int], message_id: int, now: datetime
+) -> None:
+    """Settle edits whose state the message already shows: the last one is what it shows."""
+    for n, row_id in enumerate(row_ids, start=1):
+        note = None if n == len(row_ids) else SUPERSEDED
+        record_sent(session, row_id=row_id, message_id=message_id, now=now, note=note)

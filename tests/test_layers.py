@@ -10,7 +10,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The CLI defers its imports so that `duban --help` answers at once (see bot/cli.py).
 # CLI commands import what they run when they run, so `duban --help` stays quick.
-LAZY_IMPORTS_ALLOWED = {"bot/cli.py", "bot/cli_calendar.py", "bot/cli_stats.py"}
+LAZY_IMPORTS_ALLOWED = {
+    "bot/cli.py",
+    "bot/cli_calendar.py",
+    "bot/cli_stats.py",
+    # matplotlib and openpyxl take seconds to import: a restart after a crash (owed messages
+    # waiting) must not wait for libraries only /stats and the monthly reports use.
+    "services/stats/chart.py",
+    "services/stats/workbook.py",
+}
 
 
 def _modules(*packages: str) -> list[Path]:

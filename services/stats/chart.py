@@ -6,16 +6,9 @@ import io
 import threading
 from typing import Any
 
-# The Agg canvas directly, never pyplot: no display, no global figure registry in a server.
-from matplotlib import rc_context
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from bot.i18n import N_, t
 from services.messages.common import CATEGORY_NAMES
 from services.stats.figures import Figures
-from services.stats.fonts import cjk_family
 from services.stats.summary import period_title
 
 # The stacked segments of a department's bar: (Tally field, catalog label, colour).
@@ -34,6 +27,12 @@ _RC_LOCK = threading.Lock()
 
 def chart_png(figures: Figures, *, lang: str) -> bytes:
     """The chart as PNG bytes; labels in ``lang`` (English and codes when no CJK font exists)."""
+    # Imported here: matplotlib takes seconds to import, and the bot's restart (the outbox's
+    # delivery after a crash) must not wait for a library only /stats and reports need.
+    from matplotlib import rc_context
+
+    from services.stats.fonts import cjk_family
+
     family = cjk_family()
     use_codes = family is None
     if use_codes:
@@ -48,6 +47,10 @@ def chart_png(figures: Figures, *, lang: str) -> bytes:
 
 
 def _draw(figures: Figures, *, lang: str, use_codes: bool) -> bytes:
+    # The Agg canvas directly, never pyplot: no display, no global figure registry in a server.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     departments = sorted(
         (code for code, tally in figures.by_department.items() if tally.issued),
         key=lambda code: (-figures.by_department[code].issued, code),
@@ -88,6 +91,8 @@ def _departments(
     ax: Any, figures: Figures, departments: list[str], names: list[str], *, lang: str
 ) -> None:
     """One horizontal bar per department, stacked by outcome, most assignments on top."""
+    from matplotlib.ticker import MaxNLocator
+
     rows = list(range(len(departments)))[::-1]
     left = [0] * len(departments)
     for field, label, colour in OUTCOMES:
@@ -106,6 +111,8 @@ def _departments(
 
 def _categories(ax: Any, figures: Figures, *, lang: str) -> None:
     """Cases received and assignments issued per category, side by side."""
+    from matplotlib.ticker import MaxNLocator
+
     codes = list(CATEGORY_NAMES)
     xs = range(len(codes))
     cases = [figures.cases_by_category.get(c, None) for c in codes]

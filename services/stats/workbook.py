@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from bot.i18n import N_, t
 from services.messages.common import CATEGORY_NAMES
 from services.stats.figures import CaseTally, Figures, Tally, Unit
 from services.stats.summary import lines, period_title
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
 
 # Sheet titles (catalog ids); tests and readers find the sheets by these, translated.
 SUMMARY, CASES, ASSIGNMENTS, DEDUCTIONS = (
@@ -23,7 +22,6 @@ SUMMARY, CASES, ASSIGNMENTS, DEDUCTIONS = (
     N_("Assignments"),
     N_("Deductions"),
 )
-BOLD = Font(bold=True)
 DEDUCTION_KINDS = {
     "slow_action": N_("Slow action"),
     "inaction_veto": N_("Inaction (veto)"),
@@ -35,6 +33,9 @@ DEDUCTION_KINDS = {
 def workbook_xlsx(figures: Figures, *, lang: str) -> bytes:
     """The workbook as XLSX bytes."""
     # Write-only: rows stream out as they are appended (a year's deductions can be thousands).
+    # Imported here: the bot's restart (delivery after a crash) must not wait for it.
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _summary(book.create_sheet(t(lang, SUMMARY)), figures, lang)
     _cases(book.create_sheet(t(lang, CASES)), figures, lang)
@@ -50,8 +51,11 @@ def _header(sheet: Any, lang: str, labels: Sequence[str]) -> None:
 
 
 def _bold(sheet: Any, value: str, size: float | None = None) -> WriteOnlyCell:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True, size=size) if size else BOLD
+    cell.font = Font(bold=True, size=size)
     return cell
 
 

@@ -15,7 +15,16 @@ from models import LiveMessage, User
 from models.enums import OutboxStatus
 from services import outbox
 from tests.bot import test_outbox_worker as base
-from tests.bot.test_outbox_worker import ALICE, BOB, Clock, FakeBot, make_worker, queue, row_of
+from tests.bot.test_outbox_worker import (
+    ALICE,
+    BOB,
+    Clock,
+    FakeBot,
+    make_worker,
+    queue,
+    row_of,
+    rows,
+)
 
 users, clock = base.users, base.clock  # the worker tests' fixtures: two users, a stopped clock
 
@@ -68,11 +77,14 @@ async def test_a_live_send_is_recorded_and_a_later_edit_changes_it(
     db: Database, session: Session, users: dict[int, User], clock: Clock
 ) -> None:
     bot = EditingBot()
+    worker = make_worker(db, bot, clock)
     queue(db, users[ALICE], "chatter")
     queue(db, users[ALICE], "card: issued", live_key=KEY, buttons=BUTTONS)
+    await worker.deliver_due()
     edit(db, users[ALICE], "card: signed for", buttons=BUTTONS)
+    await worker.deliver_due()
     edit(db, users[ALICE], "card: completed")
-    await make_worker(db, bot, clock).deliver_due()
+    await worker.deliver_due()
     assert bot.texts(ALICE) == ["chatter", "card: issued"]  # no new message for the edits
     card_id = row_of(session, "card: issued").telegram_message_id
     assert live(session) == {(KEY, ALICE): card_id}
@@ -90,10 +102,12 @@ async def test_a_card_sent_again_moves_the_record_to_the_new_message(
     db: Database, session: Session, users: dict[int, User], clock: Clock
 ) -> None:
     bot = EditingBot()
+    worker = make_worker(db, bot, clock)
     queue(db, users[BOB], "card", live_key=KEY)
     queue(db, users[BOB], "reopened card", live_key=KEY)
+    await worker.deliver_due()
     edit(db, users[BOB], "card: completed again")
-    await make_worker(db, bot, clock).deliver_due()
+    await worker.deliver_due()
     newest = row_of(session, "reopened card").telegram_message_id
     assert live(session) == {(KEY, BOB): newest}
     assert [e.message_id for e in bot.edits] == [newest]
@@ -113,11 +127,12 @@ async def test_a_gone_or_too_old_message_settles_the_edit_without_retrying(
         ]
     )
     db.call(outbox.remember, live_key=KEY, chat_id=ALICE, message_id=42)
-    for text in ("gone", "too old", "same"):
-        edit(db, users[ALICE], f"card: {text}")
-    queue(db, users[ALICE], "after the edits")
     worker = make_worker(db, bot, clock)
-    assert await worker.deliver_due() == 4
+    for text in ("gone", "too old", "same"):  # one at a time: a later edit would replace it
+        edit(db, users[ALICE], f"card: {text}")
+        assert await worker.deliver_due() == 1
+    queue(db, users[ALICE], "after the edits")
+    assert await worker.deliver_due() == 1
     clock.advance(hours=2)
     assert await worker.deliver_due() == 0  # nothing left to retry
     assert bot.edit_attempts == 3 and bot.edits == []
@@ -151,3 +166,35 @@ async def test_a_flood_limit_on_an_edit_is_waited_out_then_applied(
     clock.advance(seconds=6)
     await worker.deliver_due()
     assert [(e.message_id, e.text) for e in bot.edits] == [(42, "card: signed for")]
+
+
+async def test_a_backlog_shows_a_card_in_its_latest_state_without_the_edits_in_between(
+    db: Database, session: Session, users: dict[int, User], clock: Clock
+) -> None:
+    # A chat that owes a lot (a dispatch desk after a restart) gets each card once, as it
+    # stands now: the edits queued behind it take none of the chat's paced turns.
+    bot = EditingBot()
+    queue(db, users[ALICE], "card: issued", live_key=KEY, buttons=BUTTONS)
+    edit(db, users[ALICE], "card: signed for", buttons=BUTTONS)
+    queue(db, users[ALICE], "chatter")
+    edit(db, users[ALICE], "card: completed")
+    await make_worker(db, bot, clock).deliver_due()
+    assert bot.texts(ALICE) == ["card: completed", "chatter"]
+    assert bot.edit_attempts == 0
+    card = row_of(session, "card: issued")
+    assert live(session) == {(KEY, ALICE): card.telegram_message_id}
+    assert row_of(session, "card: completed").last_error is None  # what the card shows
+    assert "superseded" in (row_of(session, "card: signed for").last_error or "")
+    assert {r.status for r in rows(session).values()} == {OutboxStatus.SENT}
+
+
+async def test_of_two_edits_waiting_only_the_latest_is_applied(
+    db: Database, session: Session, users: dict[int, User], clock: Clock
+) -> None:
+    bot = EditingBot()
+    db.call(outbox.remember, live_key=KEY, chat_id=ALICE, message_id=42)
+    edit(db, users[ALICE], "card: signed for")
+    edit(db, users[ALICE], "card: completed")
+    await make_worker(db, bot, clock).deliver_due()
+    assert [(e.message_id, e.text) for e in bot.edits] == [(42, "card: completed")]
+    assert "superseded" in (row_of(session, "card: signed for").last_error or "")
