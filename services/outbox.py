@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import BigInteger, Insert, Integer, String, Update, bindparam, exists, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from models import LiveMessage, OutboxFile, OutboxMessage, User
 from models.enums import OutboxStatus
-from models.types import utcnow
+from models.types import UTCDateTime, utcnow
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}
 
@@ -125,39 +125,82 @@ def claim(
     runs it under its write lock, and on PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several
     processes claim at once without waiting for, or taking, each other's rows.
     """
-    row, earlier = aliased(OutboxMessage), aliased(OutboxMessage)
+    statement = _claim_statement(chat_id is not None, bool(skip_chats))
+    params = {
+        "claim_now": now,
+        "claim_limit": limit,
+        "claim_owner": owner,
+        "claim_until": now + lease,
+        "claim_chat": chat_id,
+        "claim_skip": list(skip_chats),
+    }
+    ids = list(session.execute(statement, params).scalars())
+    if not ids:
+        return []
+    rows = session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)).order_by(col(OutboxMessage.id))
+    )
+    return list(rows)
+
+
+@functools.cache
+def _claim_statement(by_chat: bool, skipping: bool) -> Update:
+    """The claiming UPDATE, built once: it runs for every delivery round (this is hot)."""
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    row, earlier = table.alias("row"), table.alias("earlier")
+    now = bindparam("claim_now", type_=UTCDateTime())
     # An earlier row of the same chat still owed must go first: due now, in flight, or
     # waiting for its retry (a row queued after that retry was set must not overtake it).
     blocked = exists().where(
-        col(earlier.chat_id) == col(row.chat_id),
-        col(earlier.status) == OutboxStatus.PENDING,
-        col(earlier.id) < col(row.id),
+        earlier.c.chat_id == row.c.chat_id,
+        earlier.c.status == OutboxStatus.PENDING.value,
+        earlier.c.id < row.c.id,
     )
     due = (
-        select(row.id)
+        select(row.c.id)
         .where(
-            col(row.status) == OutboxStatus.PENDING,
-            col(row.next_attempt_at) <= now,
-            or_(col(row.lease_until).is_(None), col(row.lease_until) <= now),
+            row.c.status == OutboxStatus.PENDING.value,
+            row.c.next_attempt_at <= now,
+            or_(row.c.lease_until.is_(None), row.c.lease_until <= now),
             ~blocked,
         )
-        .order_by(col(row.id))
-        .limit(limit)
+        .order_by(row.c.id)
+        .limit(bindparam("claim_limit", type_=Integer()))
         .with_for_update(skip_locked=True)
     )
-    if chat_id is not None:
-        due = due.where(col(row.chat_id) == chat_id)
-    if skip_chats:
-        due = due.where(col(row.chat_id).not_in(list(skip_chats)))
-    statement = (
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
-        .values(lease_owner=owner, lease_until=now + lease)
-        .returning(OutboxMessage)
-        .execution_options(synchronize_session=False)
+    if by_chat:
+        due = due.where(row.c.chat_id == bindparam("claim_chat", type_=BigInteger()))
+    if skipping:
+        due = due.where(row.c.chat_id.not_in(bindparam("claim_skip", expanding=True)))
+    return (
+        update(table)
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(
+            lease_owner=bindparam("claim_owner", type_=String()),
+            lease_until=bindparam("claim_until", type_=UTCDateTime()),
+        )
+        .returning(table.c.id)
     )
-    rows = list(session.exec(statement).scalars())
-    return sorted(rows, key=lambda r: r.id)
+
+
+_SENT = (
+    update(OutboxMessage.__table__)  # type: ignore[attr-defined]
+    .where(OutboxMessage.__table__.c.id == bindparam("sent_id"))  # type: ignore[attr-defined]
+    .values(
+        status=OutboxStatus.SENT.value,
+        sent_at=bindparam("sent_at_", type_=UTCDateTime()),
+        attempts=OutboxMessage.__table__.c.attempts + 1,  # type: ignore[attr-defined]
+        telegram_message_id=bindparam("sent_message"),
+        last_error=bindparam("sent_note", type_=String()),
+        lease_owner=None,
+        lease_until=None,
+    )
+    .returning(
+        OutboxMessage.__table__.c.chat_id,  # type: ignore[attr-defined]
+        OutboxMessage.__table__.c.live_key,  # type: ignore[attr-defined]
+        OutboxMessage.__table__.c.kind,  # type: ignore[attr-defined]
+    )
+)
 
 
 def mark_sent(
@@ -173,22 +216,17 @@ def mark_sent(
     """Record one delivered row and lease the chat's next row, in one transaction.
 
     A sent row with a ``live_key`` also records where its message lives, for later edits;
-    ``note`` says why an edit was settled without changing anything.
+    ``note`` says why an edit was settled without changing anything. Plain statements built
+    once, not the ORM's unit of work: this runs for every message delivered.
     """
-    row = session.get(OutboxMessage, row_id)
-    if row is None:
+    params = {"sent_id": row_id, "sent_at_": now, "sent_message": message_id, "sent_note": note}
+    sent = session.execute(_SENT, params).first()
+    if sent is None:
         return None
-    row.status = OutboxStatus.SENT
-    row.sent_at = now
-    row.attempts += 1
-    row.telegram_message_id = message_id
-    row.last_error = note
-    row.lease_owner = row.lease_until = None
-    session.add(row)
-    if row.live_key and row.kind == "send":
-        remember(session, live_key=row.live_key, chat_id=row.chat_id, message_id=message_id, at=now)
-    session.flush()
-    return _next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
+    chat_id, live_key, kind = sent
+    if live_key and kind == "send":
+        remember(session, live_key=live_key, chat_id=chat_id, message_id=message_id, at=now)
+    return _next_of_chat(session, chat_id, now=now, owner=owner, lease=lease)
 
 
 def mark_failed(
@@ -282,17 +320,27 @@ def remember(
     session: Session, *, live_key: str, chat_id: int, message_id: int, at: datetime | None = None
 ) -> None:
     """Record (upsert) that ``chat_id`` shows the state ``live_key`` in ``message_id``."""
-    when = at or utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(LiveMessage)
-        .values(live_key=live_key, chat_id=chat_id, message_id=message_id, updated_at=when)
-        .on_conflict_do_update(
-            index_elements=["live_key", "chat_id"],
-            set_={"message_id": message_id, "updated_at": when},
-        )
+    values = {
+        "live_key": live_key,
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "updated_at": at or utcnow(),
+    }
+    session.execute(_upsert_live(session.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _upsert_live(dialect: str) -> Insert:
+    """The upsert of a live message's place, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LiveMessage.__table__)  # type: ignore[attr-defined]
+    return statement.on_conflict_do_update(
+        index_elements=["live_key", "chat_id"],
+        set_={
+            "message_id": statement.excluded.message_id,
+            "updated_at": statement.excluded.updated_at,
+        },
     )
-    session.execute(statement)
 
 
 def live_message(session: Session, *, live_key: str, chat_id: int) -> int | None:
