@@ -24,7 +24,11 @@ async def skip_seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def mark_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Record the update once every handler ran; a crash before this lets a redelivery retry."""
-    await deps_of(context).db.run(updates.mark, update.update_id)
+    # On the inbox's connection when there is one: the next update's handlers need not wait
+    # behind this bookkeeping on theirs.
+    queue = context.application.update_queue
+    db = queue.db if isinstance(queue, DurableQueue) and queue.db else deps_of(context).db
+    await db.run(updates.mark, update.update_id)
 
 
 def register(app: Application) -> None:
