@@ -85,17 +85,24 @@ def refresh(
         # The content is part of the key: two changes in one instant are two edits, and
         # the same change refreshed twice is one.
         digest = hashlib.sha1(repr((text, buttons)).encode()).hexdigest()[:10]
+        key = f"edit:{live_key}:c{user.telegram_id}:{stamp}:{digest}"
         queued = outbox.enqueue(
             session,
             user=user,
             template=template,
             text=text,
             buttons=buttons,
-            dedupe_key=f"edit:{live_key}:c{user.telegram_id}:{stamp}:{digest}",
+            dedupe_key=key,
             kind="edit",
             live_key=live_key,
         )
-        count += queued is not None
+        if queued is not None:
+            count += 1
+            # An older edit still waiting would show a state already gone, and use the chat's
+            # one message a second that the newer edit and other notifications need.
+            outbox.supersede_edits(
+                session, live_key=live_key, chat_id=user.telegram_id, by=key, now=rules.now()
+            )
     return count
 
 

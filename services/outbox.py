@@ -343,6 +343,33 @@ def _upsert_live(dialect: str) -> Insert:
     )
 
 
+def supersede_edits(
+    session: Session, *, live_key: str, chat_id: int, by: str, now: datetime
+) -> int:
+    """Settle, unsent, the chat's waiting edits of ``live_key`` other than ``by``; how many.
+
+    The edit ``by`` shows the latest state, so the older ones would only be overwritten a
+    second later. Rows being sent (leased) are left to finish.
+    """
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(
+            table.c.live_key == live_key,
+            table.c.chat_id == chat_id,
+            table.c.kind == "edit",
+            table.c.status == OutboxStatus.PENDING.value,
+            table.c.dedupe_key != by,
+            or_(table.c.lease_until.is_(None), table.c.lease_until <= now),
+        )
+        .values(status=OutboxStatus.SENT.value, last_error=SUPERSEDED)
+    )
+    return session.exec(statement).rowcount or 0
+
+
+SUPERSEDED = "superseded by a later edit before it was sent"
+
+
 def live_message(session: Session, *, live_key: str, chat_id: int) -> int | None:
     """The message that shows ``live_key`` in ``chat_id``, if one was recorded."""
     return session.exec(

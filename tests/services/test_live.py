@@ -155,6 +155,27 @@ def test_the_liaisons_card_follows_sign_for_and_complete(world: Database) -> Non
     assert confirmable.buttons is None
 
 
+def test_an_edit_still_waiting_gives_way_to_a_newer_one(world: Database) -> None:
+    db = world
+    case = report(db)
+    (order,) = dispatch(db, case, "gov")
+    key = live.card_key(order.id)
+    deliver_all(db)
+    gov = actor(db, GOV)
+    db.call(assignments.acknowledge, actor=gov, assignment_id=order.id, rules=RULES.at(LATER))
+    db.call(
+        assignments.complete,
+        actor=gov,
+        assignment_id=order.id,
+        result="已代办",
+        rules=RULES.at(LATER + timedelta(minutes=1)),
+    )
+    signed, done = edits(db, GOV, key)
+    # The liaison's chat gets the completed card once, not "signed for" a second before it.
+    assert (signed.status, signed.last_error) == ("sent", outbox.SUPERSEDED)
+    assert (done.status, done.last_error) == ("pending", None)
+
+
 def test_a_head_who_opened_the_card_gets_no_liaison_buttons(world: Database) -> None:
     db = world
     case = report(db)
