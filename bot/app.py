@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -28,6 +29,9 @@ from handlers.menu import COMMANDS
 from models.types import utcnow
 
 log = logging.getLogger(__name__)
+# The outbox waits for the handlers' database work to finish (answers first), but no longer
+# than this, so a steady stream of updates cannot hold notifications back indefinitely.
+YIELD_AT_MOST = 0.5
 
 
 def build_application(
@@ -77,7 +81,9 @@ def build_application(
         threads=options.threads,
     )
     app.bot_data["resilience"] = Resilience()
-    inbox.db = db
+    # Its own connection and thread: the poller stores updates one after another, so a store
+    # queued behind handlers' work would hold back every update fetched after it.
+    inbox.db = Database(db.url)
     # Only bot/sandbox_mode.py passes another clock (the sandbox's, which can be moved forward).
     rules = make_rules(settings, sla_profile=sla_profile, clock=clock)
     # Deadlines in a year the holiday calendar does not know count weekends only: say so now.
@@ -125,6 +131,7 @@ async def _post_init(app: Application) -> None:
         owner=instance.owner,
         live_owners=instance.live_owners,
         rules=deps.rules,
+        yield_to=functools.partial(deps.db.quiet, YIELD_AT_MOST),
         pacer=Pacer(
             rate=settings.outbox.rate,
             chat_rate=settings.outbox.chat_rate,
@@ -153,6 +160,9 @@ async def _post_shutdown(app: Application) -> None:
         if deps.outbox.bot is not app.bot:
             await deps.outbox.bot.request.shutdown()
     await deps.extras["instance"].stop()  # type: ignore[attr-defined]
+    inbox = app.update_queue
+    if isinstance(inbox, DurableQueue) and inbox.db not in (None, deps.db):
+        inbox.db.dispose()
     deps.db.dispose()
 
 

@@ -72,6 +72,7 @@ class Database:
         # SQLite has one writer; one worker thread avoids lock contention entirely.
         workers = 1 if url.startswith("sqlite") else threads
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self._running: set[asyncio.Future[Any]] = set()  # units of work queued or running
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -96,9 +97,19 @@ class Database:
     ) -> T:
         """Like call(), off the event loop so a slow database never stalls the bot."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
+        future = loop.run_in_executor(
             self._executor, functools.partial(self.call, fn, *args, **kwargs)
         )
+        self._running.add(future)
+        future.add_done_callback(self._running.discard)
+        return await future
+
+    async def quiet(self, limit: float) -> None:
+        """Wait until no unit of work is queued or running here, at most ``limit`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while self._running and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(set(self._running), timeout=left)
 
     async def offload(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn(*args)`` on the database thread(s) without opening a session for it."""

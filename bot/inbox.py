@@ -32,6 +32,8 @@ class DurableQueue(asyncio.Queue):
     def __init__(self) -> None:
         super().__init__()
         self.db: Database | None = None  # set once the application has its database
+        # Updates this process stored as new: handling them needs no "seen before?" query.
+        self._fresh: set[int] = set()
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update) and self.db is not None:
@@ -43,9 +45,11 @@ class DurableQueue(asyncio.Queue):
         delay, last_log = 0.5, 0.0
         while True:
             try:
-                await self.db.run(
+                fresh = await self.db.run(
                     updates.store, update_id=update.update_id, payload=update.to_dict()
                 )
+                if fresh:
+                    self._fresh.add(update.update_id)
                 return
             except Exception:
                 # Not stored means not confirmed: keep Telegram's copy until the database
@@ -55,6 +59,14 @@ class DurableQueue(asyncio.Queue):
                     last_log = time.monotonic()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def fresh(self, update_id: int) -> bool:
+        """Whether this process stored the update as new (asked once per update)."""
+        try:
+            self._fresh.remove(update_id)
+        except KeyError:
+            return False
+        return True
 
     async def requeue(self, update: Update) -> None:
         """Queue an update that is stored already."""

@@ -92,6 +92,7 @@ class OutboxWorker:
         in_flight: int = IN_FLIGHT,
         pacer: Pacer | None = None,
         rules: Rules | None = None,
+        yield_to: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.db = db
         self.clock = clock  # injectable, so tests can move time instead of waiting
@@ -107,6 +108,9 @@ class OutboxWorker:
         self.pacer = pacer or Pacer()
         # Who is told when a user blocks the bot, in which zone and language (None: nobody).
         self.rules = rules
+        # Waits while the handlers' database work is under way (answers first): the outbox's
+        # own queries and sends then take no CPU from the answer to someone who just wrote.
+        self.yield_to = yield_to
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}
@@ -160,6 +164,8 @@ class OutboxWorker:
         free = self.batch_size - len(self._lanes)
         if free <= 0:
             return
+        if self.yield_to is not None:
+            await self.yield_to()
         rows = await self.db.run(self._claim, self.clock(), free, set(self._lanes))
         for row in rows:
             task = asyncio.create_task(self._lane(row), name=f"outbox-{row.chat_id}")
@@ -198,6 +204,8 @@ class OutboxWorker:
             # takes the turn only in the slot, as it sends: a turn taken before a long wait for
             # a slot would let the chat's messages reach Telegram closer together than paced.
             await self.pacer.ready(row.chat_id)
+            if self.yield_to is not None:
+                await self.yield_to()
             # The slot is held until the outcome is recorded: a crash can repeat only messages
             # holding a slot, so at most ``in_flight`` however slow the recording is. The
             # record is one short transaction; the chat's next row is looked up after it.

@@ -17,11 +17,12 @@ KEEP = timedelta(days=2)
 
 
 def store(session: Session, *, update_id: int, payload: dict[str, Any]) -> bool:
-    """Keep an update before Telegram is told it arrived; False if it was stored before."""
+    """Keep an update before Telegram is told it arrived; True if it is new (neither stored
+    nor handled before), so the caller need not ask ``seen`` in another transaction."""
     if session.get(InboxUpdate, update_id) is not None:
         return False
     session.add(InboxUpdate(update_id=update_id, payload=payload))
-    return True
+    return not seen(session, update_id)
 
 
 def unhandled(

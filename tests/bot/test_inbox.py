@@ -18,6 +18,7 @@ from models.types import utcnow
 from sandbox.server import running_in_thread
 from services import updates
 from tests.e2e.harness import running_bot
+from tests.e2e.helpers import eventually
 
 
 def help_update(update_id: int, user_id: int = 1001) -> dict[str, Any]:
@@ -94,6 +95,10 @@ async def test_polling_does_not_confirm_an_update_before_it_is_stored(
         assert info.pending_update_count == 0
 
 
+def _handled_ids(session: Session) -> list[int]:
+    return list(session.exec(select(ProcessedUpdate.update_id)).all())
+
+
 async def test_an_update_stored_but_not_handled_is_handled_after_a_restart(db_url: str) -> None:
     upgrade(db_url)
     # The previous process stored update 900 and was killed before handling it; Telegram
@@ -114,5 +119,9 @@ async def test_an_update_stored_but_not_handled_is_handled_after_a_restart(db_ur
             wang = await bot.client.persona(1001, "王经理", language_code="zh")
             answer = await wang.wait_for_bot_message(after=0, timeout=20)
             assert "/report" in answer.text  # the /help answer
-            handled = bot.db.call(lambda s: s.exec(select(ProcessedUpdate.update_id)).all())
-            assert 900 in handled
+
+            async def handled() -> bool:  # recorded once its handlers ran, after the answer
+                ids = await bot.db.run(_handled_ids)
+                return 900 in ids
+
+            await eventually(handled, what="update 900 recorded as handled", within=10)
