@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from datetime import timedelta
 
 from telegram import Update
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 # In webhook mode another live process may be handling a fresh update; only older ones are
 # taken as orphans of a crash. A lone poller takes every one.
 ORPHANED_AFTER = timedelta(seconds=60)
+# How many update ids a process remembers having queued: far more than one getUpdates batch
+# (100), which is what Telegram sends again when a restart came before the confirmation.
+REMEMBERED = 10_000
 
 
 class DurableQueue(asyncio.Queue):
@@ -34,11 +38,30 @@ class DurableQueue(asyncio.Queue):
         self.db: Database | None = None  # set once the application has its database
         # Updates this process stored as new: handling them needs no "seen before?" query.
         self._fresh: set[int] = set()
+        # Updates queued here already. A second copy (the replay after a restart, then
+        # Telegram's redelivery of the unconfirmed batch) would be handled at the same time as
+        # the first, both before either is marked handled: the copy is dropped instead.
+        self._queued: set[int] = set()
+        self._queued_order: deque[int] = deque()
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update) and self.db is not None:
-            await self._store(item)
+        if isinstance(item, Update):
+            if self._seen_here(item.update_id):
+                log.info("update %s is queued already; its second copy is dropped", item.update_id)
+                return
+            if self.db is not None:
+                await self._store(item)
         await super().put(item)
+
+    def _seen_here(self, update_id: int) -> bool:
+        """Whether this process queued the update before; remembers it if not."""
+        if update_id in self._queued:
+            return True
+        self._queued.add(update_id)
+        self._queued_order.append(update_id)
+        if len(self._queued_order) > REMEMBERED:
+            self._queued.discard(self._queued_order.popleft())
+        return False
 
     async def _store(self, update: Update) -> None:
         assert self.db is not None
@@ -69,8 +92,9 @@ class DurableQueue(asyncio.Queue):
         return True
 
     async def requeue(self, update: Update) -> None:
-        """Queue an update that is stored already."""
-        await super().put(update)
+        """Queue an update that is stored already (once, however often it is asked)."""
+        if not self._seen_here(update.update_id):
+            await super().put(update)
 
 
 async def replay_unhandled(application: Application, *, everything: bool) -> int:

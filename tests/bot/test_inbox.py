@@ -41,10 +41,23 @@ async def test_an_update_is_stored_before_it_is_accepted(db: Database, session: 
     queue.db = db
     update = Update.de_json(help_update(500), None)
     await queue.put(update)
-    await queue.put(update)  # Telegram delivered it twice: stored once, deduplicated later
+    await queue.put(update)  # Telegram delivered it twice: stored and queued once
     stored = session.exec(select(InboxUpdate)).all()
     assert [(row.update_id, row.payload["message"]["text"]) for row in stored] == [(500, "/help")]
-    assert queue.qsize() == 2
+    assert queue.qsize() == 1
+
+
+async def test_a_replayed_update_fetched_again_is_handled_once(db: Database) -> None:
+    # After a restart the unhandled update is queued from the database, and Telegram sends it
+    # again because its batch was never confirmed: two copies handled at once would both act
+    # before either is marked handled (a case dispatched twice).
+    queue = DurableQueue()
+    queue.db = db
+    update = Update.de_json(help_update(501), None)
+    await queue.requeue(update)
+    await queue.put(update)
+    await queue.requeue(update)
+    assert queue.qsize() == 1
 
 
 async def test_an_update_that_cannot_be_stored_is_not_accepted_until_it_is(
