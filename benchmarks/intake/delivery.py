@@ -66,6 +66,20 @@ def _rows(session: Any, final: bool) -> list[tuple[int, str, str | None, str]]:
             continue
         if where is not None:
             shown_at[where] = len(owed)
+            # A card sent with edits already queued behind it shows the latest of them (the
+            # outbox folds them into the send, settling them at the same instant and message).
+            folded = [
+                e
+                for e in rows
+                if e.kind == "edit"
+                and (e.chat_id, e.live_key) == where
+                and e.id > r.id
+                and e.sent_at is not None
+                and e.sent_at == r.sent_at
+                and e.telegram_message_id == r.telegram_message_id
+            ]
+            if folded:
+                row = (r.chat_id, folded[-1].text, folded[-1].parse_mode, str(r.status))
         owed.append(row)
     return owed
 
