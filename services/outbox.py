@@ -241,24 +241,6 @@ def record_failed(session: Session, *, row_id: int, error: str) -> None:
     session.add(row)
 
 
-def mark_sent(
-    session: Session,
-    *,
-    row_id: int,
-    message_id: int,
-    now: datetime,
-    owner: str,
-    lease: timedelta,
-    note: str | None = None,
-) -> OutboxMessage | None:
-    """Record one delivered row and lease the chat's next row, in one transaction."""
-    row = session.get(OutboxMessage, row_id)
-    if row is None:
-        return None
-    record_sent(session, row_id=row_id, message_id=message_id, now=now, note=note)
-    return next_of_chat(session, row.chat_id, now=now, owner=owner, lease=lease)
-
-
 def next_of_chat(
     session: Session, chat_id: int, *, now: datetime, owner: str, lease: timedelta
 ) -> OutboxMessage | None:

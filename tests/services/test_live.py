@@ -49,14 +49,7 @@ def deliver_all(db: Database) -> None:
         pending = session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))
         for number, row in enumerate(pending.all(), start=1000):
             assert row.id is not None
-            outbox.mark_sent(
-                session,
-                row_id=row.id,
-                message_id=number + row.id,
-                now=LATER,
-                owner="test",
-                lease=timedelta(minutes=1),
-            )
+            outbox.record_sent(session, row_id=row.id, message_id=number + row.id, now=LATER)
 
     db.call(mark)
 
