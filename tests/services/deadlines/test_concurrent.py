@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from bot.db import Database, upgrade
 from bot.settings import load_settings
 from models import Assignment, Deduction, OutboxMessage, SupervisionOrder
-from services import cases
 from services.deadlines.sweep import sweep
 from services.demo import seed_demo
 from services.dispatch import orders
@@ -20,7 +19,6 @@ from services.errors import InvalidState
 from services.org import sync_organisation
 from tests.rules import RULES
 from tests.services.deadlines.world import (
-    CONTACT,
     DISPATCHER,
     DRC,
     DRC_HEAD,
@@ -29,6 +27,7 @@ from tests.services.deadlines.world import (
     actor,
     dispatch,
     sent_to,
+    submit,
 )
 
 pytestmark = pytest.mark.postgres
@@ -94,15 +93,8 @@ def test_two_sweeps_started_together_take_each_step_once(pg_world: Database) -> 
 def test_two_dispatches_of_one_case_at_once_issue_one_order(pg_world: Database) -> None:
     # Two dispatchers (or one update handled twice) at the same moment: the second waits for
     # the first and is told the case is assigned already, rather than a second order or a crash.
-    submitted = pg_world.call(
-        cases.submit_case,
-        actor=actor(pg_world, CONTACT),
-        category="permit",
-        description="二期增容用电审批",
-        idempotency_key="twice",
-        rules=RULES.at(MONDAY),
-    )
-    case_id = submitted.case.id
+    case = submit(pg_world, key="twice")
+    case_id = case.id
     dispatcher = actor(pg_world, DISPATCHER)
 
     def issue(session: Session) -> list[Assignment]:
@@ -136,4 +128,4 @@ def test_two_dispatches_of_one_case_at_once_issue_one_order(pg_world: Database) 
     numbers = pg_world.call(
         lambda s: s.exec(select(Assignment.number).where(Assignment.case_id == case_id)).all()
     )
-    assert numbers == [f"{submitted.case.number}-1"]
+    assert numbers == [f"{case.number}-1"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from bot.db import Database
-from models import Assignment, OutboxMessage, User
+from models import Assignment, Case, OutboxMessage, User
 from services import assignments, cases
 from services.dispatch import orders
 from services.rules import Rules
@@ -27,22 +27,27 @@ def actor(db: Database, telegram_id: int) -> Actor:
     return db.call(load)
 
 
-def dispatch(
-    db: Database, *, at: datetime = MONDAY, codes: tuple[str, ...] = ("drc",), rules: Rules = RULES
-) -> list[Assignment]:
-    """A permit case from the enterprise, dispatched to ``codes`` at ``at``."""
-    submitted = db.call(
+def submit(db: Database, *, at: datetime = MONDAY, key: str, rules: Rules = RULES) -> Case:
+    """A permit case from the enterprise, filed at ``at``."""
+    return db.call(
         cases.submit_case,
         actor=actor(db, CONTACT),
         category="permit",
         description="二期增容用电审批",
-        idempotency_key=f"u:{at.timestamp()}:{codes}",
+        idempotency_key=key,
         rules=rules.at(at),
-    )
+    ).case
+
+
+def dispatch(
+    db: Database, *, at: datetime = MONDAY, codes: tuple[str, ...] = ("drc",), rules: Rules = RULES
+) -> list[Assignment]:
+    """A permit case from the enterprise, dispatched to ``codes`` at ``at``."""
+    case = submit(db, at=at, key=f"u:{at.timestamp()}:{codes}", rules=rules)
     return db.call(
         orders.dispatch_case,
         actor=actor(db, DISPATCHER),
-        case_id=submitted.case.id,
+        case_id=case.id,
         department_codes=list(codes),
         rules=rules.at(at),
     )
