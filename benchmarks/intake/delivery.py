@@ -57,6 +57,10 @@ def _rows(session: Any, final: bool) -> list[tuple[int, str, str | None, str]]:
     # edit's text instead.
     owed: list[tuple[int, str, str | None, str]] = []
     shown_at: dict[tuple[int, str], int] = {}
+    edits: dict[tuple[int, str], list[Any]] = {}
+    for r in rows:
+        if r.kind == "edit" and r.live_key:
+            edits.setdefault((r.chat_id, r.live_key), []).append(r)
     for r in rows:
         row = (r.chat_id, r.text, r.parse_mode, str(r.status))
         where = (r.chat_id, r.live_key) if r.live_key else None
@@ -70,10 +74,8 @@ def _rows(session: Any, final: bool) -> list[tuple[int, str, str | None, str]]:
             # outbox folds them into the send, settling them at the same instant and message).
             folded = [
                 e
-                for e in rows
-                if e.kind == "edit"
-                and (e.chat_id, e.live_key) == where
-                and e.id > r.id
+                for e in edits.get(where, ())
+                if e.id > r.id
                 and e.sent_at is not None
                 and e.sent_at == r.sent_at
                 and e.telegram_message_id == r.telegram_message_id
