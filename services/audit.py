@@ -64,6 +64,7 @@ def hash_of(event: AuditEvent) -> str:
 
 HEAD: sa.Table = AuditHead.__table__  # type: ignore[attr-defined]
 RECORDED = "audit.recorded"  # session.info: the events this transaction recorded
+HELD = "audit.held"  # session.info: the transaction that holds the head (locked until commit)
 
 
 def _take_head(session: sa.orm.Session, count: int) -> tuple[int, str]:
@@ -83,12 +84,14 @@ def _take_head(session: sa.orm.Session, count: int) -> tuple[int, str]:
     )
     if row is None:
         raise RuntimeError("audit_head has no row; run the database migrations")
+    session.info[HELD] = session.get_transaction()
     return row[0] - count + 1, row[1]
 
 
 def lock_head(session: sa.orm.Session) -> None:
     """Hold the chain's head until commit, as ``seal`` does (the outbox orders rows under it)."""
-    _take_head(session, 0)
+    if session.info.get(HELD) is not session.get_transaction():  # not held by ``seal`` already
+        _take_head(session, 0)
 
 
 def record(

@@ -40,10 +40,7 @@ def enqueue(
     ``live_key`` names the state the message shows (see services/live.py); ``kind="edit"``
     replaces the text and buttons of the message last delivered under that key instead.
     """
-    existing = session.exec(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ).first()
-    if existing is not None:
+    if _queued_before(session, dedupe_key):
         return None
     if user.id is None:
         session.flush()
@@ -63,6 +60,23 @@ def enqueue(
     session.add(message)
     session.info.setdefault(QUEUED, []).append(message)  # its position is given at commit
     return message
+
+
+def _queued_before(session: Session, dedupe_key: str) -> bool:
+    """Whether a row with ``dedupe_key`` is stored, or queued in this transaction.
+
+    On the connection, not the session: no autoflush, so a transaction queueing several
+    messages inserts them together at its next flush instead of one flush per message.
+    """
+    pending = (obj for obj in session.new if isinstance(obj, OutboxMessage))
+    if any(row.dedupe_key == dedupe_key for row in pending):
+        return True
+    found = session.connection().execute(_DEDUPE, {"dedupe": dedupe_key}).first()
+    return found is not None
+
+
+_OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_DEDUPE = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == sa.bindparam("dedupe")).limit(1)
 
 
 FILE_KINDS = ("photo", "document")
@@ -207,26 +221,32 @@ def record_sent(
     a ``live_key`` also records where its message lives, for later edits; ``note`` says why
     an edit was settled without changing anything.
     """
-    statement = (
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row_id)
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            attempts=col(OutboxMessage.attempts) + 1,
-            telegram_message_id=message_id,
-            last_error=note,
-            lease_owner=None,
-            lease_until=None,
-        )
-        .returning(col(OutboxMessage.chat_id), col(OutboxMessage.live_key), col(OutboxMessage.kind))
-        .execution_options(synchronize_session=False)
-    )
-    found = session.exec(statement).first()
+    params = {"sent_id": row_id, "sent_now": now, "sent_message": message_id, "sent_note": note}
+    # On the connection: the ORM's bookkeeping for one UPDATE cost more than running it.
+    found = session.connection().execute(_record_sent_statement(), params).first()
     if found is not None and found.live_key and found.kind == "send":
         remember(
             session, live_key=found.live_key, chat_id=found.chat_id, message_id=message_id, at=now
         )
+
+
+@functools.cache
+def _record_sent_statement() -> sa.Update:
+    """The UPDATE that records a delivered row, built once: it runs for every message."""
+    return (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == sa.bindparam("sent_id", type_=sa.Integer()))
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=sa.bindparam("sent_now", type_=UTCDateTime()),
+            attempts=_OUTBOX.c.attempts + 1,
+            telegram_message_id=sa.bindparam("sent_message", type_=sa.BigInteger()),
+            last_error=sa.bindparam("sent_note", type_=sa.String()),
+            lease_owner=None,
+            lease_until=None,
+        )
+        .returning(_OUTBOX.c.chat_id, _OUTBOX.c.live_key, _OUTBOX.c.kind)
+    )
 
 
 def record_failed(session: Session, *, row_id: int, error: str) -> None:
@@ -249,15 +269,25 @@ def next_of_chat(
     One UPDATE, so another process's claim of the same row cannot slip in between a read and
     the lease (SQLite takes its write lock only at the first write of a transaction).
     """
+    params = {"next_chat": chat_id, "next_now": now, "next_owner": owner, "next_until": now + lease}
+    return session.execute(_next_statement(), params).scalars().first()
+
+
+@functools.cache
+def _next_statement() -> sa.Update:
+    """The UPDATE that leases a chat's next row, built once: it runs for every message."""
+    now = sa.bindparam("next_now", type_=UTCDateTime())
+    owner = sa.bindparam("next_owner", type_=sa.String())
     first = (
         select(OutboxMessage.id)
         .where(
-            col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.status) == OutboxStatus.PENDING
+            col(OutboxMessage.chat_id) == sa.bindparam("next_chat", type_=sa.BigInteger()),
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
         )
         .order_by(col(OutboxMessage.seq))
         .limit(1)
     )
-    statement = (
+    return (
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id) == first.scalar_subquery(),
@@ -271,11 +301,10 @@ def next_of_chat(
                 col(OutboxMessage.lease_owner) == owner,
             ),
         )
-        .values(lease_owner=owner, lease_until=now + lease)
+        .values(lease_owner=owner, lease_until=sa.bindparam("next_until", type_=UTCDateTime()))
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
-    return session.exec(statement).scalars().first()
 
 
 def postpone(
@@ -331,17 +360,27 @@ def remember(
     session: Session, *, live_key: str, chat_id: int, message_id: int, at: datetime | None = None
 ) -> None:
     """Record (upsert) that ``chat_id`` shows the state ``live_key`` in ``message_id``."""
-    when = at or utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(LiveMessage)
-        .values(live_key=live_key, chat_id=chat_id, message_id=message_id, updated_at=when)
-        .on_conflict_do_update(
-            index_elements=["live_key", "chat_id"],
-            set_={"message_id": message_id, "updated_at": when},
-        )
+    values = {
+        "live_key": live_key,
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "updated_at": at or utcnow(),
+    }
+    session.execute(_upsert_live(session.get_bind().dialect.name), values)
+
+
+@functools.cache
+def _upsert_live(dialect: str) -> sa.Insert:
+    """The upsert of where a live message is shown, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(LiveMessage.__table__)  # type: ignore[attr-defined]
+    return statement.on_conflict_do_update(
+        index_elements=["live_key", "chat_id"],
+        set_={
+            "message_id": statement.excluded.message_id,
+            "updated_at": statement.excluded.updated_at,
+        },
     )
-    session.execute(statement)
 
 
 def live_message(session: Session, *, live_key: str, chat_id: int) -> int | None:
