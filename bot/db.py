@@ -54,6 +54,17 @@ def make_engine(
     )
 
 
+def _keep_loaded(session: Session) -> None:
+    """Hold every row the unit of work loads until it ends.
+
+    The session's identity map holds rows weakly: a row a service loaded, used and let go
+    (a case, its department, its enterprise) was loaded again by the next look-up in the same
+    transaction. Kept, ``session.get`` finds it without a query. Only for one unit of work.
+    """
+    loaded: list[object] = []
+    sa.event.listen(session, "loaded_as_persistent", lambda _s, row: loaded.append(row))
+
+
 class Database:
     """The engine plus the ways to run a unit of work against it."""
 
@@ -78,6 +89,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One session per unit of work: commit on success, roll back on any error."""
         with Session(self.engine, expire_on_commit=False) as session:
+            _keep_loaded(session)
             try:
                 yield session
                 session.commit()

@@ -79,19 +79,23 @@ def refresh(
         return 0
     people = session.exec(select(User).where(col(User.telegram_id).in_(chats))).all()
     stamp = f"{rules.now().timestamp():.6f}"
-    count = 0
+    edits = []
     for user in people:
         text, buttons = render(user, language_of(user, rules.default_language))
         # The content is part of the key: two changes in one instant are two edits, and
         # the same change refreshed twice is one.
         digest = hashlib.sha1(repr((text, buttons)).encode()).hexdigest()[:10]
+        edits.append((user, text, buttons, f"edit:{live_key}:c{user.telegram_id}:{stamp}:{digest}"))
+    outbox.expect(session, [key for *_rest, key in edits])
+    count = 0
+    for user, text, buttons, key in edits:
         queued = outbox.enqueue(
             session,
             user=user,
             template=template,
             text=text,
             buttons=buttons,
-            dedupe_key=f"edit:{live_key}:c{user.telegram_id}:{stamp}:{digest}",
+            dedupe_key=key,
             kind="edit",
             live_key=live_key,
         )

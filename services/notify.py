@@ -34,6 +34,8 @@ def tell(
     """Queue one message per distinct user, rendered in that user's language."""
     count = 0
     seen: set[int] = set()
+    users = list(users)
+    outbox.expect(session, [f"{key}:u{user.id}" for user in users if user.id is not None])
     for user in users:
         if user.id is None or user.id in seen or user.id == exclude:
             continue

@@ -19,6 +19,8 @@ from services.audit import lock_head
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}
 QUEUED = "outbox.queued"  # session.info: the rows this transaction queued, in queueing order
+KEYS = "outbox.keys"  # session.info: dedupe key -> the row this transaction queued under it
+STORED = "outbox.stored"  # session.info: (transaction, {dedupe key: stored}), see ``expect``
 
 
 def enqueue(
@@ -59,7 +61,31 @@ def enqueue(
     )
     session.add(message)
     session.info.setdefault(QUEUED, []).append(message)  # its position is given at commit
+    session.info.setdefault(KEYS, {})[dedupe_key] = message
     return message
+
+
+def expect(session: Session, dedupe_keys: Collection[str]) -> None:
+    """Look up at once which of the keys about to be queued are stored already.
+
+    For a caller queueing several messages (one per recipient): ``enqueue`` then needs no
+    query of its own for these keys.
+    """
+    stored = _stored(session)
+    wanted = [key for key in dedupe_keys if key not in stored]
+    if wanted:
+        found = set(session.connection().execute(_DEDUPE_MANY, {"keys": wanted}).scalars())
+        stored.update((key, key in found) for key in wanted)
+
+
+def _stored(session: Session) -> dict[str, bool]:
+    """Dedupe key -> stored, as looked up in the current transaction (or savepoint) only."""
+    current = session.get_nested_transaction() or session.get_transaction()
+    held = session.info.get(STORED)
+    if held is None or held[0] is not current:
+        held = session.info[STORED] = (current, {})
+    stored: dict[str, bool] = held[1]
+    return stored
 
 
 def _queued_before(session: Session, dedupe_key: str) -> bool:
@@ -68,15 +94,20 @@ def _queued_before(session: Session, dedupe_key: str) -> bool:
     On the connection, not the session: no autoflush, so a transaction queueing several
     messages inserts them together at its next flush instead of one flush per message.
     """
-    pending = (obj for obj in session.new if isinstance(obj, OutboxMessage))
-    if any(row.dedupe_key == dedupe_key for row in pending):
+    earlier = session.info.get(KEYS, {}).get(dedupe_key)
+    if earlier is not None and earlier in session:  # a rolled-back savepoint's row is not
         return True
-    found = session.connection().execute(_DEDUPE, {"dedupe": dedupe_key}).first()
-    return found is not None
+    stored = _stored(session).get(dedupe_key)
+    if stored is None:
+        stored = session.connection().execute(_DEDUPE, {"dedupe": dedupe_key}).first() is not None
+    return stored
 
 
 _OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
-_DEDUPE = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == sa.bindparam("dedupe")).limit(1)
+_DEDUPE = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == sa.bindparam("dedupe"))
+_DEDUPE_MANY = sa.select(_OUTBOX.c.dedupe_key).where(
+    _OUTBOX.c.dedupe_key.in_(sa.bindparam("keys", expanding=True))
+)
 
 
 FILE_KINDS = ("photo", "document")
@@ -414,6 +445,7 @@ def _order_queued(session: sa.orm.Session) -> None:
     if session.in_nested_transaction():
         return
     noted: list[OutboxMessage] = session.info.pop(QUEUED, [])
+    session.info.pop(KEYS, None)
     noted += [obj for obj in session.new if isinstance(obj, OutboxMessage)]
     # In the order they were queued (a rolled-back savepoint's rows are no longer in session).
     unique = {id(row): row for row in reversed(noted)}
