@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from functools import partial
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import Assignment, Case, LiveMessage, OutboxMessage, User
@@ -51,17 +52,22 @@ def remember(session: Session, *, live_key: str, chat_id: int, message_id: int) 
 
 def showing(session: Session, live_key: str) -> list[int]:
     """The chats showing ``live_key``: delivered, or still on their way (edited after)."""
-    delivered = session.exec(
-        select(LiveMessage.chat_id).where(LiveMessage.live_key == live_key)
-    ).all()
-    owed = session.exec(
-        select(OutboxMessage.chat_id).where(
-            OutboxMessage.live_key == live_key,
-            OutboxMessage.kind == "send",
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-    ).all()
-    return sorted(set(delivered) | set(owed))
+    session.flush()  # a card queued earlier in this transaction is on its way too
+    found = session.execute(_SHOWING, {"showing_key": live_key}).scalars()
+    return sorted(set(found))
+
+
+_LIVE: sa.Table = LiveMessage.__table__  # type: ignore[attr-defined]
+_OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+# One query, built once: it runs for every card a change refreshes.
+_SHOWING = sa.union_all(
+    sa.select(_LIVE.c.chat_id).where(_LIVE.c.live_key == sa.bindparam("showing_key")),
+    sa.select(_OUTBOX.c.chat_id).where(
+        _OUTBOX.c.live_key == sa.bindparam("showing_key"),
+        _OUTBOX.c.kind == "send",
+        _OUTBOX.c.status == OutboxStatus.PENDING.value,
+    ),
+)
 
 
 def refresh(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.i18n import normalize_language
 from models import RoleGrant, User
@@ -120,15 +123,24 @@ def holders(
     enterprise_id: int | None = None,
 ) -> list[User]:
     """Active users holding ``role`` in the given scope."""
+    scope = {"department_id": department_id, "park_id": park_id, "enterprise_id": enterprise_id}
+    given = {name: value for name, value in scope.items() if value is not None}
+    statement = _holders_statement(tuple(given))
+    return list(session.exec(statement, params={"holders_role": role, **given}).all())
+
+
+@functools.cache
+def _holders_statement(scope: tuple[str, ...]) -> SelectOfScalar[User]:
+    """The holders query for a kind of scope, built once (it runs several times an update)."""
     query = (
         select(User)
         .join(RoleGrant, col(RoleGrant.user_id) == User.id)
-        .where(RoleGrant.role == role, col(RoleGrant.revoked_at).is_(None), User.active)
+        .where(
+            col(RoleGrant.role) == sa.bindparam("holders_role"),
+            col(RoleGrant.revoked_at).is_(None),
+            User.active,
+        )
     )
-    if department_id is not None:
-        query = query.where(RoleGrant.department_id == department_id)
-    if park_id is not None:
-        query = query.where(RoleGrant.park_id == park_id)
-    if enterprise_id is not None:
-        query = query.where(RoleGrant.enterprise_id == enterprise_id)
-    return list(session.exec(query.distinct()).all())
+    for name in scope:
+        query = query.where(getattr(RoleGrant, name) == sa.bindparam(name))
+    return query.distinct()
