@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import Assignment, Case
@@ -72,8 +73,11 @@ def managed_case(
 
 
 def assignment_by_number(session: Session, actor: Actor, number: str) -> Assignment:
-    assignment = session.exec(select(Assignment).where(Assignment.number == number.strip())).first()
+    assignment = session.exec(_BY_NUMBER, params={"number": number.strip()}).first()
     return _visible_assignment(session, actor, assignment, number.strip())
+
+
+_BY_NUMBER = select(Assignment).where(Assignment.number == sa.bindparam("number"))  # built once
 
 
 def assignment_by_id(session: Session, actor: Actor, assignment_id: int) -> Assignment:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import (
@@ -23,12 +24,32 @@ from services.rules import Rules
 def case_attachments(
     session: Session, case_id: int, assignment_id: int | None = None
 ) -> list[dict[str, str]]:
-    query = select(Attachment).where(Attachment.case_id == case_id)
-    query = query.where(Attachment.assignment_id == assignment_id)
-    return [
-        {"kind": a.kind, "file_id": a.file_id, "caption": a.caption or ""}
-        for a in session.exec(query.order_by(col(Attachment.id))).all()
-    ]
+    if assignment_id is None:
+        found = session.exec(_CASE_FILES, params={"case_id": case_id})
+    else:
+        found = session.exec(
+            _ASSIGNMENT_FILES, params={"case_id": case_id, "assignment_id": assignment_id}
+        )
+    return [{"kind": a.kind, "file_id": a.file_id, "caption": a.caption or ""} for a in found.all()]
+
+
+# Built once: every card and announcement shown lists the files.
+_CASE_FILES = (
+    select(Attachment)
+    .where(Attachment.case_id == sa.bindparam("case_id"), col(Attachment.assignment_id).is_(None))
+    .order_by(col(Attachment.id))
+)
+_ASSIGNMENT_FILES = (
+    select(Attachment)
+    .where(
+        Attachment.case_id == sa.bindparam("case_id"),
+        Attachment.assignment_id == sa.bindparam("assignment_id"),
+    )
+    .order_by(col(Attachment.id))
+)
+_ORDER = select(SupervisionOrder).where(
+    SupervisionOrder.assignment_id == sa.bindparam("assignment_id")
+)
 
 
 def case_facts(session: Session, case: Case) -> common.CaseFacts:
@@ -58,7 +79,5 @@ def card_of(session: Session, assignment: Assignment, rules: Rules) -> assignmen
             due_at=assignment.due_at,
             paused_since=pause.paused_from if pause is not None else None,
         ),
-        order=session.exec(
-            select(SupervisionOrder).where(SupervisionOrder.assignment_id == assignment.id)
-        ).first(),
+        order=session.exec(_ORDER, params={"assignment_id": assignment.id}).first(),
     )

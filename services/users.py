@@ -56,7 +56,7 @@ def ensure_user(
     language_code: str | None = None,
 ) -> User:
     """Find or create the user for a Telegram account, refreshing name and language hint."""
-    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    user = session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id}).first()
     if user is None:
         user = User(
             telegram_id=telegram_id,
@@ -87,10 +87,15 @@ def ensure_user(
 
 
 def load_actor(session: Session, user: User) -> Actor:
-    grants = session.exec(
-        select(RoleGrant).where(RoleGrant.user_id == user.id, col(RoleGrant.revoked_at).is_(None))
-    ).all()
+    grants = session.exec(_GRANTS, params={"user_id": user.id}).all()
     return Actor(user=user, grants=tuple(grants))
+
+
+# Built once: every update resolves its user with these two.
+_BY_TELEGRAM_ID = select(User).where(User.telegram_id == sa.bindparam("telegram_id"))
+_GRANTS = select(RoleGrant).where(
+    RoleGrant.user_id == sa.bindparam("user_id"), col(RoleGrant.revoked_at).is_(None)
+)
 
 
 def language_of(user: User, default: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from models import Assignment, Case, DeadlineChange, DeadlineMark, SupervisionOrder
@@ -49,12 +50,13 @@ def reminder_plan(session: Session, assignment: Assignment, *, rules: Rules) -> 
 
 
 def open_order(session: Session, assignment: Assignment) -> SupervisionOrder | None:
-    return session.exec(
-        select(SupervisionOrder).where(
-            SupervisionOrder.assignment_id == assignment.id,
-            SupervisionOrder.status == SupervisionStatus.OPEN,
-        )
-    ).first()
+    return session.exec(_OPEN_ORDER, params={"assignment_id": assignment.id}).first()
+
+
+_OPEN_ORDER = select(SupervisionOrder).where(
+    SupervisionOrder.assignment_id == sa.bindparam("assignment_id"),
+    SupervisionOrder.status == SupervisionStatus.OPEN,
+)
 
 
 def has_order(session: Session, assignment: Assignment) -> bool:
@@ -67,14 +69,16 @@ def has_order(session: Session, assignment: Assignment) -> bool:
 
 def paused_since(session: Session, assignment: Assignment) -> DeadlineChange | None:
     """The pause holding the assignment's completion clock, if any."""
-    return session.exec(
-        select(DeadlineChange).where(
-            DeadlineChange.assignment_id == assignment.id,
-            DeadlineChange.kind == ExtensionKind.PAUSE,
-            col(DeadlineChange.paused_from).is_not(None),
-            col(DeadlineChange.paused_until).is_(None),
-        )
-    ).first()
+    return session.exec(_PAUSED, params={"assignment_id": assignment.id}).first()
+
+
+# Built once: every change to an assignment looks for its pause, often twice.
+_PAUSED = select(DeadlineChange).where(
+    DeadlineChange.assignment_id == sa.bindparam("assignment_id"),
+    DeadlineChange.kind == ExtensionKind.PAUSE,
+    col(DeadlineChange.paused_from).is_not(None),
+    col(DeadlineChange.paused_until).is_(None),
+)
 
 
 def next_check(session: Session, assignment: Assignment, *, rules: Rules) -> datetime | None:
