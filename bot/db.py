@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -115,6 +115,18 @@ class Database:
         self._running.add(future)
         future.add_done_callback(self._running.discard)
         return await future
+
+    @asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Count the enclosed work (a handler's whole update, its answer included) as running
+        here: ``quiet`` waits for it as for a unit of work."""
+        token = asyncio.get_running_loop().create_future()
+        self._running.add(token)
+        try:
+            yield
+        finally:
+            self._running.discard(token)
+            token.set_result(None)
 
     async def quiet(self, limit: float) -> None:
         """Wait until no unit of work is queued or running here, at most ``limit`` seconds."""

@@ -229,26 +229,39 @@ def handler(fn: Handler) -> Callback:
         if tg_user is None or tg_user.is_bot:
             return
         deps = deps_of(context)
-        actor, lang = await deps.db.run(
-            _identify, tg_user=tg_user, default_language=deps.rules.default_language
-        )
-        ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
-        try:
-            if await _refused_by_menu(ctx):
-                return
-            await fn(ctx)
-        except DomainError as exc:
-            message = exc.translated(ctx.tr)
-            if update.callback_query is not None:
-                await ctx.answer(message, alert=True)
-            else:
-                await ctx.reply("⚠️ " + escape(message))
-        except Exception:
-            if not ctx.committed:
-                raise  # nothing was saved: the error handler says "not completed, try again"
-            log.exception("update %s failed after its change was saved", update.update_id)
+        # Answers first: the outbox (which yields to the database's work) waits for the answer.
+        async with deps.db.busy():
+            await _handle(fn, update, context, deps, tg_user)
 
     return wrapper
+
+
+async def _handle(
+    fn: Handler,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    deps: Deps,
+    tg_user: TelegramUser,
+) -> None:
+    """Resolve the acting user, then run ``fn``; refusals become polite text."""
+    actor, lang = await deps.db.run(
+        _identify, tg_user=tg_user, default_language=deps.rules.default_language
+    )
+    ctx = Ctx(update=update, context=context, deps=deps, actor=actor, lang=lang)
+    try:
+        if await _refused_by_menu(ctx):
+            return
+        await fn(ctx)
+    except DomainError as exc:
+        message = exc.translated(ctx.tr)
+        if update.callback_query is not None:
+            await ctx.answer(message, alert=True)
+        else:
+            await ctx.reply("⚠️ " + escape(message))
+    except Exception:
+        if not ctx.committed:
+            raise  # nothing was saved: the error handler says "not completed, try again"
+        log.exception("update %s failed after its change was saved", update.update_id)
 
 
 async def _refused_by_menu(ctx: Ctx) -> bool:
