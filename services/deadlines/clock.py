@@ -25,15 +25,15 @@ def version(assignment: Assignment, clock: str) -> int:
 
 def marks(session: Session, assignment: Assignment, clock: str) -> set[str]:
     """The points of ``clock`` already dealt with for the assignment's current deadline."""
-    return set(
-        session.exec(
-            select(DeadlineMark.point).where(
-                DeadlineMark.assignment_id == assignment.id,
-                DeadlineMark.clock == clock,
-                DeadlineMark.version == version(assignment, clock),
-            )
-        ).all()
-    )
+    params = {"assignment_id": assignment.id, "clock": clock, "version": version(assignment, clock)}
+    return set(session.exec(_MARKS, params=params).all())
+
+
+_MARKS = select(DeadlineMark.point).where(  # built once: every change to an assignment looks
+    DeadlineMark.assignment_id == sa.bindparam("assignment_id"),
+    DeadlineMark.clock == sa.bindparam("clock"),
+    DeadlineMark.version == sa.bindparam("version"),
+)
 
 
 def reminder_plan(session: Session, assignment: Assignment, *, rules: Rules) -> ReminderPlan:
