@@ -11,7 +11,8 @@ Run ``python -m benchmarks.crash`` (``--help`` for the options). Processes:
   ``/ack``, ``/done``) over the emulator's user-side API, waiting as long as it takes.
 
 Figures: kills; commands sent, answered and lost (no answer at all); outbox messages owed
-at the kills; messages delivered, duplicated and lost; per-chat order violations (a chat
+at the kills; messages delivered, duplicated (messages that repeat something the chat had
+already received: a digest sent again counts once) and lost; per-chat order violations (a chat
 received a message before one queued earlier for it); and the longest delay, after a
 restart, of a message that was owed at the kill.
 """
@@ -291,6 +292,7 @@ def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
 def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> None:
     """Count deliveries, duplicates, losses and order violations of the outbox rows."""
     from bot.textsplit import strip_tags
+    from services.outbox import DIGEST_SEPARATOR
 
     rows, shown = _as_shown(rows)
     figures.rows = len(rows)
@@ -298,9 +300,16 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
     for row in rows:
         by_chat[row.chat_id].append(row)
     for chat_id, chat_rows in by_chat.items():
-        received = history.get(chat_id, [])
         wanted = {strip_tags(shown[row.id]): row for row in chat_rows}
-        counts = Counter(text for text in received if text in wanted)
+        # A digest carries several rows in one message; a message repeating any row already
+        # received is one duplicate message, however many rows it carries.
+        received, before = [], set[str]()
+        for message in history.get(chat_id, []):
+            parts = [part for part in message.split(DIGEST_SEPARATOR) if part in wanted]
+            figures.duplicates += 1 if any(part in before for part in parts) else 0
+            before.update(parts)
+            received += parts
+        counts = Counter(received)
         order = [wanted[text] for text in dict.fromkeys(t for t in received if t in wanted)]
         highest: tuple[int, int] = (0, 0)
         for row in order:
@@ -315,7 +324,6 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
                 figures.failed_rows += 1
             seen = counts.get(strip_tags(shown[row.id]), 0)
             figures.delivered += 1 if seen else 0
-            figures.duplicates += max(0, seen - 1)
             if seen > 1:
                 figures.repeated.append(row)
             figures.lost += 0 if seen or row.status == "failed" else 1

@@ -20,11 +20,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.db import Database
 from bot.pacing import Pacer
-from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
+from bot.textsplit import CAPTION_LIMIT, TEXT_LIMIT, shorten, split_html, strip_tags
 from models import OutboxFile, OutboxMessage
 from models.types import utcnow
 from services import blocked, outbox
-from services.outbox import SUPERSEDED
+from services.outbox import DIGEST_SEPARATOR, SUPERSEDED
 from services.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,7 @@ class OutboxWorker:
         pacer: Pacer | None = None,
         rules: Rules | None = None,
         yield_to: Callable[[], Awaitable[object]] | None = None,
+        digest_after: float | None = None,
     ) -> None:
         self.db = db
         self.clock = clock  # injectable, so tests can move time instead of waiting
@@ -111,6 +112,10 @@ class OutboxWorker:
         # Waits while the handlers' database work is under way (answers first): the outbox's
         # own queries and sends then take no CPU from the answer to someone who just wrote.
         self.yield_to = yield_to
+        # A chat whose plain notice has waited this long (seconds) has fallen behind its one
+        # message a second: its queued plain notices then go out together, in one message, so
+        # it catches up (None: each in a message of its own).
+        self.digest_after = digest_after
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}
@@ -194,12 +199,14 @@ class OutboxWorker:
         attempted = 0
         while row is not None:
             attempted += 1
-            chat_id, shown = row.chat_id, list[int]()
+            chat_id, shown, bundled = row.chat_id, list[int](), list[int]()
             if row.live_key and not row.parts_sent:
                 row, shown = await self.db.run(self._latest_state, row, self.clock())
                 if row is None:  # an edit a later one replaces: settled without a call
                     row = await self.db.run(self._next, chat_id, self.clock())
                     continue
+            elif self._behind(row):
+                bundled = await self.db.run(self._digest, row, self.clock())
             # Waits for its chat's turn before taking a slot, so a chat waiting holds none; but
             # takes the turn only in the slot, as it sends: a turn taken before a long wait for
             # a slot would let the chat's messages reach Telegram closer together than paced.
@@ -212,7 +219,9 @@ class OutboxWorker:
             async with self._in_flight:
                 await self.pacer.wait(row.chat_id)
                 outcome = await self._send_one(row)
-                settled = await self.db.run(self._settle, row, outcome, self.clock(), shown)
+                settled = await self.db.run(
+                    self._settle, row, outcome, self.clock(), shown, bundled
+                )
             row = await self.db.run(self._next, chat_id, self.clock()) if settled else None
         return attempted
 
@@ -237,6 +246,24 @@ class OutboxWorker:
         row.text, row.buttons, row.parse_mode = latest.text, latest.buttons, latest.parse_mode
         return row, [edit.id for edit in later if edit.id is not None]
 
+    def _behind(self, row: OutboxMessage) -> bool:
+        """Whether ``row`` is a plain notice its chat has waited for too long."""
+        if self.digest_after is None or not outbox.is_plain(row):
+            return False
+        return (self.clock() - row.next_attempt_at).total_seconds() >= self.digest_after
+
+    def _digest(self, session: Session, row: OutboxMessage, now: datetime) -> list[int]:
+        """Make ``row`` carry the plain notices queued right behind it; their ids.
+
+        One message instead of several: a chat that fell behind (a desk told of every case,
+        or any chat after a restart) catches up in a few of its paced turns. The notices keep
+        their order and are recorded as sent together, so a crash repeats them at most once.
+        """
+        followers = outbox.digest_followers(session, row=row, now=now, limit=TEXT_LIMIT)
+        if followers:
+            row.text = DIGEST_SEPARATOR.join([row.text, *(other.text for other in followers)])
+        return [other.id for other in followers if other.id is not None]
+
     def _settle(
         self,
         session: Session,
@@ -244,6 +271,7 @@ class OutboxWorker:
         outcome: Outcome,
         now: datetime,
         shown: list[int] | None = None,
+        bundled: list[int] | None = None,
     ) -> bool:
         """Record the outcome; whether the row is out of the chat's way (not to be retried)."""
         assert row.id is not None
@@ -254,6 +282,10 @@ class OutboxWorker:
             )
             if shown:  # the edits whose state this message showed
                 outbox.record_shown(session, row_ids=shown, message_id=outcome.message_id, now=now)
+            if bundled:  # the notices this message carried after its own
+                outbox.record_bundled(
+                    session, row_ids=bundled, head_id=row.id, message_id=outcome.message_id, now=now
+                )
             return True
         if isinstance(outcome, Failed):
             if outcome.blocked and row.user_id is not None:

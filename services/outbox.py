@@ -229,6 +229,88 @@ def record_sent(
         )
 
 
+# -- a chat that fell behind: its plain notices go out together --------------------------------
+
+DIGEST_SEPARATOR = "\n\n┈┈┈┈┈┈┈┈\n\n"  # between the notices one message carries
+
+
+def is_plain(row: OutboxMessage) -> bool:
+    """A message of text only: no buttons, files or live state, so it can share a message."""
+    return (
+        row.kind == "send"
+        and not row.live_key
+        and not row.buttons
+        and not row.attachments
+        and row.file_id is None
+        and not row.parts_sent
+    )
+
+
+def digest_followers(
+    session: Session, *, row: OutboxMessage, now: datetime, limit: int
+) -> list[OutboxMessage]:
+    """The plain rows queued right after ``row`` in its chat that fit in one message with it.
+
+    Only the unbroken run of due plain rows with the same markup, in order: a card, a file or
+    a row waiting for a retry ends it, so nothing overtakes what was queued before it. The
+    chat's head row is leased to the caller, and no other process claims a chat's later rows
+    while an earlier one is pending, so these need no lease of their own.
+    """
+    if row.seq is None:
+        return []
+    size = len(row.text)
+    later = session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == row.chat_id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.seq) > row.seq,
+        )
+        .order_by(col(OutboxMessage.seq))
+        .limit(DIGEST_MOST)
+    )
+    followers: list[OutboxMessage] = []
+    for other in later:
+        size += len(DIGEST_SEPARATOR) + len(other.text)
+        if (
+            size > limit
+            or not is_plain(other)
+            or other.parse_mode != row.parse_mode
+            or other.next_attempt_at > now
+        ):
+            break
+        followers.append(other)
+    return followers
+
+
+DIGEST_MOST = 40  # rows looked at for one digest; a message holds 4,096 characters anyway
+
+
+def record_bundled(
+    session: Session, *, row_ids: Sequence[int], head_id: int, message_id: int, now: datetime
+) -> None:
+    """Settle rows that went out in the message of ``head_id`` (a digest)."""
+    if not row_ids:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(list(row_ids)))
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            attempts=col(OutboxMessage.attempts) + 1,
+            telegram_message_id=message_id,
+            last_error=f"{BUNDLED} {head_id}",
+            lease_owner=None,
+            lease_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+BUNDLED = "sent in one message with outbox row"
+
+
 def record_failed(session: Session, *, row_id: int, error: str) -> None:
     """Give up on a row (recorded, never silently)."""
     row = session.get(OutboxMessage, row_id)

@@ -129,6 +129,52 @@ def test_delivery_counts_missing_and_duplicated_outbox_rows() -> None:
     assert result.by_status == {"sent": 2, "pending": 1}
 
 
+def test_delivery_counts_each_notice_a_digest_carries() -> None:
+    from collections import Counter
+
+    from benchmarks.intake.delivery import compare
+    from services.outbox import DIGEST_SEPARATOR
+
+    rows = [(1, f"<b>notice</b> {i}", "HTML", "sent") for i in range(3)]
+    seen = Counter({(1, DIGEST_SEPARATOR.join(f"notice {i}" for i in range(3))): 1})
+    assert (compare(rows, seen).delivered, compare(rows, seen).duplicates) == (3, 0)
+    seen[(1, "notice 2")] += 1  # the last one again, on its own
+    assert (compare(rows, seen).delivered, compare(rows, seen).duplicates) == (3, 1)
+
+
+def test_crash_judge_counts_a_repeated_digest_as_one_duplicate_message() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from benchmarks.crash import Figures, judge
+    from services.outbox import DIGEST_SEPARATOR
+
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    rows = [
+        SimpleNamespace(
+            id=i,
+            seq=i,
+            chat_id=7,
+            kind="send",
+            live_key=None,
+            text=f"<b>n</b> {i}",
+            status="sent",
+            last_error=None,
+            sent_at=at,
+        )
+        for i in range(1, 5)
+    ]
+    digest = DIGEST_SEPARATOR.join(f"n {i}" for i in (1, 2, 3))
+    figures = Figures()
+    judge(rows, {7: [digest, digest, "n 4"]}, figures)
+    assert (figures.delivered, figures.duplicates, figures.lost) == (4, 1, 0)
+    assert figures.order_violations == 0
+    figures = Figures()
+    judge(rows, {7: ["n 4", digest]}, figures)
+    # Each of the three rows came after one queued later than it.
+    assert (figures.delivered, figures.duplicates, figures.order_violations) == (4, 0, 3)
+
+
 def test_sweep_benchmark_sweeps_the_same_due_work_each_run(tmp_path: Path) -> None:
     out = tmp_path / "sweep.json"
     command = [sys.executable, "-m", "benchmarks.sweep", "--sizes", "300,600"]

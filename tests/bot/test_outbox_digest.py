@@ -1,0 +1,145 @@
+"""A chat that fell behind gets its plain notices together, in order, and nothing is lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+from telegram.error import NetworkError
+
+from bot.db import Database
+from models import User
+from models.enums import OutboxStatus
+from services.outbox import BUNDLED, DIGEST_SEPARATOR
+from tests.bot import test_outbox_worker as worker_tests
+from tests.bot.test_outbox_worker import (
+    ALICE,
+    BOB,
+    NOW,
+    Clock,
+    FakeBot,
+    make_worker,
+    queue,
+    row_of,
+    rows,
+)
+
+users, clock, bot = worker_tests.users, worker_tests.clock, worker_tests.bot  # their fixtures
+
+CARD = [[{"text": "Sign for", "data": "a:ack:1"}]]
+
+
+async def test_a_chat_behind_gets_its_plain_notices_in_one_message(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    for i in range(5):
+        queue(db, users[ALICE], f"case {i} signed for")
+    queue(db, users[BOB], "bob's only notice")
+    clock.advance(seconds=6)
+    worker = make_worker(db, bot, clock, digest_after=5.0)
+    await worker.deliver_due()
+    assert bot.texts(ALICE) == [DIGEST_SEPARATOR.join(f"case {i} signed for" for i in range(5))]
+    assert bot.texts(BOB) == ["bob's only notice"]
+    head = row_of(session, "case 0 signed for")
+    for i in range(1, 5):
+        row = row_of(session, f"case {i} signed for")
+        assert row.status == OutboxStatus.SENT
+        assert row.telegram_message_id == head.telegram_message_id
+        assert row.last_error == f"{BUNDLED} {head.id}"
+    assert await worker.deliver_due() == 0
+    assert len(bot.sent) == 2
+
+
+async def test_a_chat_keeping_up_gets_each_notice_on_its_own(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    for i in range(3):
+        queue(db, users[ALICE], f"notice {i}")
+    clock.advance(seconds=4)
+    await make_worker(db, bot, clock, digest_after=5.0).deliver_due()
+    assert bot.texts(ALICE) == [f"notice {i}" for i in range(3)]
+
+
+async def test_without_the_setting_nothing_is_combined(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    for i in range(3):
+        queue(db, users[ALICE], f"notice {i}")
+    clock.advance(hours=1)
+    await make_worker(db, bot, clock).deliver_due()
+    assert bot.texts(ALICE) == [f"notice {i}" for i in range(3)]
+
+
+async def test_a_card_or_a_file_ends_the_digest_and_keeps_its_place(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    queue(db, users[ALICE], "one")
+    queue(db, users[ALICE], "two")
+    queue(db, users[ALICE], "the card", buttons=CARD, live_key="assignment:1")
+    queue(db, users[ALICE], "three")
+    queue(db, users[ALICE], "photo", attachments=[{"kind": "photo", "file_id": "f1"}])
+    queue(db, users[ALICE], "four")
+    queue(db, users[ALICE], "five")
+    clock.advance(seconds=30)
+    await make_worker(db, bot, clock, digest_after=5.0).deliver_due()
+    sent = [(s.method, s.content) for s in bot.sent]
+    assert sent == [
+        ("message", f"one{DIGEST_SEPARATOR}two"),
+        ("message", "the card"),
+        ("message", "three"),
+        ("message", "photo"),
+        ("photo", "f1"),
+        ("message", f"four{DIGEST_SEPARATOR}five"),
+    ]
+    assert bot.sent[1].reply_markup is not None
+    assert all(r.status == OutboxStatus.SENT for r in rows(session).values())
+
+
+async def test_a_digest_stops_before_it_would_pass_one_message(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    texts = [f"{i}" * 1500 for i in range(5)]
+    for i, text in enumerate(texts):
+        queue(db, users[ALICE], text, key=f"long:{i}")
+    clock.advance(seconds=10)
+    await make_worker(db, bot, clock, digest_after=5.0).deliver_due()
+    assert bot.texts(ALICE) == [
+        DIGEST_SEPARATOR.join(texts[0:2]),
+        DIGEST_SEPARATOR.join(texts[2:4]),
+        texts[4],
+    ]
+    assert all(len(text) <= 4096 for text in bot.texts(ALICE))
+
+
+async def test_plain_and_html_notices_are_not_mixed(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    queue(db, users[ALICE], "<b>bold</b>")
+    queue(db, users[ALICE], "a < b, plain", parse_mode=None)
+    queue(db, users[ALICE], "<i>html again</i>")
+    clock.advance(seconds=10)
+    await make_worker(db, bot, clock, digest_after=5.0).deliver_due()
+    assert [(s.content, s.parse_mode) for s in bot.sent] == [
+        ("<b>bold</b>", "HTML"),
+        ("a < b, plain", None),
+        ("<i>html again</i>", "HTML"),
+    ]
+
+
+async def test_a_failed_digest_loses_none_of_its_notices(
+    db: Database, session: Session, users: dict[int, User], bot: FakeBot, clock: Clock
+) -> None:
+    for i in range(4):
+        queue(db, users[ALICE], f"notice {i}")
+    clock.advance(seconds=10)
+    bot.failures = lambda call: NetworkError("502 Bad Gateway") if not bot.attempts[1:] else None
+    worker = make_worker(db, bot, clock, digest_after=5.0)
+    await worker.deliver_due()
+    assert bot.sent == []
+    assert all(r.status == OutboxStatus.PENDING for r in rows(session).values())
+    # Queued while the digest waited for its retry: it goes out after, in the same message.
+    queue(db, users[ALICE], "notice 4", not_before=NOW + timedelta(seconds=10))
+    clock.advance(seconds=60)
+    await worker.deliver_due()
+    assert bot.texts(ALICE) == [DIGEST_SEPARATOR.join(f"notice {i}" for i in range(5))]
+    assert all(r.status == OutboxStatus.SENT for r in rows(session).values())
