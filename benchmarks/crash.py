@@ -292,7 +292,7 @@ def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
 def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> None:
     """Count deliveries, duplicates, losses and order violations of the outbox rows."""
     from bot.textsplit import strip_tags
-    from services.outbox import DIGEST_SEPARATOR
+    from services import digests
 
     rows, shown = _as_shown(rows)
     figures.rows = len(rows)
@@ -305,7 +305,7 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
         # received is one duplicate message, however many rows it carries.
         received, before = [], set[str]()
         for message in history.get(chat_id, []):
-            parts = [part for part in message.split(DIGEST_SEPARATOR) if part in wanted]
+            parts = [part for part in digests.split(message) if part in wanted]
             figures.duplicates += 1 if any(part in before for part in parts) else 0
             before.update(parts)
             received += parts

@@ -10,7 +10,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -20,11 +20,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.db import Database
 from bot.pacing import Pacer
-from bot.textsplit import CAPTION_LIMIT, TEXT_LIMIT, shorten, split_html, strip_tags
+from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
 from models import OutboxFile, OutboxMessage
 from models.types import utcnow
-from services import blocked, outbox
-from services.outbox import DIGEST_SEPARATOR, SUPERSEDED
+from services import blocked, digests, outbox
+from services.outbox import SUPERSEDED
 from services.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
 class Sent:
     message_id: int
     note: str | None = None  # an edit settled without a change (message gone, too old, same)
+    # Per card, queued edits this call applied too (other cards of the digest it edited).
+    also: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,9 +114,9 @@ class OutboxWorker:
         # Waits while the handlers' database work is under way (answers first): the outbox's
         # own queries and sends then take no CPU from the answer to someone who just wrote.
         self.yield_to = yield_to
-        # A chat whose plain notice has waited this long (seconds) has fallen behind its one
-        # message a second: its queued plain notices then go out together, in one message, so
-        # it catches up (None: each in a message of its own).
+        # A chat whose next message has waited this long (seconds) has fallen behind its one
+        # message a second: the messages queued for it then go out together as digests
+        # (services/digests.py), so it catches up (None: each in a message of its own).
         self.digest_after = digest_after
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -199,14 +201,16 @@ class OutboxWorker:
         attempted = 0
         while row is not None:
             attempted += 1
-            chat_id, shown, bundled = row.chat_id, list[int](), list[int]()
+            chat_id, shown, carried = row.chat_id, list[list[int]](), list[int]()
             if row.live_key and not row.parts_sent:
-                row, shown = await self.db.run(self._latest_state, row, self.clock())
+                row, edits = await self.db.run(self._latest_state, row, self.clock())
                 if row is None:  # an edit a later one replaces: settled without a call
                     row = await self.db.run(self._next, chat_id, self.clock())
                     continue
-            elif self._behind(row):
-                bundled = await self.db.run(self._digest, row, self.clock())
+                shown += [edits] if edits else []
+            if self._behind(row):
+                carried, folded = await self.db.run(self._digest, row, self.clock())
+                shown += folded
             # Waits for its chat's turn before taking a slot, so a chat waiting holds none; but
             # takes the turn only in the slot, as it sends: a turn taken before a long wait for
             # a slot would let the chat's messages reach Telegram closer together than paced.
@@ -220,7 +224,7 @@ class OutboxWorker:
                 await self.pacer.wait(row.chat_id)
                 outcome = await self._send_one(row)
                 settled = await self.db.run(
-                    self._settle, row, outcome, self.clock(), shown, bundled
+                    self._settle, row, outcome, self.clock(), shown, carried
                 )
             row = await self.db.run(self._next, chat_id, self.clock()) if settled else None
         return attempted
@@ -247,22 +251,24 @@ class OutboxWorker:
         return row, [edit.id for edit in later if edit.id is not None]
 
     def _behind(self, row: OutboxMessage) -> bool:
-        """Whether ``row`` is a plain notice its chat has waited for too long."""
-        if self.digest_after is None or not outbox.is_plain(row):
+        """Whether ``row`` can lead a digest and its chat has waited for it too long."""
+        if self.digest_after is None or not digests.can_share(row):
             return False
         return (self.clock() - row.next_attempt_at).total_seconds() >= self.digest_after
 
-    def _digest(self, session: Session, row: OutboxMessage, now: datetime) -> list[int]:
-        """Make ``row`` carry the plain notices queued right behind it; their ids.
+    def _digest(
+        self, session: Session, row: OutboxMessage, now: datetime
+    ) -> tuple[list[int], list[list[int]]]:
+        """Make ``row`` carry the messages queued right behind it that can share it.
 
-        One message instead of several: a chat that fell behind (a desk told of every case,
-        or any chat after a restart) catches up in a few of its paced turns. The notices keep
-        their order and are recorded as sent together, so a crash repeats them at most once.
+        Returns the rows it carries and, per card among them, the edits it shows the latest
+        of. They are recorded as sent with ``row``, so a crash repeats them at most once, as
+        one message. ``row`` is this lane's copy: the database keeps its own text.
         """
-        followers = outbox.digest_followers(session, row=row, now=now, limit=TEXT_LIMIT)
-        if followers:
-            row.text = DIGEST_SEPARATOR.join([row.text, *(other.text for other in followers)])
-        return [other.id for other in followers if other.id is not None]
+        parts, carried, shown = digests.gather(session, head=row, now=now)
+        if carried:
+            row.text, row.buttons = digests.compose(parts)
+        return carried, shown
 
     def _settle(
         self,
@@ -270,8 +276,8 @@ class OutboxWorker:
         row: OutboxMessage,
         outcome: Outcome,
         now: datetime,
-        shown: list[int] | None = None,
-        bundled: list[int] | None = None,
+        shown: list[list[int]] | None = None,
+        carried: list[int] | None = None,
     ) -> bool:
         """Record the outcome; whether the row is out of the chat's way (not to be retried)."""
         assert row.id is not None
@@ -280,11 +286,11 @@ class OutboxWorker:
             outbox.record_sent(
                 session, row_id=row.id, message_id=outcome.message_id, now=now, note=outcome.note
             )
-            if shown:  # the edits whose state this message showed
-                outbox.record_shown(session, row_ids=shown, message_id=outcome.message_id, now=now)
-            if bundled:  # the notices this message carried after its own
-                outbox.record_bundled(
-                    session, row_ids=bundled, head_id=row.id, message_id=outcome.message_id, now=now
+            for edits in [*(shown or []), *outcome.also]:  # per card, edits whose state it shows
+                outbox.record_shown(session, row_ids=edits, message_id=outcome.message_id, now=now)
+            if carried:  # the rows this message carried after its own (a digest)
+                digests.record_carried(
+                    session, row_ids=carried, head_id=row.id, message_id=outcome.message_id, now=now
                 )
             return True
         if isinstance(outcome, Failed):
@@ -359,15 +365,17 @@ class OutboxWorker:
         message_id = await self.db.run(_live_message, row.live_key, row.chat_id)
         if message_id is None:
             return Sent(0, note="nothing to edit: no message recorded under this key")
+        # A card inside a digest: the digest is edited, with the other cards' queued states.
+        text, buttons, also = await self.db.run(_with_new_state, row, message_id)
         try:
             await self._call(
                 row.chat_id,
                 lambda: self.bot.edit_message_text(  # type: ignore[arg-type,return-value]
-                    split_html(row.text)[0],
+                    split_html(text)[0],
                     chat_id=row.chat_id,
                     message_id=message_id,
                     parse_mode=row.parse_mode,
-                    reply_markup=keyboard(row.buttons),
+                    reply_markup=keyboard(buttons),
                 ),
                 [0],  # the lane paced this row's one call already
             )
@@ -376,7 +384,7 @@ class OutboxWorker:
             # retrying would only loop.
             log.info("outbox %s: edit of message %s left as is: %s", row.id, message_id, exc)
             return Sent(message_id, note=f"edit not applied: {exc}")
-        return Sent(message_id)
+        return Sent(message_id, also=also)
 
     async def _upload(self, row: OutboxMessage) -> Outcome:
         """Send the row's stored picture or document, its text as the caption."""
@@ -469,6 +477,12 @@ def _file_of(session: Session, outbox_id: int) -> OutboxFile | None:
 
 def _live_message(session: Session, live_key: str, chat_id: int) -> int | None:
     return outbox.live_message(session, live_key=live_key, chat_id=chat_id)
+
+
+def _with_new_state(
+    session: Session, edit: OutboxMessage, message_id: int
+) -> tuple[str, list[list[dict[str, str]]] | None, list[list[int]]]:
+    return digests.with_new_state(session, edit=edit, message_id=message_id)
 
 
 def _release_dead(session: Session, live_owners: Callable[[Session], set[str]], owner: str) -> int:

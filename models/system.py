@@ -58,6 +58,8 @@ class OutboxMessage(SQLModel, table=True):
         # The claim looks for each chat's earliest pending row, in delivery order.
         sa.Index("ix_outbox_chat_status_seq", "chat_id", "status", "seq"),
         sa.Index("ix_outbox_seq", "seq", unique=True),
+        # The rows one Telegram message shows (a digest carries several; services/digests.py).
+        sa.Index("ix_outbox_chat_message", "chat_id", "telegram_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

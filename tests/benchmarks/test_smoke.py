@@ -133,10 +133,10 @@ def test_delivery_counts_each_notice_a_digest_carries() -> None:
     from collections import Counter
 
     from benchmarks.intake.delivery import compare
-    from services.outbox import DIGEST_SEPARATOR
+    from services.digests import SEPARATOR
 
     rows = [(1, f"<b>notice</b> {i}", "HTML", "sent") for i in range(3)]
-    seen = Counter({(1, DIGEST_SEPARATOR.join(f"notice {i}" for i in range(3))): 1})
+    seen = Counter({(1, SEPARATOR.join(f"notice {i}" for i in range(3))): 1})
     assert (compare(rows, seen).delivered, compare(rows, seen).duplicates) == (3, 0)
     seen[(1, "notice 2")] += 1  # the last one again, on its own
     assert (compare(rows, seen).delivered, compare(rows, seen).duplicates) == (3, 1)
@@ -147,7 +147,7 @@ def test_crash_judge_counts_a_repeated_digest_as_one_duplicate_message() -> None
     from types import SimpleNamespace
 
     from benchmarks.crash import Figures, judge
-    from services.outbox import DIGEST_SEPARATOR
+    from services.digests import SEPARATOR
 
     at = datetime(2026, 11, 1, tzinfo=UTC)
     rows = [
@@ -164,7 +164,7 @@ def test_crash_judge_counts_a_repeated_digest_as_one_duplicate_message() -> None
         )
         for i in range(1, 5)
     ]
-    digest = DIGEST_SEPARATOR.join(f"n {i}" for i in (1, 2, 3))
+    digest = SEPARATOR.join(["n 1", "① n 2", "n 3"])  # the second a card
     figures = Figures()
     judge(rows, {7: [digest, digest, "n 4"]}, figures)
     assert (figures.delivered, figures.duplicates, figures.lost) == (4, 1, 0)
