@@ -202,6 +202,11 @@ class OutboxWorker:
         while row is not None:
             attempted += 1
             chat_id, shown, carried = row.chat_id, list[list[int]](), list[int]()
+            # Waits for its chat's turn before taking a slot, so a chat waiting holds none; and
+            # before reading what to send, so that is as late, and a digest as full, as can be.
+            # The turn itself is taken only in the slot, as it sends: one taken before a long
+            # wait for a slot would let the chat's messages reach Telegram closer than paced.
+            await self.pacer.ready(chat_id)
             if row.live_key and not row.parts_sent:
                 row, edits = await self.db.run(self._latest_state, row, self.clock())
                 if row is None:  # an edit a later one replaces: settled without a call
@@ -211,10 +216,6 @@ class OutboxWorker:
             if self._behind(row):
                 carried, folded = await self.db.run(self._digest, row, self.clock())
                 shown += folded
-            # Waits for its chat's turn before taking a slot, so a chat waiting holds none; but
-            # takes the turn only in the slot, as it sends: a turn taken before a long wait for
-            # a slot would let the chat's messages reach Telegram closer together than paced.
-            await self.pacer.ready(row.chat_id)
             if self.yield_to is not None:
                 await self.yield_to()
             # The slot is held until the outcome is recorded: a crash can repeat only messages
