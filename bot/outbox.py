@@ -213,20 +213,22 @@ class OutboxWorker:
                     row = await self.db.run(self._next, chat_id, self.clock())
                     continue
                 shown += [edits] if edits else []
+            sending = row
             if self._behind(row):
-                carried, folded = await self.db.run(self._digest, row, self.clock())
-                shown += folded
+                sending, carried, shown = await self.db.run(self._digest, row, shown, self.clock())
             if self.yield_to is not None:
                 await self.yield_to()
             # The slot is held until the outcome is recorded: a crash can repeat only messages
             # holding a slot, so at most ``in_flight`` however slow the recording is. The
             # record is one short transaction; the chat's next row is looked up after it.
             async with self._in_flight:
-                await self.pacer.wait(row.chat_id)
-                outcome = await self._send_one(row)
+                await self.pacer.wait(chat_id)
+                outcome = await self._send_one(sending)
                 settled = await self.db.run(
-                    self._settle, row, outcome, self.clock(), shown, carried
+                    self._settle, sending, outcome, self.clock(), shown, carried
                 )
+            if not settled and sending is not row:  # a digest sent ahead of ``row`` must wait:
+                await self.db.run(_unlease, row.id, self.owner)  # ``row`` is free to go first
             row = await self.db.run(self._next, chat_id, self.clock()) if settled else None
         return attempted
 
@@ -252,24 +254,38 @@ class OutboxWorker:
         return row, [edit.id for edit in later if edit.id is not None]
 
     def _behind(self, row: OutboxMessage) -> bool:
-        """Whether ``row`` can lead a digest and its chat has waited for it too long."""
-        if self.digest_after is None or not digests.can_share(row):
+        """Whether the chat has waited for ``row`` too long, and a digest could help."""
+        if self.digest_after is None or not (row.kind == "edit" or digests.can_share(row)):
             return False
         return (self.clock() - row.next_attempt_at).total_seconds() >= self.digest_after
 
     def _digest(
-        self, session: Session, row: OutboxMessage, now: datetime
-    ) -> tuple[list[int], list[list[int]]]:
-        """Make ``row`` carry the messages queued right behind it that can share it.
+        self, session: Session, row: OutboxMessage, shown: list[list[int]], now: datetime
+    ) -> tuple[OutboxMessage, list[int], list[list[int]]]:
+        """What to send now for a chat that fell behind, the rows it carries, the edits it shows.
 
-        Returns the rows it carries and, per card among them, the edits it shows the latest
-        of. They are recorded as sent with ``row``, so a crash repeats them at most once, as
-        one message. ``row`` is this lane's copy: the database keeps its own text.
+        A digest: the message ``row`` (or, when ``row`` edits an older message, the first
+        message queued behind it: new things first) carrying the messages queued right behind
+        it that can share it; per card, the queued edits whose latest state it shows. Carried
+        rows are recorded as sent with it, so a crash repeats them at most once, as one
+        message. The row returned is this lane's copy: the database keeps its own text.
         """
-        parts, carried, shown = digests.gather(session, head=row, now=now)
+        lead = row
+        if row.kind == "edit":
+            found = digests.lead_after(session, head=row, now=now)
+            if found is None:
+                return row, [], shown
+            lead, shown = found, []
+            later = outbox.later_states(session, row=lead)
+            if later:
+                lead.text, lead.buttons = later[-1].text, later[-1].buttons
+                shown = [[edit.id for edit in later if edit.id is not None]]
+        if not digests.can_share(lead):
+            return lead, [], shown
+        parts, carried, folded = digests.gather(session, head=lead, now=now)
         if carried:
-            row.text, row.buttons = digests.compose(parts)
-        return carried, shown
+            lead.text, lead.buttons = digests.compose(parts)
+        return lead, carried, shown + folded
 
     def _settle(
         self,
@@ -484,6 +500,11 @@ def _with_new_state(
     session: Session, edit: OutboxMessage, message_id: int
 ) -> tuple[str, list[list[dict[str, str]]] | None, list[list[int]]]:
     return digests.with_new_state(session, edit=edit, message_id=message_id)
+
+
+def _unlease(session: Session, row_id: int | None, owner: str) -> None:
+    if row_id is not None:
+        outbox.unlease(session, row_id=row_id, owner=owner)
 
 
 def _release_dead(session: Session, live_owners: Callable[[Session], set[str]], owner: str) -> int:

@@ -127,6 +127,27 @@ def gather(
     return parts, carried, shown
 
 
+def lead_after(session: Session, *, head: OutboxMessage, now: datetime) -> OutboxMessage | None:
+    """The first message queued behind a run of edits led by ``head``, to send before them.
+
+    A chat that fell behind gets what is new first: the edits (of messages it has already
+    received) follow. None when no message can go first: a row that cannot share a message,
+    one not yet due, or a card sent again under a key one of the edits changes.
+    """
+    passed: set[str | None] = {head.live_key}
+    for other in _queued_after(session, head):
+        if other.next_attempt_at > now:
+            return None
+        if other.kind == "edit":
+            passed.add(other.live_key)
+            continue
+        if not can_share(other) or (other.live_key is not None and other.live_key in passed):
+            return None
+        session.expunge(other)  # the caller's copy: what it composes is never written back
+        return other
+    return None
+
+
 def _queued_after(session: Session, head: OutboxMessage) -> list[OutboxMessage]:
     return list(
         session.exec(

@@ -223,3 +223,49 @@ async def test_a_card_sent_again_is_not_carried_past_an_edit_of_its_older_messag
     ]
     assert [(e.message_id, e.text) for e in bot.edits] == [(1, "card A: closed")]
     assert live(session) == {("A", ALICE): 3}
+
+
+async def test_a_chat_behind_gets_new_messages_before_edits_of_older_ones(
+    db: Database, session: Session, users: dict[int, User], clock: Clock
+) -> None:
+    calls: list[str] = []
+    bot = EditingBot(failures=lambda call: calls.append(f"send {call.content}") or None)
+    worker = make_worker(db, bot, clock, digest_after=5.0)
+    queue(db, users[ALICE], "card A: new", live_key="A", buttons=CARD)
+    queue(db, users[ALICE], "card B: new", live_key="B", buttons=CARD2)
+    await worker.deliver_due()  # not behind: two messages
+    edit(db, users[ALICE], "card A: dispatched", key="A")
+    edit(db, users[ALICE], "card B: dispatched", key="B")
+    queue(db, users[ALICE], "n1")
+    queue(db, users[ALICE], "n2")
+    clock.advance(seconds=10)
+    calls.clear()
+    await worker.deliver_due()
+    assert calls == [f"send n1{SEPARATOR}n2"]
+    assert [(e.message_id, e.text) for e in bot.edits] == [
+        (1, "card A: dispatched"),
+        (2, "card B: dispatched"),
+    ]
+    assert all(r.status == OutboxStatus.SENT for r in rows(session).values())
+
+
+async def test_an_edit_is_not_held_up_by_a_digest_that_must_wait_for_a_retry(
+    db: Database, session: Session, users: dict[int, User], clock: Clock
+) -> None:
+    bot = EditingBot()
+    worker = make_worker(db, bot, clock, digest_after=5.0)
+    queue(db, users[ALICE], "card A: new", live_key="A", buttons=CARD)
+    await worker.deliver_due()
+    edit(db, users[ALICE], "card A: dispatched", key="A")
+    queue(db, users[ALICE], "n1")
+    clock.advance(seconds=10)
+    bot.failures = lambda call: NetworkError("502 Bad Gateway") if call.content == "n1" else None
+    await worker.deliver_due()
+    assert bot.edits == [] and row_of(session, "n1").status == OutboxStatus.PENDING
+    await worker.deliver_due()  # the edit goes now; n1 waits for its retry
+    assert [e.text for e in bot.edits] == ["card A: dispatched"]
+    assert row_of(session, "n1").status == OutboxStatus.PENDING
+    bot.failures = lambda call: None
+    clock.advance(minutes=1)
+    await worker.deliver_due()
+    assert bot.texts(ALICE) == ["card A: new", "n1"]
