@@ -11,7 +11,8 @@ Run ``python -m benchmarks.crash`` (``--help`` for the options). Processes:
   ``/ack``, ``/done``) over the emulator's user-side API, waiting as long as it takes.
 
 Figures: kills; commands sent, answered and lost (no answer at all); outbox messages owed
-at the kills; messages delivered, duplicated and lost; per-chat order violations (a chat
+at the kills; messages delivered, duplicated (messages that repeat something the chat had
+already received: a digest sent again counts once) and lost; per-chat order violations (a chat
 received a message before one queued earlier for it); and the longest delay, after a
 restart, of a message that was owed at the kill.
 """
@@ -110,6 +111,7 @@ class Figures:
     chat_of: dict[int, int] = field(default_factory=dict)  # row id: chat id
     missing: list[Any] = field(default_factory=list)  # rows not found in their chat
     repeated: list[Any] = field(default_factory=list)
+    out_of_order: list[tuple[Any, tuple[int, int]]] = field(default_factory=list)  # row, after
     refusal_texts: list[str] = field(default_factory=list)
     commands_sent: int = 0
     commands_answered: int = 0
@@ -266,11 +268,13 @@ async def chat_history(client: SandboxClient, chat_ids: list[int]) -> dict[int, 
     return history
 
 
-def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
-    """The rows that send a message, and the text each shows now: an edit adds no message
-    but replaces the text of the message sent under its live key in that chat."""
+def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, list[str]]]:
+    """The rows that send a message, the text each shows now, and every text each was to
+    show: an edit adds no message but replaces the text of the message sent under its live
+    key in that chat (a digest repeated after a kill may show a card in an earlier state)."""
     sends: list[Any] = []
     text: dict[int, str] = {}
+    states: dict[int, list[str]] = defaultdict(list)
     under_key: dict[tuple[int, str], int] = {}
     for row in rows:
         where = (row.chat_id, row.live_key) if row.live_key else None
@@ -280,28 +284,45 @@ def _as_shown(rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
             shows = not row.last_error or "not modified" in row.last_error.lower()
             if where in under_key and row.status == "sent" and shows:
                 text[under_key[where]] = row.text
+            if where in under_key:
+                states[under_key[where]].append(row.text)
             continue
         if where is not None:
             under_key[where] = row.id
         sends.append(row)
         text[row.id] = row.text
-    return sends, text
+        states[row.id].append(row.text)
+    return sends, text, states
 
 
 def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> None:
     """Count deliveries, duplicates, losses and order violations of the outbox rows."""
     from bot.textsplit import strip_tags
+    from services import digests
 
-    rows, shown = _as_shown(rows)
+    rows, shown, states = _as_shown(rows)
     figures.rows = len(rows)
     by_chat: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         by_chat[row.chat_id].append(row)
     for chat_id, chat_rows in by_chat.items():
-        received = history.get(chat_id, [])
-        wanted = {strip_tags(shown[row.id]): row for row in chat_rows}
-        counts = Counter(text for text in received if text in wanted)
-        order = [wanted[text] for text in dict.fromkeys(t for t in received if t in wanted)]
+        # Delivered means shown in its final state; a row in an earlier state still counts
+        # for order and repeats (a card in a digest sent again after a kill).
+        final = {strip_tags(shown[row.id]): row for row in chat_rows}
+        wanted = {strip_tags(t): row for row in chat_rows for t in states[row.id]} | final
+        # A digest carries several rows in one message; a message repeating any row already
+        # received is one duplicate message, however many rows it carries.
+        received, before = [], set[int]()
+        for message in history.get(chat_id, []):
+            parts = [wanted[part] for part in digests.split(message) if part in wanted]
+            figures.duplicates += 1 if any(row.id in before for row in parts) else 0
+            before.update(row.id for row in parts)
+            received += parts
+        counts = Counter(
+            text for message in history.get(chat_id, []) for text in digests.split(message)
+        )
+        order = list({row.id: row for row in received}.values())
+        times = Counter(row.id for row in received)
         highest: tuple[int, int] = (0, 0)
         for row in order:
             # Queued means committed: a row's place is its position, given at commit (its id
@@ -309,14 +330,14 @@ def judge(rows: list[Any], history: dict[int, list[str]], figures: Figures) -> N
             place = (getattr(row, "seq", None) or row.id, row.id)
             if place < highest:
                 figures.order_violations += 1
+                figures.out_of_order.append((row, highest))
             highest = max(highest, place)
         for row in chat_rows:
             if row.status == "failed":
                 figures.failed_rows += 1
             seen = counts.get(strip_tags(shown[row.id]), 0)
             figures.delivered += 1 if seen else 0
-            figures.duplicates += max(0, seen - 1)
-            if seen > 1:
+            if times[row.id] > 1:
                 figures.repeated.append(row)
             figures.lost += 0 if seen or row.status == "failed" else 1
             if not seen and row.status != "failed":
@@ -446,6 +467,11 @@ def render(args: argparse.Namespace, f: Figures) -> str:
         for row in f.repeated:
             kills = [n for n, k in enumerate(f.kills, 1) if row.id in k.owed]
             lines.append(f"    repeated: row {row.id} chat {row.chat_id} owed at kills {kills}")
+        lines.extend(
+            f"    out of order: row {row.id} (place {row.seq}, {row.template}) chat {row.chat_id} "
+            f"came after place {after[0]}"
+            for row, after in f.out_of_order
+        )
         lines.extend(f"    refused: {text}" for text in f.refusal_texts)
         lines.extend(
             f"    not found: row {row.id} chat {row.chat_id} {row.kind} {row.template} "

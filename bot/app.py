@@ -132,6 +132,7 @@ async def _post_init(app: Application) -> None:
         live_owners=instance.live_owners,
         rules=deps.rules,
         yield_to=functools.partial(deps.db.quiet, YIELD_AT_MOST),
+        digest_after=settings.outbox.digest_after.as_timedelta().total_seconds(),
         pacer=Pacer(
             rate=settings.outbox.rate,
             chat_rate=settings.outbox.chat_rate,

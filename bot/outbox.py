@@ -10,7 +10,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -23,7 +23,7 @@ from bot.pacing import Pacer
 from bot.textsplit import CAPTION_LIMIT, shorten, split_html, strip_tags
 from models import OutboxFile, OutboxMessage
 from models.types import utcnow
-from services import blocked, outbox
+from services import blocked, digests, outbox
 from services.outbox import SUPERSEDED
 from services.rules import Rules
 
@@ -51,6 +51,8 @@ def keyboard(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup
 class Sent:
     message_id: int
     note: str | None = None  # an edit settled without a change (message gone, too old, same)
+    # Per card, queued edits this call applied too (other cards of the digest it edited).
+    also: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +95,7 @@ class OutboxWorker:
         pacer: Pacer | None = None,
         rules: Rules | None = None,
         yield_to: Callable[[], Awaitable[object]] | None = None,
+        digest_after: float | None = None,
     ) -> None:
         self.db = db
         self.clock = clock  # injectable, so tests can move time instead of waiting
@@ -111,6 +114,10 @@ class OutboxWorker:
         # Waits while the handlers' database work is under way (answers first): the outbox's
         # own queries and sends then take no CPU from the answer to someone who just wrote.
         self.yield_to = yield_to
+        # A chat whose next message has waited this long (seconds) has fallen behind its one
+        # message a second: the messages queued for it then go out together as digests
+        # (services/digests.py), so it catches up (None: each in a message of its own).
+        self.digest_after = digest_after
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lanes: dict[int, asyncio.Task[int]] = {}
@@ -194,25 +201,34 @@ class OutboxWorker:
         attempted = 0
         while row is not None:
             attempted += 1
-            chat_id, shown = row.chat_id, list[int]()
+            chat_id, shown, carried = row.chat_id, list[list[int]](), list[int]()
+            # Waits for its chat's turn before taking a slot, so a chat waiting holds none; and
+            # before reading what to send, so that is as late, and a digest as full, as can be.
+            # The turn itself is taken only in the slot, as it sends: one taken before a long
+            # wait for a slot would let the chat's messages reach Telegram closer than paced.
+            await self.pacer.ready(chat_id)
             if row.live_key and not row.parts_sent:
-                row, shown = await self.db.run(self._latest_state, row, self.clock())
+                row, edits = await self.db.run(self._latest_state, row, self.clock())
                 if row is None:  # an edit a later one replaces: settled without a call
                     row = await self.db.run(self._next, chat_id, self.clock())
                     continue
-            # Waits for its chat's turn before taking a slot, so a chat waiting holds none; but
-            # takes the turn only in the slot, as it sends: a turn taken before a long wait for
-            # a slot would let the chat's messages reach Telegram closer together than paced.
-            await self.pacer.ready(row.chat_id)
+                shown += [edits] if edits else []
+            sending = row
+            if self._behind(row):
+                sending, carried, shown = await self.db.run(self._digest, row, shown, self.clock())
             if self.yield_to is not None:
                 await self.yield_to()
             # The slot is held until the outcome is recorded: a crash can repeat only messages
             # holding a slot, so at most ``in_flight`` however slow the recording is. The
             # record is one short transaction; the chat's next row is looked up after it.
             async with self._in_flight:
-                await self.pacer.wait(row.chat_id)
-                outcome = await self._send_one(row)
-                settled = await self.db.run(self._settle, row, outcome, self.clock(), shown)
+                await self.pacer.wait(chat_id)
+                outcome = await self._send_one(sending)
+                settled = await self.db.run(
+                    self._settle, sending, outcome, self.clock(), shown, carried
+                )
+            if not settled and sending is not row:  # a digest sent ahead of ``row`` must wait:
+                await self.db.run(_unlease, row.id, self.owner)  # ``row`` is free to go first
             row = await self.db.run(self._next, chat_id, self.clock()) if settled else None
         return attempted
 
@@ -237,13 +253,48 @@ class OutboxWorker:
         row.text, row.buttons, row.parse_mode = latest.text, latest.buttons, latest.parse_mode
         return row, [edit.id for edit in later if edit.id is not None]
 
+    def _behind(self, row: OutboxMessage) -> bool:
+        """Whether the chat has waited for ``row`` too long, and a digest could help."""
+        if self.digest_after is None or not (row.kind == "edit" or digests.can_share(row)):
+            return False
+        return (self.clock() - row.next_attempt_at).total_seconds() >= self.digest_after
+
+    def _digest(
+        self, session: Session, row: OutboxMessage, shown: list[list[int]], now: datetime
+    ) -> tuple[OutboxMessage, list[int], list[list[int]]]:
+        """What to send now for a chat that fell behind, the rows it carries, the edits it shows.
+
+        A digest: the message ``row`` (or, when ``row`` edits an older message, the first
+        message queued behind it: new things first) carrying the messages queued right behind
+        it that can share it; per card, the queued edits whose latest state it shows. Carried
+        rows are recorded as sent with it, so a crash repeats them at most once, as one
+        message. The row returned is this lane's copy: the database keeps its own text.
+        """
+        lead = row
+        if row.kind == "edit":
+            found = digests.lead_after(session, head=row, now=now)
+            if found is None:
+                return row, [], shown
+            lead, shown = found, []
+            later = outbox.later_states(session, row=lead)
+            if later:
+                lead.text, lead.buttons = later[-1].text, later[-1].buttons
+                shown = [[edit.id for edit in later if edit.id is not None]]
+        if not digests.can_share(lead):
+            return lead, [], shown
+        parts, carried, folded = digests.gather(session, head=lead, now=now)
+        if carried:
+            lead.text, lead.buttons = digests.compose(parts)
+        return lead, carried, shown + folded
+
     def _settle(
         self,
         session: Session,
         row: OutboxMessage,
         outcome: Outcome,
         now: datetime,
-        shown: list[int] | None = None,
+        shown: list[list[int]] | None = None,
+        carried: list[int] | None = None,
     ) -> bool:
         """Record the outcome; whether the row is out of the chat's way (not to be retried)."""
         assert row.id is not None
@@ -252,8 +303,12 @@ class OutboxWorker:
             outbox.record_sent(
                 session, row_id=row.id, message_id=outcome.message_id, now=now, note=outcome.note
             )
-            if shown:  # the edits whose state this message showed
-                outbox.record_shown(session, row_ids=shown, message_id=outcome.message_id, now=now)
+            for edits in [*(shown or []), *outcome.also]:  # per card, edits whose state it shows
+                outbox.record_shown(session, row_ids=edits, message_id=outcome.message_id, now=now)
+            if carried:  # the rows this message carried after its own (a digest)
+                digests.record_carried(
+                    session, row_ids=carried, head_id=row.id, message_id=outcome.message_id, now=now
+                )
             return True
         if isinstance(outcome, Failed):
             if outcome.blocked and row.user_id is not None:
@@ -327,15 +382,17 @@ class OutboxWorker:
         message_id = await self.db.run(_live_message, row.live_key, row.chat_id)
         if message_id is None:
             return Sent(0, note="nothing to edit: no message recorded under this key")
+        # A card inside a digest: the digest is edited, with the other cards' queued states.
+        text, buttons, also = await self.db.run(_with_new_state, row, message_id)
         try:
             await self._call(
                 row.chat_id,
                 lambda: self.bot.edit_message_text(  # type: ignore[arg-type,return-value]
-                    split_html(row.text)[0],
+                    split_html(text)[0],
                     chat_id=row.chat_id,
                     message_id=message_id,
                     parse_mode=row.parse_mode,
-                    reply_markup=keyboard(row.buttons),
+                    reply_markup=keyboard(buttons),
                 ),
                 [0],  # the lane paced this row's one call already
             )
@@ -344,7 +401,7 @@ class OutboxWorker:
             # retrying would only loop.
             log.info("outbox %s: edit of message %s left as is: %s", row.id, message_id, exc)
             return Sent(message_id, note=f"edit not applied: {exc}")
-        return Sent(message_id)
+        return Sent(message_id, also=also)
 
     async def _upload(self, row: OutboxMessage) -> Outcome:
         """Send the row's stored picture or document, its text as the caption."""
@@ -437,6 +494,17 @@ def _file_of(session: Session, outbox_id: int) -> OutboxFile | None:
 
 def _live_message(session: Session, live_key: str, chat_id: int) -> int | None:
     return outbox.live_message(session, live_key=live_key, chat_id=chat_id)
+
+
+def _with_new_state(
+    session: Session, edit: OutboxMessage, message_id: int
+) -> tuple[str, list[list[dict[str, str]]] | None, list[list[int]]]:
+    return digests.with_new_state(session, edit=edit, message_id=message_id)
+
+
+def _unlease(session: Session, row_id: int | None, owner: str) -> None:
+    if row_id is not None:
+        outbox.unlease(session, row_id=row_id, owner=owner)
 
 
 def _release_dead(session: Session, live_owners: Callable[[Session], set[str]], owner: str) -> int:

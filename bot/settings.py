@@ -297,8 +297,11 @@ class OutboxSettings(_Section):
     rate: float = Field(28.0, gt=0)
     chat_rate: float = Field(1.0, gt=0)
     chat_burst: float = Field(3.0, ge=1)
+    # A chat whose next message has waited this long has fallen behind: the messages queued
+    # for it then go out together, as digests (services/digests.py).
+    digest_after: Duration = _Duration(5, "s")
 
-    @field_validator("idle_poll")
+    @field_validator("idle_poll", "digest_after")
     @classmethod
     def _clock_poll(cls, value: _Duration) -> _Duration:
         return _clock_interval(value)

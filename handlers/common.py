@@ -27,7 +27,7 @@ from bot.startup import transient
 from bot.textsplit import escape, split_html
 from handlers.menu import command_word
 from handlers.menu import refusal as menu_refusal
-from services import callbacks, live, replies
+from services import callbacks, digests, live, replies
 from services.errors import DomainError, InvalidInput
 from services.rules import Rules
 from services.users import Actor, ensure_user, language_of, load_actor
@@ -153,23 +153,31 @@ class Ctx:
         log.warning("answer to update %s left to the outbox", self.update.update_id)
         self.deps.kick_outbox()
 
-    async def edit(self, text: str, *, buttons: Buttons | None = None) -> None:
-        """Replace the pressed message's text and keyboard; fall back to a new message."""
+    async def edit(
+        self, text: str, *, buttons: Buttons | None = None
+    ) -> MaybeInaccessibleMessage | None:
+        """Replace the pressed message's text and keyboard; fall back to a new message.
+
+        A digest (several messages in one, services/digests.py) is never replaced: the other
+        parts would be gone from the chat; the answer comes as a new message instead. Returns
+        the message that shows the answer, when it is known.
+        """
         query = self.update.callback_query
-        if query is None or query.message is None:
-            await self.reply(text, buttons=buttons)
-            return
+        if query is None or query.message is None or _is_digest(query.message):
+            return await self.reply(text, buttons=buttons)
         try:
             await query.edit_message_text(
                 split_html(text)[0], parse_mode=ParseMode.HTML, reply_markup=markup_of(buttons)
             )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
-                await self.reply(text, buttons=buttons)
+                return await self.reply(text, buttons=buttons)
         except TelegramError as exc:
             if not (self.committed and transient(exc)):
                 raise
             await self.owe(split_html(text), buttons=buttons, html=True)
+            return None
+        return query.message
 
     async def remember(self, live_key: str, shown: MaybeInaccessibleMessage | None) -> None:
         """A card shown by hand is kept current like the ones the outbox sent."""
@@ -285,3 +293,8 @@ def button(ctx: Ctx, kind: str) -> callbacks.Data:
         return callbacks.decode(query.data if query else None, kind)
     except callbacks.Stale:
         raise InvalidInput(callbacks.STALE_TEXT) from None
+
+
+def _is_digest(message: MaybeInaccessibleMessage) -> bool:
+    """Whether a pressed message carries several of the bot's messages (a digest)."""
+    return isinstance(message, Message) and digests.SEPARATOR.strip() in (message.text or "")

@@ -45,10 +45,8 @@ async def _card(ctx: Ctx, assignment_id: int, *, edit: bool) -> None:
     text = assignment_messages.card_text(ctx.lang, card, zone=ctx.rules.zone)
     buttons = assignment_messages.liaison_buttons(ctx.lang, card.assignment) if mine else None
     rows = pairs(buttons)
-    query = ctx.update.callback_query
-    shown = query.message if edit and query else None
     if edit:
-        await ctx.edit(text, buttons=rows)
+        shown = await ctx.edit(text, buttons=rows)
     else:
         shown = await ctx.reply(text, buttons=rows)
     await ctx.remember(live.card_key(assignment_id), shown)

@@ -58,6 +58,8 @@ class OutboxMessage(SQLModel, table=True):
         # The claim looks for each chat's earliest pending row, in delivery order.
         sa.Index("ix_outbox_chat_status_seq", "chat_id", "status", "seq"),
         sa.Index("ix_outbox_seq", "seq", unique=True),
+        # The rows one Telegram message shows (a digest carries several; services/digests.py).
+        sa.Index("ix_outbox_chat_message", "chat_id", "telegram_message_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,7 +71,9 @@ class OutboxMessage(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     template: str = code_field(64)
     text: str = text_field()
-    parse_mode: str | None = code_field(16, default="HTML", nullable=True)
+    # None is plain text. No default here: SQLAlchemy would write a column default over an
+    # explicit None at insert; services/outbox.enqueue defaults to HTML instead.
+    parse_mode: str | None = code_field(16, default=None, nullable=True)
     # [[{"text": ..., "data": ...}, ...], ...]: plain data so services stay Telegram-free.
     buttons: list[list[dict[str, str]]] | None = json_field(default=None, nullable=True)
     # [{"kind": "photo"|"document", "file_id": ...}]: sent after the text.

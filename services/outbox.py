@@ -387,6 +387,15 @@ def release_leases(session: Session, *, keep: Collection[str]) -> int:
     return session.exec(statement).rowcount or 0
 
 
+def unlease(session: Session, *, row_id: int, owner: str) -> None:
+    """Give back the lease ``owner`` holds on a row it will not send now."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row_id, col(OutboxMessage.lease_owner) == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
 def remember(
     session: Session, *, live_key: str, chat_id: int, message_id: int, at: datetime | None = None
 ) -> None:

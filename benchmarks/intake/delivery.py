@@ -105,7 +105,13 @@ def compare(rows: list[tuple[int, str, str | None, str]], seen: Counter) -> Deli
     ``seen`` counts (chat, text) of every bot message. A row is delivered when each of its
     pieces was seen; a piece seen more often than rows owe it is a duplicate.
     """
-    left = Counter({(chat, text.strip()): n for (chat, text), n in seen.items()})
+    from services import digests
+
+    # A digest message carries several rows: each of them counts as seen.
+    left: Counter[tuple[int, str]] = Counter()
+    for (chat, text), n in seen.items():
+        for part in digests.split(text):
+            left[(chat, part.strip())] += n
     owed_keys: Counter[tuple[int, str]] = Counter()
     result = Delivery(owed=len(rows), by_status=dict(Counter(status for *_, status in rows)))
     for chat_id, text, parse_mode, _status in rows:

@@ -129,6 +129,86 @@ def test_delivery_counts_missing_and_duplicated_outbox_rows() -> None:
     assert result.by_status == {"sent": 2, "pending": 1}
 
 
+def test_delivery_counts_each_notice_a_digest_carries() -> None:
+    from collections import Counter
+
+    from benchmarks.intake.delivery import compare
+    from services.digests import SEPARATOR
+
+    rows = [(1, f"<b>notice</b> {i}", "HTML", "sent") for i in range(3)]
+    seen = Counter({(1, SEPARATOR.join(f"notice {i}" for i in range(3))): 1})
+    assert (compare(rows, seen).delivered, compare(rows, seen).duplicates) == (3, 0)
+    seen[(1, "notice 2")] += 1  # the last one again, on its own
+    assert (compare(rows, seen).delivered, compare(rows, seen).duplicates) == (3, 1)
+
+
+def test_crash_judge_counts_a_repeated_digest_as_one_duplicate_message() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from benchmarks.crash import Figures, judge
+    from services.digests import SEPARATOR
+
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    rows = [
+        SimpleNamespace(
+            id=i,
+            seq=i,
+            chat_id=7,
+            kind="send",
+            live_key=None,
+            text=f"<b>n</b> {i}",
+            status="sent",
+            last_error=None,
+            sent_at=at,
+        )
+        for i in range(1, 5)
+    ]
+    digest = SEPARATOR.join(["n 1", "① n 2", "n 3"])  # the second a card
+    figures = Figures()
+    judge(rows, {7: [digest, digest, "n 4"]}, figures)
+    assert (figures.delivered, figures.duplicates, figures.lost) == (4, 1, 0)
+    assert figures.order_violations == 0
+    figures = Figures()
+    judge(rows, {7: ["n 4", digest]}, figures)
+    # Each of the three rows came after one queued later than it.
+    assert (figures.delivered, figures.duplicates, figures.order_violations) == (4, 0, 3)
+
+
+def test_crash_judge_knows_a_card_repeated_in_an_earlier_state() -> None:
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from benchmarks.crash import Figures, judge
+    from services.digests import SEPARATOR
+
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+
+    def row(id: int, kind: str, text: str, live_key: str | None) -> SimpleNamespace:
+        return SimpleNamespace(
+            id=id,
+            seq=id,
+            chat_id=7,
+            kind=kind,
+            live_key=live_key,
+            text=text,
+            status="sent",
+            last_error=None,
+            sent_at=at,
+        )
+
+    rows = [row(1, "send", "card: new", "K"), row(2, "send", "n2", None)]
+    rows.append(row(3, "edit", "card: dispatched", "K"))
+    # Sent before a kill and not recorded; sent again later, the card in its newer state.
+    history = {
+        7: [SEPARATOR.join(["① card: new", "n2"]), SEPARATOR.join(["① card: dispatched", "n2"])]
+    }
+    figures = Figures()
+    judge(rows, history, figures)
+    assert (figures.delivered, figures.lost, figures.duplicates) == (2, 0, 1)
+    assert figures.order_violations == 0
+
+
 def test_sweep_benchmark_sweeps_the_same_due_work_each_run(tmp_path: Path) -> None:
     out = tmp_path / "sweep.json"
     command = [sys.executable, "-m", "benchmarks.sweep", "--sizes", "300,600"]

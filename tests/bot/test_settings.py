@@ -307,6 +307,8 @@ def test_the_token_never_appears_in_repr_or_str(monkeypatch: pytest.MonkeyPatch)
         ({"outbox": {"max_attempts": -2}}, "outbox.max_attempts", "greater than or equal to 1"),
         ({"outbox": {"idle_poll": "0s"}}, "outbox.idle_poll", "at least 1s"),
         ({"outbox": {"idle_poll": "2wd"}}, "outbox.idle_poll", "working days"),
+        ({"outbox": {"digest_after": "0s"}}, "outbox.digest_after", "at least 1s"),
+        ({"outbox": {"digest_after": "1wd"}}, "outbox.digest_after", "working days"),
         ({"conversation": {"timeout": "1wd"}}, "conversation.timeout", "working days"),
         ({"conversation": {"timeout": "0m"}}, "conversation.timeout", "at least 1s"),
         ({"sandbox": {"fault_rate": 1.5}}, "sandbox.fault_rate", "less than or equal to 1"),
