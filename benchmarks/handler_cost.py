@@ -60,97 +60,92 @@ def deliver_all(session: Any) -> None:
         outbox.record_sent(session, row_id=row_id, message_id=row_id, now=utcnow())
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=40)
     parser.add_argument("--enterprises", type=int, default=20)
     parser.add_argument("--database", help="SQLAlchemy URL (default: a fresh SQLite file)")
     parser.add_argument("--profile", type=int, default=0, help="print this many functions")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    from bot.db import Database
-    from bot.deps import make_rules
-    from bot.settings import load_settings
+
+class TgUser:
+    """The few attributes of a Telegram user that resolving the acting user reads."""
+
+    def __init__(self, telegram_id: int, language: str) -> None:
+        self.id = telegram_id
+        self.full_name = f"user {telegram_id}"
+        self.username = None
+        self.language_code = language
+
+
+def stepper(
+    db: Any, rules: Any, tally: Tally, profiler: cProfile.Profile | None
+) -> Callable[..., Any]:
+    """A function that runs one answer's services as the bot would, timing each part."""
     from handlers.common import _identify
+
+    def step(name: str, telegram_id: int, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        start, before, cpu = time.perf_counter(), tally.count, time.thread_time()
+        if profiler:
+            profiler.enable()
+        actor, _lang = db.call(
+            _identify, tg_user=TgUser(telegram_id, "zh"), default_language=rules.default_language
+        )
+        middle, cpu_middle = time.perf_counter(), time.thread_time()
+        tally.ms["identify"].append((middle - start) * 1000)
+        tally.cpu["identify"].append((cpu_middle - cpu) * 1000)
+        result = db.call(fn, actor=actor, rules=rules, **kwargs)
+        if profiler:
+            profiler.disable()
+        tally.ms[name].append((time.perf_counter() - middle) * 1000)
+        tally.cpu[name].append((time.thread_time() - cpu_middle) * 1000)
+        tally.statements[name].append(tally.count - before)
+        db.call(deliver_all)
+        return result
+
+    return step
+
+
+def workload(step: Callable[..., Any], people: list[Any], count: int) -> None:
+    """Each case reported, dispatched to one department, signed for and completed."""
     from services import assignments, cases
     from services.dispatch import form
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database or f"sqlite:///{Path(tmp) / 'cost.db'}"
-        people = simulated_enterprises(args.enterprises)
-        prepare_database(url, people)
-        settings = load_settings(database={"url": url})
-        rules = make_rules(settings)
-        db = Database(url)
-        tally = Tally()
-        sa.event.listen(db.engine, "before_cursor_execute", tally.on_execute)
-        profiler = cProfile.Profile() if args.profile else None
-        liaisons = liaisons_by_department()
-        departments = list(liaisons)
-
-        class TgUser:
-            def __init__(self, telegram_id: int, language: str) -> None:
-                self.id = telegram_id
-                self.full_name = f"user {telegram_id}"
-                self.username = None
-                self.language_code = language
-
-        def step(name: str, telegram_id: int, fn: Callable[..., Any], **kwargs: Any) -> Any:
-            start, before, cpu = time.perf_counter(), tally.count, time.thread_time()
-            if profiler:
-                profiler.enable()
-            actor, _lang = db.call(
-                _identify,
-                tg_user=TgUser(telegram_id, "zh"),
-                default_language=rules.default_language,
+    liaisons = liaisons_by_department()
+    departments = list(liaisons)
+    for index in range(count):
+        person = people[index % len(people)]
+        submitted = step(
+            "report",
+            person.telegram_id,
+            cases.submit_case,
+            category=CATEGORIES[index % len(CATEGORIES)],
+            description=description(index, person.telegram_id),
+            idempotency_key=f"msg:{person.telegram_id}:{index}",
+        )
+        dept = departments[index % len(departments)]
+        issued = step(
+            "dispatch",
+            DISPATCH_DESKS[index % len(DISPATCH_DESKS)],
+            form.dispatch_now,
+            case_number=submitted.case.number,
+            department_codes=[dept],
+            deadline=None,
+        )
+        for assignment in issued:
+            number = assignment.number
+            step("ack", liaisons[dept], assignments.acknowledge, assignment_number=number)
+            step(
+                "done",
+                liaisons[dept],
+                assignments.complete,
+                assignment_number=number,
+                result=RESULT,
             )
-            middle, cpu_middle = time.perf_counter(), time.thread_time()
-            tally.ms["identify"].append((middle - start) * 1000)
-            tally.cpu["identify"].append((cpu_middle - cpu) * 1000)
-            result = db.call(fn, actor=actor, rules=rules, **kwargs)
-            if profiler:
-                profiler.disable()
-            tally.ms[name].append((time.perf_counter() - middle) * 1000)
-            tally.cpu[name].append((time.thread_time() - cpu_middle) * 1000)
-            tally.statements[name].append(tally.count - before)
-            db.call(deliver_all)
-            return result
 
-        for index in range(args.cases):
-            person = people[index % len(people)]
-            submitted = step(
-                "report",
-                person.telegram_id,
-                cases.submit_case,
-                category=CATEGORIES[index % len(CATEGORIES)],
-                description=description(index, person.telegram_id),
-                idempotency_key=f"msg:{person.telegram_id}:{index}",
-            )
-            dept = departments[index % len(departments)]
-            issued = step(
-                "dispatch",
-                DISPATCH_DESKS[index % len(DISPATCH_DESKS)],
-                form.dispatch_now,
-                case_number=submitted.case.number,
-                department_codes=[dept],
-                deadline=None,
-            )
-            for assignment in issued:
-                step(
-                    "ack",
-                    liaisons[dept],
-                    assignments.acknowledge,
-                    assignment_number=assignment.number,
-                )
-                step(
-                    "done",
-                    liaisons[dept],
-                    assignments.complete,
-                    assignment_number=assignment.number,
-                    result=RESULT,
-                )
-        db.dispose()
 
+def report(tally: Tally) -> None:
     print(
         f"{'step':<10}{'calls':>6}{'p50 ms':>9}{'mean ms':>9}{'max ms':>9}{'CPU ms':>9}{'SQL':>6}"
     )
@@ -162,6 +157,27 @@ def main(argv: list[str] | None = None) -> None:
             f"{statistics.median(tally.cpu[name]):>9.1f}"
             f"{statistics.fmean(sql) if sql else 0:>6.0f}"
         )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+
+    from bot.db import Database
+    from bot.deps import make_rules
+    from bot.settings import load_settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database or f"sqlite:///{Path(tmp) / 'cost.db'}"
+        people = simulated_enterprises(args.enterprises)
+        prepare_database(url, people)
+        rules = make_rules(load_settings(database={"url": url}))
+        db = Database(url)
+        tally = Tally()
+        sa.event.listen(db.engine, "before_cursor_execute", tally.on_execute)
+        profiler = cProfile.Profile() if args.profile else None
+        workload(stepper(db, rules, tally, profiler), people, args.cases)
+        db.dispose()
+    report(tally)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
 
