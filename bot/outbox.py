@@ -275,11 +275,9 @@ class OutboxWorker:
             found = digests.lead_after(session, head=row, now=now)
             if found is None:
                 return row, [], shown
-            lead, shown = found, []
-            later = outbox.later_states(session, row=lead)
-            if later:
-                lead.text, lead.buttons = later[-1].text, later[-1].buttons
-                shown = [[edit.id for edit in later if edit.id is not None]]
+            part, edits = digests.latest(session, found)
+            lead, shown = found, [edits] if edits else []
+            lead.text, lead.buttons = part.text, part.buttons
         if not digests.can_share(lead):
             return lead, [], shown
         parts, carried, folded = digests.gather(session, head=lead, now=now)

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from models import OutboxMessage
+from models import LiveMessage, OutboxMessage
 from models.enums import OutboxStatus
 from services import outbox
 
@@ -92,7 +92,7 @@ def gather(
     the key one of them edits. No other process claims a chat's later rows while an earlier
     one is pending, so the rows need no lease of their own. Rows are read, never changed here.
     """
-    parts = [Part(head.text, head.buttons, is_card(head))]
+    parts = [_part(head)]
     if head.seq is None:
         return parts, [], []
     keys = {head.live_key} if head.live_key else set()
@@ -112,7 +112,7 @@ def gather(
             or (other.live_key is not None and other.live_key in keys | passed)
         ):
             break
-        part, edits = _latest(session, other)
+        part, edits = latest(session, other)
         size += len(SEPARATOR) + len(part.text) + 2
         if size > LIMIT or (part.card and cards >= len(MARKERS)):
             break
@@ -163,11 +163,11 @@ def _queued_after(session: Session, head: OutboxMessage) -> list[OutboxMessage]:
     )
 
 
-def _latest(session: Session, row: OutboxMessage) -> tuple[Part, list[int]]:
+def latest(session: Session, row: OutboxMessage) -> tuple[Part, list[int]]:
     """The row's part in its latest queued state, and the edits that state settles."""
     later = outbox.later_states(session, row=row)
     if not later:
-        return Part(row.text, row.buttons, is_card(row)), []
+        return _part(row), []
     last = later[-1]
     return Part(last.text, last.buttons, True), [e.id for e in later if e.id is not None]
 
@@ -224,62 +224,70 @@ def with_new_state(
     )
     if len(sent) < 2 or not any(row.live_key == edit.live_key for row in sent):
         return edit.text, edit.buttons, []
+    others = {row.live_key for row in sent if row.live_key and row.live_key != edit.live_key}
+    states = _card_states(session, chat_id=edit.chat_id, keys=others, message_id=message_id)
     parts, also = [], []
     for row in sent:
         if row.live_key == edit.live_key:
             parts.append(Part(edit.text, edit.buttons, True))
         elif row.live_key:
-            part, queued = _queued_state(session, row, message_id)
-            parts.append(part or _applied(session, row, message_id))
+            shown, queued = states.get(row.live_key, (None, []))
+            parts.append(Part(shown.text, shown.buttons, True) if shown else _part(row))
             also += [queued] if queued else []
         else:
-            parts.append(Part(row.text, row.buttons, is_card(row)))
+            parts.append(_part(row))
     text, buttons = compose(parts)
     return text, buttons, also
 
 
-def _queued_state(
-    session: Session, row: OutboxMessage, message_id: int
-) -> tuple[Part | None, list[int]]:
-    """The latest queued state of a card in digest ``message_id``, and its edits' ids."""
-    if outbox.live_message(session, live_key=row.live_key or "", chat_id=row.chat_id) != message_id:
-        return None, []  # shown in a newer message since: those edits are that message's
-    queued = list(
-        session.exec(
-            select(OutboxMessage)
-            .where(
-                col(OutboxMessage.chat_id) == row.chat_id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-                col(OutboxMessage.live_key) == row.live_key,
-                col(OutboxMessage.kind) == "edit",
-            )
-            .order_by(col(OutboxMessage.seq))
+def _part(row: OutboxMessage) -> Part:
+    return Part(row.text, row.buttons, is_card(row))
+
+
+def _card_states(
+    session: Session, *, chat_id: int, keys: set[str], message_id: int
+) -> dict[str, tuple[OutboxMessage, list[int]]]:
+    """Per card of digest ``message_id``: the state it is to show, and its queued edits' ids.
+
+    Its latest queued edit (applied by the same call) if the card still lives in this
+    message; else its last edit applied to the message. A card with neither is left out.
+    One query for the cards' edits and one for where they live, whatever their number.
+    """
+    if not keys:
+        return {}
+    lives = session.exec(
+        select(LiveMessage.live_key).where(
+            LiveMessage.chat_id == chat_id,
+            col(LiveMessage.live_key).in_(keys),
+            LiveMessage.message_id == message_id,
         )
-    )
-    if not queued:
-        return None, []
-    last = queued[-1]
-    return Part(last.text, last.buttons, True), [e.id for e in queued if e.id is not None]
-
-
-def _applied(session: Session, row: OutboxMessage, message_id: int) -> Part:
-    """The state a card in a digest shows now: its last edit applied to the message, if any."""
-    last = session.exec(
+    ).all()
+    edits = session.exec(
         select(OutboxMessage)
         .where(
-            col(OutboxMessage.chat_id) == row.chat_id,
-            col(OutboxMessage.telegram_message_id) == message_id,
-            col(OutboxMessage.live_key) == row.live_key,
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.live_key).in_(keys),
             col(OutboxMessage.kind) == "edit",
-            col(OutboxMessage.status) == OutboxStatus.SENT,
             or_(
-                col(OutboxMessage.last_error).is_(None),
-                col(OutboxMessage.last_error).contains("not modified"),
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+                (col(OutboxMessage.status) == OutboxStatus.SENT)
+                & (col(OutboxMessage.telegram_message_id) == message_id)
+                & or_(
+                    col(OutboxMessage.last_error).is_(None),
+                    col(OutboxMessage.last_error).contains("not modified"),
+                ),
             ),
         )
-        .order_by(col(OutboxMessage.seq).desc())
-        .limit(1)
-    ).first()
-    if last is None:
-        return Part(row.text, row.buttons, True)
-    return Part(last.text, last.buttons, True)
+        .order_by(col(OutboxMessage.seq))
+    ).all()
+    states: dict[str, tuple[OutboxMessage, list[int]]] = {}
+    for key in keys:
+        mine = [e for e in edits if e.live_key == key]
+        # A card shown in a newer message since: its queued edits are that message's.
+        queued = [e for e in mine if e.status == OutboxStatus.PENDING] if key in lives else []
+        applied = [e for e in mine if e.status == OutboxStatus.SENT]
+        if queued:
+            states[key] = (queued[-1], [e.id for e in queued if e.id is not None])
+        elif applied:
+            states[key] = (applied[-1], [])
+    return states

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from telegram.error import NetworkError
 
 from bot.db import Database
+from bot.outbox import OutboxWorker
 from models import User
 from models.enums import OutboxStatus
 from services.digests import BUNDLED, SEPARATOR
@@ -26,6 +27,13 @@ from tests.bot.test_outbox_worker import (
 )
 
 users, clock, bot = worker_tests.users, worker_tests.clock, worker_tests.bot  # their fixtures
+
+
+def editing(db: Database, clock: Clock) -> tuple[EditingBot, OutboxWorker]:
+    """A bot that also edits, and a worker that makes digests after 5 s."""
+    bot = EditingBot()
+    return bot, make_worker(db, bot, clock, digest_after=5.0)
+
 
 CARD = [[{"text": "Sign for", "data": "a:ack:1"}]]
 CARD2 = [[{"text": "Open", "data": "c:view:2"}]]
@@ -153,8 +161,7 @@ async def test_a_failed_digest_loses_none_of_its_notices(
 async def test_a_cards_new_state_edits_the_digest_and_keeps_the_other_parts(
     db: Database, session: Session, users: dict[int, User], clock: Clock
 ) -> None:
-    bot = EditingBot()
-    worker = make_worker(db, bot, clock, digest_after=5.0)
+    bot, worker = editing(db, clock)
     queue(db, users[ALICE], "notice")
     queue(db, users[ALICE], "card A: new", live_key="A", buttons=CARD)
     edit(db, users[ALICE], "card A: seen", key="A", buttons=CARD)  # queued: folded into the send
@@ -182,8 +189,7 @@ async def test_a_cards_new_state_edits_the_digest_and_keeps_the_other_parts(
 async def test_edits_of_earlier_messages_neither_break_a_digest_nor_cost_a_call_each(
     db: Database, session: Session, users: dict[int, User], clock: Clock
 ) -> None:
-    bot = EditingBot()
-    worker = make_worker(db, bot, clock, digest_after=5.0)
+    bot, worker = editing(db, clock)
     queue(db, users[ALICE], "card A: new", live_key="A", buttons=CARD)
     queue(db, users[ALICE], "card B: new", live_key="B", buttons=CARD2)
     clock.advance(seconds=10)
@@ -206,8 +212,7 @@ async def test_edits_of_earlier_messages_neither_break_a_digest_nor_cost_a_call_
 async def test_a_card_sent_again_is_not_carried_past_an_edit_of_its_older_message(
     db: Database, session: Session, users: dict[int, User], clock: Clock
 ) -> None:
-    bot = EditingBot()
-    worker = make_worker(db, bot, clock, digest_after=5.0)
+    bot, worker = editing(db, clock)
     queue(db, users[ALICE], "card A: new", live_key="A", buttons=CARD)
     await worker.deliver_due()
     queue(db, users[ALICE], "n0")
@@ -252,8 +257,7 @@ async def test_a_chat_behind_gets_new_messages_before_edits_of_older_ones(
 async def test_an_edit_is_not_held_up_by_a_digest_that_must_wait_for_a_retry(
     db: Database, session: Session, users: dict[int, User], clock: Clock
 ) -> None:
-    bot = EditingBot()
-    worker = make_worker(db, bot, clock, digest_after=5.0)
+    bot, worker = editing(db, clock)
     queue(db, users[ALICE], "card A: new", live_key="A", buttons=CARD)
     await worker.deliver_due()
     edit(db, users[ALICE], "card A: dispatched", key="A")
