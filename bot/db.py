@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -54,6 +55,26 @@ def make_engine(
     )
 
 
+# One lock per SQLite file, shared by this process's connections to it (the handlers', the
+# inbox's, the outbox's): SQLite lets one connection write at a time and makes the others
+# poll for its lock, sleeping 1, 2, 5 … 100 ms between tries, so a unit of work that met
+# another's write waited up to a sleep longer than that write. Taking turns here, the next
+# unit starts the moment the last one ends. Other processes still meet SQLite's own lock.
+_TURNS: dict[str, threading.RLock] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def _turn_of(url: str) -> threading.RLock | None:
+    """The lock of a SQLite file (None for other databases and for in-memory SQLite)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    with _TURNS_LOCK:
+        return _TURNS.setdefault(str(Path(database).resolve()), threading.RLock())
+
+
 def _keep_loaded(session: Session) -> None:
     """Hold every row the unit of work loads until it ends.
 
@@ -84,6 +105,7 @@ class Database:
         workers = 1 if url.startswith("sqlite") else threads
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
         self._running: set[asyncio.Future[Any]] = set()  # units of work queued or running
+        self._turn = _turn_of(url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -101,7 +123,10 @@ class Database:
         self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run ``fn(session, *args, **kwargs)`` as one transaction."""
-        with self.session() as session:
+        if self._turn is None:
+            with self.session() as session:
+                return fn(session, *args, **kwargs)
+        with self._turn, self.session() as session:
             return fn(session, *args, **kwargs)
 
     async def run(

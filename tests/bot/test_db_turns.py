@@ -1,0 +1,59 @@
+"""Units of work on one SQLite file take turns in this process instead of polling its lock."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.db import Database, upgrade
+from models import InboxUpdate
+
+
+def test_units_of_work_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
+    # The handlers', the inbox's and the outbox's connections: a unit of one waits for the
+    # unit under way on another, then starts at once (SQLite alone makes it sleep and retry).
+    url = f"sqlite:///{tmp_path}/turns.db"
+    upgrade(url)
+    handlers, inbox = Database(url), Database(url)
+    writing, release = threading.Event(), threading.Event()
+    stored: list[list[int]] = []
+
+    def store(session: Session) -> None:
+        session.add(InboxUpdate(update_id=1, payload={}))
+        session.flush()
+        writing.set()
+        release.wait(10)
+
+    def look(session: Session) -> None:
+        stored.append(list(session.exec(select(InboxUpdate.update_id)).all()))
+
+    first = threading.Thread(target=inbox.call, args=(store,))
+    second = threading.Thread(target=handlers.call, args=(look,))
+    try:
+        first.start()
+        assert writing.wait(10)
+        second.start()
+        second.join(0.3)
+        assert second.is_alive() and stored == []  # waiting for its turn, not reading yet
+        release.set()
+        first.join(10)
+        second.join(10)
+        assert stored == [[1]]  # it began after the first unit had committed
+        # A unit inside another on the same thread is part of its turn: no waiting on itself.
+        assert handlers.call(lambda _s: inbox.call(lambda s: s.get(InboxUpdate, 1))) is not None
+    finally:
+        release.set()
+        handlers.dispose()
+        inbox.dispose()
+
+
+def test_other_databases_and_memory_take_no_turns() -> None:
+    # PostgreSQL has row locks and many writers; an in-memory SQLite is one connection's own.
+    for url in ("sqlite://", "postgresql+psycopg://u@127.0.0.1:1/x"):
+        database = Database(url)
+        try:
+            assert database._turn is None
+        finally:
+            database.dispose()
