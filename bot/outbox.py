@@ -171,8 +171,7 @@ class OutboxWorker:
         free = self.batch_size - len(self._lanes)
         if free <= 0:
             return
-        if self.yield_to is not None:
-            await self.yield_to()
+        await self._yield()
         rows = await self.db.run(self._claim, self.clock(), free, set(self._lanes))
         for row in rows:
             task = asyncio.create_task(self._lane(row), name=f"outbox-{row.chat_id}")
@@ -207,6 +206,7 @@ class OutboxWorker:
             # The turn itself is taken only in the slot, as it sends: one taken before a long
             # wait for a slot would let the chat's messages reach Telegram closer than paced.
             await self.pacer.ready(chat_id)
+            await self._yield()
             if row.live_key and not row.parts_sent:
                 row, edits = await self.db.run(self._latest_state, row, self.clock())
                 if row is None:  # an edit a later one replaces: settled without a call
@@ -216,8 +216,7 @@ class OutboxWorker:
             sending = row
             if self._behind(row):
                 sending, carried, shown = await self.db.run(self._digest, row, shown, self.clock())
-            if self.yield_to is not None:
-                await self.yield_to()
+            await self._yield()
             # The slot is held until the outcome is recorded: a crash can repeat only messages
             # holding a slot, so at most ``in_flight`` however slow the recording is. The
             # record is one short transaction; the chat's next row is looked up after it.
@@ -229,8 +228,20 @@ class OutboxWorker:
                 )
             if not settled and sending is not row:  # a digest sent ahead of ``row`` must wait:
                 await self.db.run(_unlease, row.id, self.owner)  # ``row`` is free to go first
+            if settled:
+                await self._yield()
             row = await self.db.run(self._next, chat_id, self.clock()) if settled else None
         return attempted
+
+    async def _yield(self) -> None:
+        """Let the handlers' work (an answer someone waits for) go first, within a limit.
+
+        Before each unit of the outbox's own database work but the record of a call made:
+        the outbox's units run on their own thread, but in the same interpreter and on the
+        same SQLite file, so one that starts as an update arrives slows that answer down.
+        """
+        if self.yield_to is not None:
+            await self.yield_to()
 
     def _latest_state(
         self, session: Session, row: OutboxMessage, now: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -625,3 +626,60 @@ async def test_the_running_worker_sends_when_kicked(
     assert bot.texts(ALICE) == ["right away"]
     assert worker.sent == 1
     assert row_of(session, "right away").status == OutboxStatus.SENT
+
+
+# -- answers first ------------------------------------------------------------------------------
+
+
+class AnsweringBot(FakeBot):
+    """A bot whose first message arrives just as someone's update is being handled."""
+
+    def __init__(self, handlers: Database) -> None:
+        super().__init__()
+        self.handlers, self.answering, self.answered = handlers, False, asyncio.Event()
+        self.update: asyncio.Task[None] | None = None
+
+    async def _handle_update(self) -> None:
+        async with self.handlers.busy():
+            self.answering = True
+            await self.answered.wait()
+            self.answering = False
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> SimpleNamespace:
+        if self.update is None:
+            self.update = asyncio.create_task(self._handle_update())
+            await asyncio.sleep(0)  # the update's handler is under way when this call returns
+        return await super().send_message(chat_id, text, **kwargs)
+
+
+async def test_while_an_update_is_handled_the_outbox_only_records_what_it_sent(
+    db: Database, session: Session, users: dict[int, User], clock: Clock
+) -> None:
+    # The outbox's database work runs on its own thread, but in the same interpreter and on
+    # the same SQLite file: a unit of it started while an answer is being prepared slows that
+    # answer down. It records the call it made (a crash must not send it twice) and waits.
+    handlers = Database(db.url)
+    bot = AnsweringBot(handlers)
+    units: list[tuple[str, bool]] = []
+    run = db.run
+
+    async def recorded(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        units.append((getattr(fn, "__name__", repr(fn)), bot.answering))
+        return await run(fn, *args, **kwargs)
+
+    for text in ("first", "second", "third"):
+        queue(db, users[ALICE], text)
+    worker = make_worker(db, bot, clock, yield_to=functools.partial(handlers.quiet, 10))
+    worker.db.run = recorded  # type: ignore[method-assign]
+    try:
+        delivery = asyncio.create_task(worker.deliver_due())
+        await asyncio.sleep(0.5)
+        assert bot.texts(ALICE) == ["first"]
+        assert [name for name, answering in units if answering] == ["_settle"]
+        bot.answered.set()
+        async with asyncio.timeout(10):
+            await delivery
+    finally:
+        handlers.dispose()
+    assert bot.texts(ALICE) == ["first", "second", "third"]
+    assert row_of(session, "third").status == OutboxStatus.SENT
