@@ -189,9 +189,10 @@ def run(allow_empty_organisation: AllowEmpty = False) -> None:
         run_sandbox(settings, allow_empty_organisation=allow_empty_organisation)
         return
     from bot.app import build_application
-    from bot.startup import TokenRejected, run_application
+    from bot.startup import TokenRejected, freeze_what_is_loaded, run_application
 
     application = build_application(settings)
+    freeze_what_is_loaded()
     if settings.telegram.mode != "webhook":
         from bot.lock import hold_polling_or_exit
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -17,6 +18,19 @@ from telegram.ext import Application
 from bot.settings import Settings
 
 log = logging.getLogger("duban.telegram")
+
+
+def freeze_what_is_loaded() -> None:
+    """Take everything loaded at start out of the garbage collector's full passes.
+
+    It lives as long as the process (modules, mappers, settings, the application), yet each
+    full collection walked all of it with every thread stopped: 160-170 ms, twice in a
+    90-second intake benchmark run; with it frozen, 35 ms.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 T = TypeVar("T")
 Starter = Callable[[Application], Awaitable[None]]
 

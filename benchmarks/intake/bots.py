@@ -86,6 +86,10 @@ def _build(args: argparse.Namespace) -> Any:
 async def serve_bot(args: argparse.Namespace) -> None:
     """The bot under test, started as ``run_polling`` starts it, until the parent is done."""
     app = _build(args)
+    if args.bot == "duban":  # as ``duban run`` does
+        from bot.startup import freeze_what_is_loaded
+
+        freeze_what_is_loaded()
 
     def extra() -> dict[str, Any]:
         deps = app.bot_data.get("deps")
