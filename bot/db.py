@@ -123,20 +123,41 @@ class Database:
         self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run ``fn(session, *args, **kwargs)`` as one transaction."""
-        if self._turn is None:
+        return self._unit(self._turn, fn, *args, **kwargs)
+
+    def _unit(
+        self,
+        turn: threading.RLock | None,
+        fn: Callable[Concatenate[Session, P], T],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        if turn is None:
             with self.session() as session:
                 return fn(session, *args, **kwargs)
-        with self._turn, self.session() as session:
+        with turn, self.session() as session:
             return fn(session, *args, **kwargs)
 
     async def run(
         self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Like call(), off the event loop so a slow database never stalls the bot."""
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(
-            self._executor, functools.partial(self.call, fn, *args, **kwargs)
-        )
+        return await self._submit(functools.partial(self.call, fn, *args, **kwargs))
+
+    async def read(
+        self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Like run(), for a long unit that only reads (a year's statistics).
+
+        On a SQLite file it takes no turn: WAL lets the inbox and the outbox write while it
+        reads, so they need not wait seconds for it. Should it write after all, SQLite's own
+        lock still keeps that safe.
+        """
+        return await self._submit(functools.partial(self._unit, None, fn, *args, **kwargs))
+
+    async def _submit(self, unit: Callable[[], T]) -> T:
+        future = asyncio.get_running_loop().run_in_executor(self._executor, unit)
         self._running.add(future)
         future.add_done_callback(self._running.discard)
         return await future

@@ -46,7 +46,7 @@ async def stats(ctx: Ctx) -> None:
         return
     period = report.period_of(" ".join(ctx.args), rules=ctx.rules)  # a typo answers at once
     async with uploading(ctx):
-        figures = await ctx.deps.db.run(
+        figures = await ctx.deps.db.read(
             report.figures_for, actor=ctx.actor, period=period, rules=ctx.rules
         )
         # Each part goes out as soon as it is ready: the figures first, then the chart, then

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -45,6 +46,38 @@ def test_units_of_work_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
         assert handlers.call(lambda _s: inbox.call(lambda s: s.get(InboxUpdate, 1))) is not None
     finally:
         release.set()
+        handlers.dispose()
+        inbox.dispose()
+
+
+async def test_a_long_read_takes_no_turn(tmp_path: Path) -> None:
+    # A year's statistics read for seconds; the inbox and the outbox write meanwhile.
+    url = f"sqlite:///{tmp_path}/turns.db"
+    upgrade(url)
+    handlers, inbox = Database(url), Database(url)
+    writing, release = threading.Event(), threading.Event()
+
+    def store(session: Session) -> None:
+        session.add(InboxUpdate(update_id=1, payload={}))
+        session.flush()
+        writing.set()
+        release.wait(10)
+
+    def look(session: Session) -> list[int]:
+        return list(session.exec(select(InboxUpdate.update_id)).all())
+
+    first = threading.Thread(target=inbox.call, args=(store,))
+    try:
+        first.start()
+        assert writing.wait(10)
+        async with asyncio.timeout(5):
+            assert await handlers.read(look) == []  # done while the write is still open
+        release.set()
+        first.join(10)
+        assert inbox.call(look) == [1]
+    finally:
+        release.set()
+        first.join(10)
         handlers.dispose()
         inbox.dispose()
 
