@@ -365,6 +365,9 @@ async def test_text_contrast_passes_wcag_aa(
     await page.locator("#message-input").fill("/start")
     await page.locator("#message-input").press("Enter")
     await expect(page.locator(".kb-button")).to_have_count(3, timeout=WAIT_MS)
+    # The persona list shows the last message a moment after the chat does (a loaded
+    # machine once measured before it was there).
+    await expect(page.locator(".persona.active .persona-preview")).to_be_attached(timeout=WAIT_MS)
     ratios = dict(await page.evaluate(CONTRAST, TEXT_ELEMENTS))
     missing = [selector for selector, ratio in ratios.items() if ratio is None]
     assert not missing, f"not on the page: {missing}"
