@@ -18,7 +18,12 @@ FAST = {"rate": 1000.0, "chat_rate": 1000.0, "chat_burst": 100.0}
 
 
 def sandbox_settings(db_url: str, **overrides: Any) -> Settings:
-    """The repository's settings on ``db_url``, the outbox unpaced (the runner takes port 0)."""
+    """The repository's settings on ``db_url``, the outbox unpaced (the runner takes port 0).
+
+    Reports sent by themselves are off (as in tests/e2e/harness.py): a clock moved onto the
+    first working day of a month, past their hour, would send one to the supervisors.
+    """
+    overrides.setdefault("reports", {"enabled": False})
     return load_settings(database={"url": db_url}, outbox=FAST, **overrides)
 
 
