@@ -7,7 +7,7 @@ import functools
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -133,10 +133,7 @@ class Database:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        if turn is None:
-            with self.session() as session:
-                return fn(session, *args, **kwargs)
-        with turn, self.session() as session:
+        with turn or nullcontext(), self.session() as session:
             return fn(session, *args, **kwargs)
 
     async def run(

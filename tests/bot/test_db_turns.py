@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -12,14 +13,15 @@ from bot.db import Database, upgrade
 from models import InboxUpdate
 
 
-def test_units_of_work_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
-    # The handlers', the inbox's and the outbox's connections: a unit of one waits for the
-    # unit under way on another, then starts at once (SQLite alone makes it sleep and retry).
+def two_connections(tmp_path: Path) -> tuple[Database, Database]:
+    """The handlers' and the inbox's databases on one SQLite file."""
     url = f"sqlite:///{tmp_path}/turns.db"
     upgrade(url)
-    handlers, inbox = Database(url), Database(url)
-    writing, release = threading.Event(), threading.Event()
-    stored: list[list[int]] = []
+    return Database(url), Database(url)
+
+
+def store_and_hold(writing: threading.Event, release: threading.Event) -> Callable[[Session], None]:
+    """A unit that writes an update, says so, and keeps its transaction open until released."""
 
     def store(session: Session) -> None:
         session.add(InboxUpdate(update_id=1, payload={}))
@@ -27,10 +29,20 @@ def test_units_of_work_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
         writing.set()
         release.wait(10)
 
+    return store
+
+
+def test_units_of_work_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
+    # The handlers', the inbox's and the outbox's connections: a unit of one waits for the
+    # unit under way on another, then starts at once (SQLite alone makes it sleep and retry).
+    handlers, inbox = two_connections(tmp_path)
+    writing, release = threading.Event(), threading.Event()
+    stored: list[list[int]] = []
+
     def look(session: Session) -> None:
         stored.append(list(session.exec(select(InboxUpdate.update_id)).all()))
 
-    first = threading.Thread(target=inbox.call, args=(store,))
+    first = threading.Thread(target=inbox.call, args=(store_and_hold(writing, release),))
     second = threading.Thread(target=handlers.call, args=(look,))
     try:
         first.start()
@@ -52,21 +64,13 @@ def test_units_of_work_on_one_sqlite_file_take_turns(tmp_path: Path) -> None:
 
 async def test_a_long_read_takes_no_turn(tmp_path: Path) -> None:
     # A year's statistics read for seconds; the inbox and the outbox write meanwhile.
-    url = f"sqlite:///{tmp_path}/turns.db"
-    upgrade(url)
-    handlers, inbox = Database(url), Database(url)
+    handlers, inbox = two_connections(tmp_path)
     writing, release = threading.Event(), threading.Event()
-
-    def store(session: Session) -> None:
-        session.add(InboxUpdate(update_id=1, payload={}))
-        session.flush()
-        writing.set()
-        release.wait(10)
 
     def look(session: Session) -> list[int]:
         return list(session.exec(select(InboxUpdate.update_id)).all())
 
-    first = threading.Thread(target=inbox.call, args=(store,))
+    first = threading.Thread(target=inbox.call, args=(store_and_hold(writing, release),))
     try:
         first.start()
         assert writing.wait(10)
