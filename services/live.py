@@ -52,7 +52,6 @@ def remember(session: Session, *, live_key: str, chat_id: int, message_id: int) 
 
 def showing(session: Session, live_key: str) -> list[int]:
     """The chats showing ``live_key``: delivered, or still on their way (edited after)."""
-    session.flush()  # a card queued earlier in this transaction is on its way too
     found = session.execute(_SHOWING, {"showing_key": live_key}).scalars()
     return sorted(set(found))
 

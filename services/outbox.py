@@ -19,7 +19,6 @@ from services.audit import lock_head
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}
 QUEUED = "outbox.queued"  # session.info: the rows this transaction queued, in queueing order
-KEYS = "outbox.keys"  # session.info: dedupe key -> the row this transaction queued under it
 STORED = "outbox.stored"  # session.info: (transaction, {dedupe key: stored}), see ``expect``
 
 
@@ -36,33 +35,48 @@ def enqueue(
     not_before: datetime | None = None,
     kind: str = "send",
     live_key: str | None = None,
-) -> OutboxMessage | None:
-    """Queue ``text`` for ``user`` once per ``dedupe_key``; None if it was queued before.
+    chat_id: int | None = None,
+    file_id: int | None = None,
+) -> int | None:
+    """Queue ``text`` for ``user`` once per ``dedupe_key``; the row's id, None if queued before.
 
     ``live_key`` names the state the message shows (see services/live.py); ``kind="edit"``
     replaces the text and buttons of the message last delivered under that key instead.
+    ``chat_id`` sends to another chat than the user's own (a group the user wrote in).
+
+    Written at once, on the connection: a change queues several messages, and building and
+    flushing an ORM object per row cost more than the rest of the change.
     """
     if _queued_before(session, dedupe_key):
         return None
     if user.id is None:
         session.flush()
-    message = OutboxMessage(
-        chat_id=user.telegram_id,
-        user_id=user.id,
-        template=template,
-        text=text,
-        parse_mode=parse_mode,
-        buttons=[list(row) for row in buttons] if buttons else None,
-        attachments=list(attachments) if attachments else None,
-        dedupe_key=dedupe_key,
-        next_attempt_at=not_before or utcnow(),
-        kind=kind,
-        live_key=live_key,
-    )
-    session.add(message)
-    session.info.setdefault(QUEUED, []).append(message)  # its position is given at commit
-    session.info.setdefault(KEYS, {})[dedupe_key] = message
-    return message
+    now = utcnow()
+    values = {
+        "chat_id": user.telegram_id if chat_id is None else chat_id,
+        "user_id": user.id,
+        "template": template,
+        "text": text,
+        "parse_mode": parse_mode,
+        "buttons": [list(row) for row in buttons] if buttons else None,
+        "attachments": list(attachments) if attachments else None,
+        "dedupe_key": dedupe_key,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "parts_sent": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+        "kind": kind,
+        "live_key": live_key,
+        "file_id": file_id,
+    }
+    inserted = session.connection().execute(_INSERT, values).inserted_primary_key
+    assert inserted is not None
+    row_id: int = inserted[0]
+    _stored(session)[dedupe_key] = True
+    # Its position is given at commit; the transaction tells a rolled-back one's ids apart.
+    session.info.setdefault(QUEUED, []).append((session.get_transaction(), row_id))
+    return row_id
 
 
 def expect(session: Session, dedupe_keys: Collection[str]) -> None:
@@ -79,7 +93,10 @@ def expect(session: Session, dedupe_keys: Collection[str]) -> None:
 
 
 def _stored(session: Session) -> dict[str, bool]:
-    """Dedupe key -> stored, as looked up in the current transaction (or savepoint) only."""
+    """Dedupe key -> stored, as looked up in the current transaction (or savepoint) only.
+
+    A savepoint's end starts a new record: what it queued may be gone with it.
+    """
     current = session.get_nested_transaction() or session.get_transaction()
     held = session.info.get(STORED)
     if held is None or held[0] is not current:
@@ -89,14 +106,10 @@ def _stored(session: Session) -> dict[str, bool]:
 
 
 def _queued_before(session: Session, dedupe_key: str) -> bool:
-    """Whether a row with ``dedupe_key`` is stored, or queued in this transaction.
+    """Whether a row with ``dedupe_key`` is stored (this transaction's own rows included).
 
-    On the connection, not the session: no autoflush, so a transaction queueing several
-    messages inserts them together at its next flush instead of one flush per message.
+    On the connection, not the session: no autoflush of the change being made.
     """
-    earlier = session.info.get(KEYS, {}).get(dedupe_key)
-    if earlier is not None and earlier in session:  # a rolled-back savepoint's row is not
-        return True
     stored = _stored(session).get(dedupe_key)
     if stored is None:
         stored = session.connection().execute(_DEDUPE, {"dedupe": dedupe_key}).first() is not None
@@ -107,6 +120,12 @@ _OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
 _DEDUPE = sa.select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == sa.bindparam("dedupe"))
 _DEDUPE_MANY = sa.select(_OUTBOX.c.dedupe_key).where(
     _OUTBOX.c.dedupe_key.in_(sa.bindparam("keys", expanding=True))
+)
+_INSERT = _OUTBOX.insert()
+_SET_SEQ = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == sa.bindparam("row_id"))
+    .values(seq=sa.bindparam("position"))
 )
 
 
@@ -125,7 +144,7 @@ def enqueue_file(
     share_key: str | None = None,
     caption: str = "",
     not_before: datetime | None = None,
-) -> OutboxMessage | None:
+) -> int | None:
     """Queue a picture or document made now (a chart, a workbook); None if queued before.
 
     The bytes are stored in the database, so a restart or another process delivers the very
@@ -134,7 +153,15 @@ def enqueue_file(
     """
     if kind not in FILE_KINDS:
         raise ValueError(f"kind must be one of {FILE_KINDS}, not {kind!r}")
-    message = enqueue(
+    if _queued_before(session, dedupe_key):
+        return None
+    key = share_key or dedupe_key
+    stored = session.exec(select(OutboxFile).where(OutboxFile.share_key == key)).first()
+    if stored is None:
+        stored = OutboxFile(share_key=key, filename=filename, content=content)
+        session.add(stored)
+        session.flush()
+    return enqueue(
         session,
         user=user,
         template=template,
@@ -143,17 +170,8 @@ def enqueue_file(
         parse_mode=None,
         not_before=not_before,
         kind=kind,
+        file_id=stored.id,
     )
-    if message is None:
-        return None
-    key = share_key or dedupe_key
-    stored = session.exec(select(OutboxFile).where(OutboxFile.share_key == key)).first()
-    if stored is None:
-        stored = OutboxFile(share_key=key, filename=filename, content=content)
-        session.add(stored)
-        session.flush()
-    message.file_id = stored.id
-    return message
 
 
 def file_of(session: Session, outbox_id: int) -> OutboxFile | None:
@@ -453,20 +471,32 @@ def _order_queued(session: sa.orm.Session) -> None:
     """
     if session.in_nested_transaction():
         return
-    noted: list[OutboxMessage] = session.info.pop(QUEUED, [])
-    session.info.pop(KEYS, None)
+    noted: list[tuple[object, int] | OutboxMessage] = session.info.pop(QUEUED, [])
     noted += [obj for obj in session.new if isinstance(obj, OutboxMessage)]
-    # In the order they were queued (a rolled-back savepoint's rows are no longer in session).
-    unique = {id(row): row for row in reversed(noted)}
-    rows = [row for row in noted if unique.pop(id(row), None) is not None]
-    rows = [row for row in rows if row in session and row.seq is None]
-    if not rows:
+    this = session.get_transaction()
+    # In the order they were queued. An id a rolled-back savepoint gave may come again, for a
+    # later row: the later place counts. Ids of an earlier, rolled-back transaction do not.
+    queued: dict[object, int | OutboxMessage] = {}
+    for item in noted:
+        if isinstance(item, OutboxMessage):
+            if item in session and item.seq is None:
+                queued.setdefault(id(item), item)
+        elif item[0] is this:
+            queued.pop(("id", item[1]), None)
+            queued[("id", item[1])] = item[1]
+    if not queued:
         return
     lock_head(session)
     # On the connection, not the session: no autoflush of the rows still without a position.
     top = session.connection().execute(sa.select(func.max(OutboxMessage.seq))).scalar()
-    for position, row in enumerate(rows, start=(top or 0) + 1):
-        row.seq = position
+    positions: list[dict[str, int]] = []
+    for position, entry in enumerate(queued.values(), start=(top or 0) + 1):
+        if isinstance(entry, int):
+            positions.append({"row_id": entry, "position": position})
+        else:
+            entry.seq = position
+    if positions:
+        session.connection().execute(_SET_SEQ, positions)
 
 
 # -- states shown by one message: only the latest needs the Bot API -----------------------------

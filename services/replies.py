@@ -36,8 +36,7 @@ def owe(
             dedupe_key=f"reply:{update_id}:{digest}",
             buttons=buttons if i == len(pieces) - 1 else None,
             parse_mode="HTML" if html else None,
+            chat_id=chat_id,  # the chat the update came from
         )
-        if row is not None:
-            row.chat_id = chat_id  # the chat the update came from
-            queued += 1
+        queued += row is not None
     return queued

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
-from bot.db import Database
+from bot.db import Database, upgrade
 from models import OutboxMessage, User
 from models.types import utcnow
 from services import outbox
@@ -17,23 +18,31 @@ def _queue(session: Session, user: User, text: str) -> None:
     outbox.enqueue(session, user=user, template="test", text=text, dedupe_key=f"order:{text}")
 
 
-async def test_a_chat_receives_its_messages_in_commit_order(db: Database) -> None:
-    db.call(lambda s: s.add(User(telegram_id=ALICE, display_name="alice")))
-    with Session(db.engine) as first, Session(db.engine) as second:
-        me = first.exec(select(User).where(User.telegram_id == ALICE)).one()
-        _queue(first, me, "the case was completed")
-        if db.url.startswith("postgresql"):
-            # PostgreSQL gives the id now; SQLite would lock the other writer out until commit.
-            first.flush()
-        _queue(second, second.exec(select(User).where(User.telegram_id == ALICE)).one(), "new case")
-        second.commit()
-        first.commit()
-    ids = dict(db.call(lambda s: [(r.text, r.id) for r in s.exec(select(OutboxMessage))]))
-    if db.url.startswith("postgresql"):
+@pytest.mark.postgres
+async def test_a_chat_receives_its_messages_in_commit_order(pg_url: str) -> None:
+    """PostgreSQL lets two transactions queue at once; the one that commits first goes first.
+
+    (SQLite cannot interleave them: a transaction writes its rows as it queues them and holds
+    the file's one write lock until it commits, so ids already follow commit order there.)
+    """
+    upgrade(pg_url)
+    db = Database(pg_url)
+    try:
+        db.call(lambda s: s.add(User(telegram_id=ALICE, display_name="alice")))
+        with Session(db.engine) as first, Session(db.engine) as second:
+            me = first.exec(select(User).where(User.telegram_id == ALICE)).one()
+            _queue(first, me, "the case was completed")
+            you = second.exec(select(User).where(User.telegram_id == ALICE)).one()
+            _queue(second, you, "new case")
+            second.commit()
+            first.commit()
+        ids = dict(db.call(lambda s: [(r.text, r.id) for r in s.exec(select(OutboxMessage))]))
         assert ids["the case was completed"] < ids["new case"]  # the race: ids disagree
-    bot = FakeBot()
-    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
-    assert bot.texts(ALICE) == ["new case", "the case was completed"]
+        bot = FakeBot()
+        await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+        assert bot.texts(ALICE) == ["new case", "the case was completed"]
+    finally:
+        db.dispose()
 
 
 async def test_the_rows_of_one_transaction_keep_their_queueing_order(db: Database) -> None:
@@ -48,3 +57,52 @@ async def test_the_rows_of_one_transaction_keep_their_queueing_order(db: Databas
     bot = FakeBot()
     await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
     assert bot.texts(ALICE) == ["one", "two", "three"]
+
+
+async def test_a_row_queued_in_a_rolled_back_savepoint_is_queued_again_once(db: Database) -> None:
+    """The sweep works in savepoints: what one rolled back is owed again, once, in its place."""
+    db.call(lambda s: s.add(User(telegram_id=ALICE, display_name="alice")))
+
+    def queue(session: Session) -> list[int | None]:
+        me = session.exec(select(User).where(User.telegram_id == ALICE)).one()
+        _queue(session, me, "first")
+        savepoint = session.begin_nested()
+        _queue(session, me, "second")
+        savepoint.rollback()
+        again = outbox.enqueue(
+            session, user=me, template="test", text="second", dedupe_key="order:second"
+        )
+        twice = outbox.enqueue(
+            session, user=me, template="test", text="second", dedupe_key="order:second"
+        )
+        _queue(session, me, "third")
+        return [again, twice]
+
+    again, twice = db.call(queue)
+    assert again is not None and twice is None
+    rows = db.call(lambda s: s.exec(select(OutboxMessage).order_by(OutboxMessage.seq)).all())
+    assert [(r.text, r.seq is not None) for r in rows] == [
+        ("first", True),
+        ("second", True),
+        ("third", True),
+    ]
+    bot = FakeBot()
+    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+    assert bot.texts(ALICE) == ["first", "second", "third"]
+
+
+async def test_a_rolled_back_transactions_rows_take_no_place_in_the_next(db: Database) -> None:
+    """A session that rolled back and queued anew gives positions to the new rows only."""
+    db.call(lambda s: s.add(User(telegram_id=ALICE, display_name="alice")))
+    with Session(db.engine) as session:
+        me = session.exec(select(User).where(User.telegram_id == ALICE)).one()
+        _queue(session, me, "never sent")
+        session.rollback()
+        me = session.exec(select(User).where(User.telegram_id == ALICE)).one()
+        _queue(session, me, "sent")
+        session.commit()
+    rows = db.call(lambda s: s.exec(select(OutboxMessage)).all())
+    assert [(r.text, r.seq) for r in rows] == [("sent", 1)]
+    bot = FakeBot()
+    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+    assert bot.texts(ALICE) == ["sent"]
