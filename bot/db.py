@@ -75,15 +75,21 @@ def _turn_of(url: str) -> threading.RLock | None:
         return _TURNS.setdefault(str(Path(database).resolve()), threading.RLock())
 
 
-def _keep_loaded(session: Session) -> None:
+LOADED = "db.loaded"  # session.info: the rows a unit of work loaded, held until it ends
+
+
+@sa.event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded(session: Session, row: object) -> None:
     """Hold every row the unit of work loads until it ends.
 
     The session's identity map holds rows weakly: a row a service loaded, used and let go
     (a case, its department, its enterprise) was loaded again by the next look-up in the same
-    transaction. Kept, ``session.get`` finds it without a query. Only for one unit of work.
+    transaction. Kept, ``session.get`` finds it without a query. Only for one unit of work;
+    one listener for every session (listening on each new session cost more than a query).
     """
-    loaded: list[object] = []
-    sa.event.listen(session, "loaded_as_persistent", lambda _s, row: loaded.append(row))
+    held = session.info.get(LOADED)
+    if held is not None:
+        held.append(row)
 
 
 class Database:
@@ -111,7 +117,7 @@ class Database:
     def session(self) -> Iterator[Session]:
         """One session per unit of work: commit on success, roll back on any error."""
         with Session(self.engine, expire_on_commit=False) as session:
-            _keep_loaded(session)
+            session.info[LOADED] = []
             try:
                 yield session
                 session.commit()
@@ -139,7 +145,22 @@ class Database:
     async def run(
         self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Like call(), off the event loop so a slow database never stalls the bot."""
+        """Like call(), off the event loop so a slow database never stalls the bot.
+
+        On a SQLite file whose turn is free, the unit runs on the event loop at once instead:
+        an answer's few short units then cost no thread hand-offs, each of which waits for the
+        interpreter lock while other work holds it. A turn in use (another thread's unit) is
+        waited for on the database thread, never by the event loop. Either way this is a
+        point where other tasks get their turn: a loop of units (an outbox lane settling a
+        chat's stale edits) never holds the event loop for long.
+        """
+        await asyncio.sleep(0)
+        turn = self._turn
+        if turn is not None and turn.acquire(blocking=False):
+            try:
+                return self._unit(turn, fn, *args, **kwargs)
+            finally:
+                turn.release()
         return await self._submit(functools.partial(self.call, fn, *args, **kwargs))
 
     async def read(

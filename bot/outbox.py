@@ -222,6 +222,7 @@ class OutboxWorker:
             # record is one short transaction; the chat's next row is looked up after it.
             async with self._in_flight:
                 await self.pacer.wait(chat_id)
+                await self._yield()  # the pacing may have slept while an update came in
                 outcome = await self._send_one(sending)
                 settled = await self.db.run(
                     self._settle, sending, outcome, self.clock(), shown, carried

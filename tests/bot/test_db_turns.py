@@ -94,3 +94,32 @@ def test_other_databases_and_memory_take_no_turns() -> None:
             assert database._turn is None
         finally:
             database.dispose()
+
+
+async def test_a_free_turn_runs_on_the_loop_and_a_taken_one_never_stalls_it(tmp_path: Path) -> None:
+    # An answer's short units run right on the event loop; while another thread's unit holds
+    # the file, the next one waits on the database thread and the bot goes on meanwhile.
+    handlers, inbox = two_connections(tmp_path)
+    loop_thread = threading.get_ident()
+    writing, release = threading.Event(), threading.Event()
+
+    def look(session: Session) -> tuple[int, list[int]]:
+        return threading.get_ident(), list(session.exec(select(InboxUpdate.update_id)).all())
+
+    first = threading.Thread(target=inbox.call, args=(store_and_hold(writing, release),))
+    try:
+        assert await handlers.run(look) == (loop_thread, [])
+        first.start()
+        assert writing.wait(10)
+        waiting = asyncio.create_task(handlers.run(look))
+        await asyncio.sleep(0.2)  # the loop turns (a blocked loop would free it only after 10 s)
+        assert not waiting.done()
+        release.set()
+        async with asyncio.timeout(10):
+            thread, stored = await waiting
+        assert thread != loop_thread and stored == [1]
+    finally:
+        release.set()
+        first.join(10)
+        handlers.dispose()
+        inbox.dispose()
