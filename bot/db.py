@@ -150,11 +150,9 @@ class Database:
         On a SQLite file whose turn is free, the unit runs on the event loop at once instead:
         an answer's few short units then cost no thread hand-offs, each of which waits for the
         interpreter lock while other work holds it. A turn in use (another thread's unit) is
-        waited for on the database thread, never by the event loop. Either way this is a
-        point where other tasks get their turn: a loop of units (an outbox lane settling a
-        chat's stale edits) never holds the event loop for long.
+        waited for on the database thread, never by the event loop. A unit run here lets no
+        other task in before it: a caller looping over units yields by itself.
         """
-        await asyncio.sleep(0)
         turn = self._turn
         if turn is not None and turn.acquire(blocking=False):
             try:

@@ -238,9 +238,10 @@ class OutboxWorker:
         """Let the handlers' work (an answer someone waits for) go first, within a limit.
 
         Before each unit of the outbox's own database work but the record of a call made:
-        the outbox's units run on their own thread, but in the same interpreter and on the
-        same SQLite file, so one that starts as an update arrives slows that answer down.
+        the outbox's units share the interpreter (on SQLite, the event loop too, or the file's
+        turn), so one that starts as an update arrives slows that answer down.
         """
+        await asyncio.sleep(0)  # at least this: a lane settling stale edits makes no call
         if self.yield_to is not None:
             await self.yield_to()
 
