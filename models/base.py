@@ -1,4 +1,4 @@
-"""Helpers for declaring columns consistently."""
+"""Helpers for declaring columns consistently, and an INSERT that can take ON CONFLICT."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field
 
 from models.types import UTCDateTime, utcnow
@@ -31,4 +33,9 @@ def json_field(**kwargs: Any) -> Any:
     return Field(sa_type=sa.JSON, **kwargs)
 
 
-__all__ = ["code_field", "datetime", "json_field", "text_field", "utc_field"]
+def insert_for(dialect: str, table: sa.Table) -> Any:
+    """An INSERT into ``table`` that can take ON CONFLICT, in the dialect's own form."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+__all__ = ["code_field", "datetime", "insert_for", "json_field", "text_field", "utc_field"]

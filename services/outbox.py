@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import exists, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from models import LiveMessage, OutboxFile, OutboxMessage, User
+from models.base import insert_for
 from models.enums import OutboxStatus
 from models.types import UTCDateTime, utcnow
 from services.audit import lock_head
@@ -430,8 +429,7 @@ def remember(
 @functools.cache
 def _upsert_live(dialect: str) -> sa.Insert:
     """The upsert of where a live message is shown, built once per dialect."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(LiveMessage.__table__)  # type: ignore[attr-defined]
+    statement = insert_for(dialect, LiveMessage.__table__)  # type: ignore[attr-defined]
     return statement.on_conflict_do_update(
         index_elements=["live_key", "chat_id"],
         set_={

@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
 from models import InboxUpdate, ProcessedUpdate
+from models.base import insert_for
 from models.types import utcnow
 from services.rules import Rules
 
@@ -31,9 +30,7 @@ def store(session: Session, *, update_id: int, payload: dict[str, Any]) -> bool:
         _insert_new(connection.dialect.name, _INBOX),
         {"update_id": update_id, "payload": payload, "received_at": utcnow()},
     )
-    if not inserted.rowcount:
-        return False
-    return connection.execute(_HANDLED, {"handled_id": update_id}).first() is None
+    return bool(inserted.rowcount) and not seen(session, update_id)
 
 
 def unhandled(
@@ -56,7 +53,7 @@ def unhandled(
 
 
 def seen(session: Session, update_id: int) -> bool:
-    return session.get(ProcessedUpdate, update_id) is not None
+    return session.connection().execute(_HANDLED, {"handled_id": update_id}).first() is not None
 
 
 def mark(session: Session, update_id: int) -> None:
@@ -78,8 +75,10 @@ _HANDLED = sa.select(_PROCESSED.c.update_id).where(
 @functools.cache
 def _insert_new(dialect: str, table: sa.Table) -> sa.Insert:
     """An INSERT that does nothing for an update id stored already, built once."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=["update_id"])
+    statement: sa.Insert = insert_for(dialect, table).on_conflict_do_nothing(
+        index_elements=["update_id"]
+    )
+    return statement
 
 
 def prune(session: Session, *, rules: Rules) -> int:

@@ -18,6 +18,13 @@ def _queue(session: Session, user: User, text: str) -> None:
     outbox.enqueue(session, user=user, template="test", text=text, dedupe_key=f"order:{text}")
 
 
+async def _deliver(db: Database) -> FakeBot:
+    """Deliver everything due a second from now; the bot that recorded it."""
+    bot = FakeBot()
+    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+    return bot
+
+
 @pytest.mark.postgres
 async def test_a_chat_receives_its_messages_in_commit_order(pg_url: str) -> None:
     """PostgreSQL lets two transactions queue at once; the one that commits first goes first.
@@ -38,8 +45,7 @@ async def test_a_chat_receives_its_messages_in_commit_order(pg_url: str) -> None
             first.commit()
         ids = dict(db.call(lambda s: [(r.text, r.id) for r in s.exec(select(OutboxMessage))]))
         assert ids["the case was completed"] < ids["new case"]  # the race: ids disagree
-        bot = FakeBot()
-        await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+        bot = await _deliver(db)
         assert bot.texts(ALICE) == ["new case", "the case was completed"]
     finally:
         db.dispose()
@@ -54,8 +60,7 @@ async def test_the_rows_of_one_transaction_keep_their_queueing_order(db: Databas
             _queue(session, me, text)
 
     db.call(queue_three)
-    bot = FakeBot()
-    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+    bot = await _deliver(db)
     assert bot.texts(ALICE) == ["one", "two", "three"]
 
 
@@ -86,8 +91,7 @@ async def test_a_row_queued_in_a_rolled_back_savepoint_is_queued_again_once(db: 
         ("second", True),
         ("third", True),
     ]
-    bot = FakeBot()
-    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+    bot = await _deliver(db)
     assert bot.texts(ALICE) == ["first", "second", "third"]
 
 
@@ -103,6 +107,5 @@ async def test_a_rolled_back_transactions_rows_take_no_place_in_the_next(db: Dat
         session.commit()
     rows = db.call(lambda s: s.exec(select(OutboxMessage)).all())
     assert [(r.text, r.seq) for r in rows] == [("sent", 1)]
-    bot = FakeBot()
-    await make_worker(db, bot, Clock(utcnow() + timedelta(seconds=1))).deliver_due()
+    bot = await _deliver(db)
     assert bot.texts(ALICE) == ["sent"]
