@@ -1,10 +1,10 @@
-# Two commands matter: `make run` and `make test` (see README.md).
+# Two commands matter: `make run` and `make test` (see README.md); `make check` is the inner loop.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck format venv bench clean
+.PHONY: run test check lint typecheck format venv bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,14 +19,21 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/duban run
 
+# Every test, slow ones included, on SQLite and on the PostgreSQL server the tests start; the
+# slow ones (real-time drills) run beside the rest (scripts/run_tests.py).
 test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory lint
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-fonts.sh
 	bash scripts/ensure-postgres.sh
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python scripts/run_tests.py $(PYTEST_ARGS)
+
+# The inner loop, in about two minutes: lint, types and the tests that need neither
+# PostgreSQL, nor a browser, nor minutes of real time. `make test` before you push.
+check: $(STAMP)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest -q -n 3 -m "not slow and not postgres and not browser" \
+		--ignore=tests/benchmarks $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

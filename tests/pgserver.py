@@ -370,12 +370,18 @@ class PgServer:
             connect_timeout=10,
         )
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its URL."""
-        if not _NAME.match(name):
-            raise ValueError(f"{name!r} is not a plain database name (letters, digits, _)")
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """Create a database (empty, or a copy of ``template``) and return its URL."""
+        for given in (name, template or name):
+            if not _NAME.match(given):
+                raise ValueError(f"{given!r} is not a plain database name (letters, digits, _)")
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            # FILE_COPY copies the template's files at once; the default (WAL_LOG) writes
+            # every block through the WAL, twice as slow for a small schema like ours.
+            statement += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(template))
         with self.connect() as conn:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(statement)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:

@@ -37,41 +37,41 @@ def head_revision(url: str) -> str:
     return head
 
 
-def test_upgrade_to_head_gives_the_models_schema(db_url: str) -> None:
-    assert table_names(db_url) == set()
-    upgrade(db_url)
-    assert current_revision(db_url) == head_revision(db_url)
-    assert table_names(db_url) == set(SQLModel.metadata.tables) | {"alembic_version"}
-    assert schema_differences(db_url) == []
+def test_upgrade_to_head_gives_the_models_schema(empty_db_url: str) -> None:
+    assert table_names(empty_db_url) == set()
+    upgrade(empty_db_url)
+    assert current_revision(empty_db_url) == head_revision(empty_db_url)
+    assert table_names(empty_db_url) == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert schema_differences(empty_db_url) == []
 
 
-def test_the_comparison_notices_a_drift(db_url: str) -> None:
+def test_the_comparison_notices_a_drift(empty_db_url: str) -> None:
     # Guards the test above: a column the migrations lack must show up as a difference.
-    upgrade(db_url)
-    engine = make_engine(db_url)
+    upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
     try:
         with engine.begin() as conn:
             conn.execute(sa.text("ALTER TABLE parks ADD COLUMN stray INTEGER"))
     finally:
         engine.dispose()
-    differences = schema_differences(db_url)
+    differences = schema_differences(empty_db_url)
     assert any("stray" in repr(diff) for diff in differences)
 
 
-def test_downgrade_to_base_and_upgrade_again(db_url: str) -> None:
-    upgrade(db_url)
-    command.downgrade(alembic_config(db_url), "base")
-    assert current_revision(db_url) is None
-    assert table_names(db_url) <= {"alembic_version"}
-    upgrade(db_url)
-    assert current_revision(db_url) == head_revision(db_url)
-    assert schema_differences(db_url) == []
+def test_downgrade_to_base_and_upgrade_again(empty_db_url: str) -> None:
+    upgrade(empty_db_url)
+    command.downgrade(alembic_config(empty_db_url), "base")
+    assert current_revision(empty_db_url) is None
+    assert table_names(empty_db_url) <= {"alembic_version"}
+    upgrade(empty_db_url)
+    assert current_revision(empty_db_url) == head_revision(empty_db_url)
+    assert schema_differences(empty_db_url) == []
 
 
-def test_the_sweep_queries_have_indexes(db_url: str) -> None:
+def test_the_sweep_queries_have_indexes(empty_db_url: str) -> None:
     # The sweeps select by status and due time; without these, each sweep scans history.
-    upgrade(db_url)
-    engine = make_engine(db_url)
+    upgrade(empty_db_url)
+    engine = make_engine(empty_db_url)
     try:
         inspector = sa.inspect(engine)
         indexed = {
@@ -111,24 +111,26 @@ OUTBOX_ROW = (
 )
 
 
-def test_0007_keeps_every_queued_file_both_ways(db_url: str) -> None:
+def test_0007_keeps_every_queued_file_both_ways(empty_db_url: str) -> None:
     """Files queued before 0007 are still sent after it, and shared ones after a downgrade."""
-    upgrade(db_url, "0006")
+    upgrade(empty_db_url, "0006")
     _execute(
-        db_url,
+        empty_db_url,
         OUTBOX_ROW.format(id=1, key="old:1"),
         "INSERT INTO outbox_files (outbox_id, filename, content) VALUES (1, 'a.png', :content)",
         content=b"AAA",
     )
-    upgrade(db_url, "0007")
-    assert _rows(db_url, "SELECT share_key, filename FROM outbox_files") == [("old:1", "a.png")]
+    upgrade(empty_db_url, "0007")
+    assert _rows(empty_db_url, "SELECT share_key, filename FROM outbox_files") == [
+        ("old:1", "a.png")
+    ]
     sends = (
         "SELECT o.id, f.filename, f.content FROM outbox o JOIN outbox_files f ON f.id = o.file_id"
     )
-    assert [(i, n) for i, n, _c in _rows(db_url, sends)] == [(1, "a.png")]
+    assert [(i, n) for i, n, _c in _rows(empty_db_url, sends)] == [(1, "a.png")]
     # Two rows sharing one file, as a period report's readers of one language do.
     _execute(
-        db_url,
+        empty_db_url,
         OUTBOX_ROW.format(id=2, key="report:2026-10:user:7:file1"),
         OUTBOX_ROW.format(id=3, key="report:2026-10:user:8:file1"),
         "INSERT INTO outbox_files (id, share_key, filename, content) "
@@ -136,17 +138,17 @@ def test_0007_keeps_every_queued_file_both_ways(db_url: str) -> None:
         "UPDATE outbox SET file_id = 100 WHERE id IN (2, 3)",
         content=b"BBB",
     )
-    assert len(_rows(db_url, "SELECT id FROM outbox_files")) == 2
-    command.downgrade(alembic_config(db_url), "0006")
+    assert len(_rows(empty_db_url, "SELECT id FROM outbox_files")) == 2
+    command.downgrade(alembic_config(empty_db_url), "0006")
     files = "SELECT outbox_id, filename, content FROM outbox_files ORDER BY outbox_id"
-    assert [(i, n, bytes(c)) for i, n, c in _rows(db_url, files)] == [
+    assert [(i, n, bytes(c)) for i, n, c in _rows(empty_db_url, files)] == [
         (1, "a.png", b"AAA"),
         (2, "b.png", b"BBB"),
         (3, "b.png", b"BBB"),
     ]
-    upgrade(db_url)
-    assert schema_differences(db_url) == []
-    assert [(i, n, bytes(c)) for i, n, c in _rows(db_url, sends + " ORDER BY o.id")] == [
+    upgrade(empty_db_url)
+    assert schema_differences(empty_db_url) == []
+    assert [(i, n, bytes(c)) for i, n, c in _rows(empty_db_url, sends + " ORDER BY o.id")] == [
         (1, "a.png", b"AAA"),
         (2, "b.png", b"BBB"),
         (3, "b.png", b"BBB"),

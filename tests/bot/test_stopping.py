@@ -15,6 +15,11 @@ from bot.db import Database
 from bot.startup import Stopped, _pause
 from tests.bot.test_outbox_worker import Clock, FakeBot, make_worker
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="stopping the outbox loop is asyncio timing, not SQL",
+)
+
 STOP_WITHIN = 5
 
 

@@ -9,15 +9,13 @@ satisfied, which reopens the assignment; it is completed again and she confirms 
 
 from __future__ import annotations
 
-import pytest
-
 from models.enums import AssignmentStatus, CaseStatus, Satisfaction
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
     CONCH_CODE,
     CONCH_NAME,
     CONCH_PROJECT,
-    LANGS,
+    STORY,
     answer_to,
     assert_translated,
     assignments_of,
@@ -53,7 +51,7 @@ COMPLAINT = "Work stopped again at the river crossing; the compensation was not 
 SECOND_RESULT = "Compensation paid through the township on the 5th; the crossing is open."
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_conch_dispute_return_question_and_reopen(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 1002, 2001, 2002, 3001, 3006, 3007, 4002)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
-import pytest
 from sqlmodel import Session, select
 
 from bot.settings import load_settings
@@ -28,7 +27,7 @@ from services.rules import Rules
 from services.users import load_actor
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
-    LANGS,
+    STORY,
     assert_translated,
     assignments_of,
     bot_messages_since,
@@ -64,7 +63,7 @@ def submit(session: Session, rules: Rules) -> str:
     return submitted.case.number
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, lang: str) -> None:
     async with running_bot(db_url, sla_profile="drill") as bot:
         people = await cast(bot, lang, CONTACT, DISPATCHER, DRC, EPB, DRC_HEAD, SUPERVISOR)
@@ -165,7 +164,7 @@ async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, la
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_overdue_list_and_supervision_by_hand(db_url: str, lang: str) -> None:
     async with running_bot(db_url, sla_profile="drill") as bot:
         people = await cast(bot, lang, CONTACT, DISPATCHER, DRC, SUPERVISOR)
@@ -220,7 +219,7 @@ NOT_OVERDUE = (
 )
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_drafted_supervision_order_issued_with_its_button(db_url: str, lang: str) -> None:
     settings = load_settings(
         database={"url": db_url}, sla={"supervision_orders": "draft"}, reports={"enabled": False}

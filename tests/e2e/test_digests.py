@@ -8,14 +8,12 @@ edits only its part of the digest, and the other card keeps its buttons.
 
 from __future__ import annotations
 
-import pytest
-
 from bot.settings import load_settings
 from services.digests import SEPARATOR
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
-    LANGS,
     NAMES,
+    STORY,
     cast,
     handled,
     latest_case,
@@ -30,7 +28,7 @@ LINE = SEPARATOR.strip()
 SLOW = {"rate": 1000.0, "chat_rate": 0.5, "chat_burst": 1.0, "digest_after": "1s"}
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_a_digest_of_new_cases_works_like_the_cards_it_carries(
     db_url: str, lang: str
 ) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlmodel import Session, col, select
 
 from models import DeadlineChange
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
-    LANGS,
+    STORY,
     answer_to,
     assert_translated,
     assignments_of,
@@ -49,7 +48,7 @@ async def last_change(bot: Running) -> DeadlineChange:
     return await bot.db.run(find)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_extension_approved_denied_and_a_pause(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 2001, 2002, 3002, 3101)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlmodel import col, select
 
 from handlers import menu
@@ -19,7 +18,7 @@ from services import callbacks
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
     KUNHAO_CODE,
-    LANGS,
+    STORY,
     answer_to,
     assert_translated,
     assignments_of,
@@ -102,7 +101,7 @@ async def dispatch(bot: Running, dispatcher: SandboxUser, lang: str, number: str
     return await assignments_of(bot, number)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_forged_and_stale_buttons_are_refused_and_change_nothing(
     db_url: str, lang: str
 ) -> None:
@@ -285,7 +284,7 @@ def _dept(lang: str, dept) -> str:  # type: ignore[no-untyped-def]
     return dept.name_zh if lang == "zh" else dept.name_en
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_wrong_roles_and_unknown_numbers(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 1002, 2001, 2002, 3001, 3002, 3003, 3005)
@@ -339,7 +338,7 @@ async def test_wrong_roles_and_unknown_numbers(db_url: str, lang: str) -> None:
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 2001, 2002, 3001, 3002, 3003)
@@ -477,7 +476,7 @@ async def test_dispatch_form_of_a_dispatched_or_closed_case(db_url: str, lang: s
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_redelivered_updates_create_nothing_twice(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 2001, 2002, 3002)
@@ -581,7 +580,7 @@ async def test_redelivered_updates_create_nothing_twice(db_url: str, lang: str) 
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_double_taps_on_sign_for_and_satisfied_act_once(db_url: str, lang: str) -> None:
     """Two taps arrive together and are handled concurrently: the second one is refused."""
     async with running_bot(db_url) as bot:
@@ -644,7 +643,7 @@ async def test_double_taps_on_sign_for_and_satisfied_act_once(db_url: str, lang:
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_buttons_sent_before_the_versioned_data_keep_working(db_url: str, lang: str) -> None:
     """A card in a chat from before the codec carries a:ack:<id>; pressing it still signs for."""
     async with running_bot(db_url) as bot:

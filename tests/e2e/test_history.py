@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
-    LANGS,
+    STORY,
     cast,
     command_refused,
     departments,
@@ -20,7 +18,7 @@ from tests.e2e.test_forged import dispatch, report
 NOT_SEEN = "There is no assignment {number} that you can see."
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_history_in_chat(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 1002, 2002, 3002, 3005, 3101)

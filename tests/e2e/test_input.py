@@ -3,8 +3,6 @@ and descriptions as long as Telegram allows, in one message or several; zh and e
 
 from __future__ import annotations
 
-import pytest
-
 from handlers.menu import NOT_REGISTERED, NOT_YOURS, UNKNOWN_COMMAND, commands_for
 from models.enums import Role
 from services import cases
@@ -12,7 +10,7 @@ from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
     KUNHAO_CODE,
     KUNHAO_PROJECT,
-    LANGS,
+    STORY,
     assert_translated,
     bot_messages_since,
     case_count,
@@ -34,7 +32,7 @@ def _menu(lang: str, roles: frozenset[Role]) -> list[str]:
     return [f"/{c.name} — {tr(lang, c.description)}" for c in commands_for(roles)]
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_a_stranger_is_told_how_to_join(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 2001)
@@ -57,7 +55,7 @@ async def test_a_stranger_is_told_how_to_join(db_url: str, lang: str) -> None:
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_an_unknown_command_is_answered_with_the_users_commands(
     db_url: str, lang: str
 ) -> None:
@@ -104,7 +102,7 @@ async def test_an_unknown_command_is_answered_with_the_users_commands(
 LONG_ONE_LINE = "停" * (4096 - len("/report permit "))
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_a_description_as_long_as_one_message(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 2001, 2002)
@@ -121,7 +119,7 @@ async def test_a_description_as_long_as_one_message(db_url: str, lang: str) -> N
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_the_guided_form_takes_a_description_in_several_messages(
     db_url: str, lang: str
 ) -> None:

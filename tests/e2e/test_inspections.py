@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.i18n import tn
@@ -24,7 +23,7 @@ from services.messages.common import name_of
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
     KUNHAO_NAME,
-    LANGS,
+    STORY,
     answer_to,
     assert_translated,
     cast,
@@ -63,7 +62,7 @@ async def notices_in(bot: Running, chat: int, since: int, lang: str, **params: s
     return sum(has(m, lang, NOTICE, **params) for m in messages)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_an_unfiled_inspection_is_confirmed_and_noticed_once(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, CONTACT, DRC, DRC_HEAD, SUPERVISOR)
@@ -174,7 +173,7 @@ async def test_an_unfiled_inspection_is_confirmed_and_noticed_once(db_url: str, 
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_a_notice_and_a_dismissed_report(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, CONTACT, DRC, DRC_HEAD, SUPERVISOR)

@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
-
 from models.enums import AssignmentStatus, CaseStatus, Satisfaction
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
     KUNHAO_CODE,
     KUNHAO_NAME,
     KUNHAO_PROJECT,
-    LANGS,
     PHOTO,
+    STORY,
     answer_to,
     assert_translated,
     assignments_of,
@@ -55,7 +53,7 @@ ORDER = ("gov", "drc", "epb", "egov")
 LIAISONS = {"gov": 3001, "drc": 3002, "epb": 3003, "egov": 3004}
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_kunhao_permits_four_departments_same_day(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(

@@ -7,12 +7,10 @@ button, then completes by typing /done: the card in their chat says completed, n
 
 from __future__ import annotations
 
-import pytest
-
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import (
-    LANGS,
     NAMES,
+    STORY,
     assert_translated,
     assignments_of,
     bot_messages_since,
@@ -29,7 +27,7 @@ from tests.e2e.test_forged import report
 RESULT = "已代办核准材料 / permit papers handed over"
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_cards_follow_changes_made_elsewhere(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 1001, 2001, 2002, 3001)

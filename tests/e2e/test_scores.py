@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import pytest
 from sqlmodel import Session, select
 
 from models import Deduction
@@ -13,7 +12,7 @@ from services import reports
 from services.periods import Period
 from services.rules import Rules
 from tests.e2e.harness import running_bot
-from tests.e2e.helpers import LANGS, WAIT, assert_translated, cast, settle, tr, wait_text
+from tests.e2e.helpers import STORY, WAIT, assert_translated, cast, settle, tr, wait_text
 from tests.factories import at
 
 SUPERVISOR, DISPATCHER, POWER, DRC_HEAD, CONTACT = 4001, 2002, 3005, 3101, 1001
@@ -23,7 +22,7 @@ def rendered(lang: str, msgid: str, **params: object) -> str:
     return tr(lang, msgid, **params)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_scoreboard_for_a_supervisor_and_a_liaison(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, SUPERVISOR, POWER, CONTACT)

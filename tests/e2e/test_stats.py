@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import Session, select
@@ -17,7 +16,7 @@ from services.periods import USAGE
 from services.stats.workbook import ASSIGNMENTS, SUMMARY
 from services.users import load_actor
 from tests.e2e.harness import Running, running_bot
-from tests.e2e.helpers import LANGS, assignments_of, cast, settle, tr, wait_text
+from tests.e2e.helpers import STORY, assignments_of, cast, settle, tr, wait_text
 
 CONTACT, DISPATCHER, DRC, EPB, SUPERVISOR = 1001, 2002, 3002, 3003, 4001
 
@@ -43,7 +42,7 @@ async def one_case_two_assignments(bot: Running, people: dict) -> None:  # type:
     await settle(bot, await people[EPB].send(f"/done {quick.number} 环评批复已下达"))
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_a_supervisor_gets_text_chart_and_workbook(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, CONTACT, DISPATCHER, DRC, EPB, SUPERVISOR)
@@ -80,7 +79,7 @@ async def test_a_supervisor_gets_text_chart_and_workbook(db_url: str, lang: str)
         assert by_code["epb"][2:4] == (1, 1) and by_code["drc"][2:4] == (1, 0)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_others_are_refused_and_a_bad_period_is_explained(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, DRC, SUPERVISOR)

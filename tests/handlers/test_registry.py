@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlmodel import Session, col, select
 
 from handlers import menu
@@ -14,7 +13,7 @@ from sandbox.client import SandboxUser
 from services import callbacks
 from tests.e2e.harness import Running, running_bot
 from tests.e2e.helpers import (
-    LANGS,
+    STORY,
     WAIT,
     assert_translated,
     cast,
@@ -87,7 +86,7 @@ async def latest_invitation(bot: Running) -> Invitation:
     return await bot.db.run(find)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_a_liaison_takes_over_after_confirming(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 9001, 3002, 3101)
@@ -186,7 +185,7 @@ async def test_a_liaison_takes_over_after_confirming(db_url: str, lang: str) -> 
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_the_guided_registration_of_a_park_officer(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 2001)
@@ -326,7 +325,7 @@ async def test_the_guided_registration_of_a_park_officer(db_url: str, lang: str)
         assert_translated(lang)
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@STORY
 async def test_one_go_registration_and_refusals(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, 2002, 2001, 1001)

@@ -188,9 +188,9 @@ def test_a_relinked_event_is_named(chained: Database) -> None:
     assert verdict.count == 3
 
 
-def test_an_old_database_is_chained_by_the_migration(db_url: str) -> None:
-    upgrade(db_url, "0003")
-    engine = make_engine(db_url)
+def test_an_old_database_is_chained_by_the_migration(empty_db_url: str) -> None:
+    upgrade(empty_db_url, "0003")
+    engine = make_engine(empty_db_url)
     old = datetime(2026, 1, 5, 1, 2, 3, 456789, tzinfo=UTC)
     with engine.begin() as conn:
         for n in range(3):
@@ -201,15 +201,15 @@ def test_an_old_database_is_chained_by_the_migration(db_url: str) -> None:
                 ),
                 {
                     "at": (old + timedelta(minutes=n)).replace(tzinfo=None)
-                    if db_url.startswith("sqlite")
+                    if empty_db_url.startswith("sqlite")
                     else old + timedelta(minutes=n),
                     "n": n,
                     "data": f'{{"code": "p{n}", "n": [1, 2.5]}}',
                 },
             )
     engine.dispose()
-    upgrade(db_url)
-    database = Database(db_url)
+    upgrade(empty_db_url)
+    database = Database(empty_db_url)
     try:
         verdict = database.call(audit.verify)
         assert verdict.broken is None and verdict.count == 3
@@ -218,7 +218,7 @@ def test_an_old_database_is_chained_by_the_migration(db_url: str) -> None:
         assert verdict.broken is None and verdict.count == 4
     finally:
         database.dispose()
-    command.downgrade(alembic_config(db_url), "0003")
+    command.downgrade(alembic_config(empty_db_url), "0003")
 
 
 def test_concurrent_appenders_do_not_fork_the_chain(db: Database) -> None:

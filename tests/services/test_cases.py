@@ -23,6 +23,14 @@ from tests.factories import (
 )
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why=(
+        "filing a case and who hears of it are plain ORM writes and outbox rows (the outbox "
+        "itself runs on both in tests/bot)"
+    ),
+)
+
 # Monday 2026-11-23 10:00 in Shanghai.
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 R = RULES.at(MONDAY)

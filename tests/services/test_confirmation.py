@@ -21,6 +21,11 @@ from tests.factories import (
 )
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="closing and reopening are plain ORM updates by one writer",
+)
+
 MONDAY = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 R = RULES.at(MONDAY)
 DONE = RULES.at(MONDAY + timedelta(hours=4))

@@ -13,6 +13,11 @@ from services.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from services.rules import Rules
 from tests.factories import DISPATCHER, DRC_LIAISON, actor, at, templates_for
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="manual deductions and revokes are plain ORM writes by one writer",
+)
+
 SUPERVISOR, DRC_HEAD, EPB_LIAISON = 4001, 3101, 3003
 NOW = at(2026, 9, 14)
 

@@ -15,6 +15,11 @@ from services import drafts
 from tests.factories import make_user
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="a draft is one row read and written by its one user",
+)
+
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TTL = timedelta(minutes=30)
 # Users without a language of their own are told in the default language.

@@ -20,6 +20,11 @@ from services.org import sync_organisation
 from services.users import Actor, load_actor
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="the working-day arithmetic is Python (scheduler/); the rows are plain ORM writes",
+)
+
 
 def local(day: int, month: int = 10, hour: int = 10) -> datetime:
     """A Shanghai wall-clock time in 2026, as UTC."""

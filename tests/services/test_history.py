@@ -29,6 +29,11 @@ from tests.services.deadlines.world import (
     sign_for,
 )
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="a timeline is read from audit and assignment rows with plain ORM queries",
+)
+
 MINUTE = timedelta(minutes=1)
 PARK_OFFICER, ADMIN, OTHER_CONTACT, EPB = 2001, 9001, 1002, 3003
 

@@ -22,6 +22,14 @@ from services.rules import InspectionRules, Rules
 from tests.factories import DRC_LIAISON, WANG, actor, at, outbox_for, templates_for
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why=(
+        "filing and matching inspections are plain ORM reads and writes; the two presses at once "
+        "(a row lock) run on both"
+    ),
+)
+
 SUPERVISOR, DRC_HEAD, POWER_LIAISON = 4001, 3101, 3005
 NOW = at(2026, 10, 10)
 LIAISONS_AND_HEADS = {3001, 3002, 3003, 3004, 3005, 3006, 3007, 3008, 3101}
@@ -185,6 +193,7 @@ def test_confirming_deducts_once_and_notifies_the_county(demo: Database) -> None
         )
 
 
+@pytest.mark.dialects("sqlite", "postgres", why="two presses at once on a row lock")
 async def test_two_supervisors_pressing_at_once_deduct_once(demo: Database) -> None:
     # Through Database.run, as the bot calls it: PostgreSQL runs both presses at once on two
     # threads (the row lock orders them), SQLite one after the other on its one writer.

@@ -17,6 +17,11 @@ from services.onboarding import Joined, join
 from tests.factories import make_user
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="making, hashing and expiring codes is Python over plain ORM rows, one writer at a time",
+)
+
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 URLSAFE = re.compile(r"^[A-Za-z0-9_-]+$")
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlmodel import Session, func, select
 
 from bot.db import Database
 from bot.settings import NamedUnit, Settings
 from models import AuditEvent, Department, Park
 from services.org import SyncResult, sync_organisation
+
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="mirroring settings into rows is plain ORM upserts by one writer",
+)
 
 
 def audit_count(session: Session) -> int:

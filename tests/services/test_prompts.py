@@ -22,6 +22,11 @@ from tests.factories import (
 )
 from tests.rules import RULES
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why="the prompt registry is Python; its actions are plain ORM writes",
+)
+
 
 def test_every_button_that_asks_for_a_text_has_one_action() -> None:
     assert prompts.BY_BUTTON == {

@@ -22,6 +22,14 @@ from services.stats.workbook import ASSIGNMENTS, CASES, DEDUCTIONS, SUMMARY, wor
 from tests.rules import RULES
 from tests.services.stats_world import NOW, build
 
+pytestmark = pytest.mark.dialects(
+    "sqlite",
+    why=(
+        "the text, chart and workbook are rendered in Python from figures whose SQL "
+        "tests/services/test_stats.py runs on both"
+    ),
+)
+
 
 @pytest.fixture
 def october(db: Database, session: Session) -> Figures:
