@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import or_, tuple_
@@ -17,6 +17,7 @@ from models.enums import (
     AssignmentStatus,
     DeductionKind,
 )
+from services.collation import name_key
 from services.errors import InvalidInput, NotAllowed
 from services.periods import Period
 from services.rules import Rules
@@ -49,17 +50,28 @@ class Item:
 class Line:
     """One department's assessment in the ranking."""
 
-    rank: int
+    rank: int  # 1 + how many departments stand better (equals share a rank)
     department: Department
     score: float
     items: tuple[Item, ...]
     overdue: int  # assignments whose deadline in the period passed before completion
     vetoed: bool  # rated unqualified whatever the score
-    bottom: bool  # among the last ``bottom`` of the ranking
+    bottom: bool  # marked as one of the last of the ranking (only if it lost something)
+    tied: bool = False  # another department shares this rank
 
     @property
     def deducted(self) -> float:
         return sum(i.points for i in self.items if i.kind not in MARKS)
+
+    @property
+    def lost(self) -> bool:
+        """Whether the department lost anything: points, or the veto."""
+        return self.vetoed or self.deducted > 0
+
+    @property
+    def deductions(self) -> tuple[Item, ...]:
+        """What counts against the department (points and the veto), not ratings of people."""
+        return tuple(i for i in self.items if i.kind != DeductionKind.INCOMPETENT)
 
     @property
     def incompetent(self) -> tuple[str, ...]:
@@ -90,26 +102,49 @@ def assessment_period(period: Period) -> Period:
 
 def board(session: Session, *, period: Period, rules: Rules) -> Board:
     """Every department's score in the period, ranked: qualified first, by score, then fewer
-    overdue assignments, then name; vetoed departments last whatever their score."""
+    overdue assignments; departments equal in all three share a rank (listed by name in
+    pinyin order here, in the reader's order by the renderers); vetoed departments last."""
     assessment_period(period)
     base = rules.assessment.base_score
     items = _items(session, period)
     overdue = _overdue(session, period, rules=rules)
     departments = session.exec(select(Department)).all()
     shown = [d for d in departments if d.active or items.get(d.id or 0)]
-    rows = []
+    lines = []
     for dept in shown:
         found = tuple(items.get(dept.id or 0, ()))
         vetoed = any(i.kind == DeductionKind.INACTION_VETO for i in found)
         points = sum(i.points for i in found if i.kind not in MARKS)
-        rows.append((dept, base - points, found, overdue.get(dept.id or 0, 0), vetoed))
-    rows.sort(key=lambda r: (r[4], -r[1], r[3], r[0].name_zh, r[0].code))
-    cut = len(rows) - rules.assessment.bottom
-    lines = tuple(
-        Line(n + 1, dept, score, found, late, vetoed, bottom=n >= cut)
-        for n, (dept, score, found, late, vetoed) in enumerate(rows)
+        late = overdue.get(dept.id or 0, 0)
+        lines.append(Line(0, dept, base - points, found, late, vetoed, bottom=False))
+    lines.sort(key=lambda x: (standing(x), name_key("zh", x.department), x.department.code))
+    return Board(
+        period=period, base=base, lines=ranked(lines, rules.assessment.bottom), total=len(lines)
     )
-    return Board(period=period, base=base, lines=lines, total=len(lines))
+
+
+def standing(line: Line) -> tuple[bool, float, int]:
+    """What ranks a department (smaller is better); equal standings share a rank."""
+    return (line.vetoed, -line.score, line.overdue)
+
+
+def ranked(lines: list[Line], bottom: int) -> tuple[Line, ...]:
+    """``lines`` (best first) with their shared ranks and the bottom marks.
+
+    The marks go to the last ``bottom`` departments that lost something, and to every
+    department tied with the last of those; a department that lost nothing is never marked.
+    """
+    standings = [standing(x) for x in lines]
+    losers = [n for n, x in enumerate(lines) if x.lost]
+    chosen = losers[-bottom:] if bottom > 0 else []
+    boundary = standings[chosen[0]] if chosen else None
+    out = []
+    for n, line in enumerate(lines):
+        rank = standings.index(standings[n]) + 1
+        tied = standings.count(standings[n]) > 1
+        marked = boundary is not None and line.lost and standings[n] >= boundary
+        out.append(replace(line, rank=rank, tied=tied, bottom=marked))
+    return tuple(out)
 
 
 def _items(session: Session, period: Period) -> dict[int, list[Item]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from bot.i18n import N_, t
 from bot.textsplit import escape
 from models import Deduction, Department
 from models.enums import DeductionKind
+from services.collation import name_key
 from services.messages.common import Rendered, bold, name_of
 
 if TYPE_CHECKING:
@@ -47,7 +49,9 @@ def item_text(lang: str, item: Item) -> str:
 def line_text(lang: str, line: Line, *, total: int, details: bool) -> str:
     """``rank. department  score`` with its marks, then (``details``) each deduction."""
     score = t(lang, "{score} points", score=points(line.score))
-    head = f"{line.rank}/{total}. {bold(name_of(lang, line.department))} — {score}"
+    # "=3/10": another department shares the third place.
+    place = ("=" if line.tied else "") + f"{line.rank}/{total}"
+    head = f"{place}. {bold(name_of(lang, line.department))} — {score}"
     marks = []
     if line.vetoed:
         marks.append("⛔ " + t(lang, "unqualified (one-vote veto)"))
@@ -60,8 +64,13 @@ def line_text(lang: str, line: Line, *, total: int, details: bool) -> str:
         names = "、".join(line.incompetent) if lang == "zh" else ", ".join(line.incompetent)
         rows.append("    " + escape(t(lang, "rated incompetent: {names}", names=names)))
     if details:
-        rows += ["    " + item_text(lang, item) for item in line.items]
+        rows += ["    " + item_text(lang, item) for item in line.deductions]
     return "\n".join(rows)
+
+
+def reading_order(lang: str, lines: Iterable[Line]) -> list[Line]:
+    """By rank; departments sharing a rank by name in the reader's alphabetical order."""
+    return sorted(lines, key=lambda line: (line.rank, name_key(lang, line.department)))
 
 
 def board_text(lang: str, board: Board, *, details: bool = True) -> str:
@@ -75,7 +84,10 @@ def board_text(lang: str, board: Board, *, details: bool = True) -> str:
     lines = [bold(title)]
     if not board.lines:
         lines.append(escape(t(lang, "No department is assessed yet.")))
-    lines += [line_text(lang, line, total=board.total, details=details) for line in board.lines]
+    lines += [
+        line_text(lang, line, total=board.total, details=details)
+        for line in reading_order(lang, board.lines)
+    ]
     return "\n".join(lines)
 
 

@@ -58,7 +58,9 @@ def test_the_seed_half_year_ranking_has_both_late_departments_at_the_bottom(
         ["power", "qts"],
         ["qts", "power"],
     )
-    assert sum(line.bottom for line in board.lines) == 3
+    # Three marks are asked for, but only two departments lost points: nobody at full marks
+    # is named among the last (the seed's third was a department this replay does not have).
+    assert sum(line.bottom for line in board.lines) == 2
     assert all(
         line.score == 100.0 for code, line in by_code.items() if code not in ("power", "qts")
     )
