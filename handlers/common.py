@@ -261,7 +261,7 @@ async def _handle(
             return
         await fn(ctx)
     except DomainError as exc:
-        message = exc.translated(ctx.tr)
+        message = exc.translated(ctx.tr, ctx.lang)
         if update.callback_query is not None:
             await ctx.answer(message, alert=True)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import N_, tn
+from bot.i18n import N_
 from bot.textsplit import escape, shorten
 from handlers.common import Ctx, button, handler
 from handlers.conversation import flow
@@ -12,7 +12,8 @@ from handlers.prompts import ask as ask_prompt
 from models import Department, Draft, Inspection
 from services import callbacks, inspection_form, inspections, notices
 from services.errors import InvalidInput
-from services.messages.common import bold, name_of
+from services.messages import notices as notice_messages
+from services.messages.common import bold, name_of, pairs
 
 CANCEL = N_("(/cancel to stop)")
 QUESTIONS = {
@@ -194,23 +195,26 @@ async def inspection_button(ctx: Ctx) -> None:
 
 @handler
 async def notice_command(ctx: Ctx) -> None:
-    """/notice [<dept codes>] <text>: to every liaison and head, or chosen departments'."""
+    """/notice <whom> <text>: shown to the supervisor with its recipients, sent on "Send"."""
     rest = ctx.text.split(maxsplit=1)[1] if len(ctx.text.split(maxsplit=1)) > 1 else ""
-    count = await ctx.call(
-        notices.send_notice,
+    preview = await ctx.call(notices.prepare_notice, actor=ctx.actor, text=rest, rules=ctx.rules)
+    text, buttons = notice_messages.notice_preview(ctx.lang, preview)
+    await ctx.reply(text, buttons=pairs(buttons))
+
+
+@handler
+async def notice_button(ctx: Ctx) -> None:
+    """Send or Cancel under a notice's preview; the preview then says which, without buttons."""
+    data = button(ctx, callbacks.NOTICE)
+    decision = await ctx.call(
+        notices.decide_notice,
         actor=ctx.actor,
-        text=rest,
+        token=data.word(),
+        send=data.action == "go",
         rules=ctx.rules,
-        idempotency_key=ctx.message_key,
     )
-    sent = tn(
-        ctx.lang,
-        "The notice was sent to {count} person.",
-        "The notice was sent to {count} people.",
-        count,
-        count=count,
-    )
-    await ctx.reply("✅ " + sent)
+    await ctx.answer()
+    await ctx.edit(notice_messages.notice_decided(ctx.lang, decision))
 
 
 def register(app: Application) -> None:
@@ -219,4 +223,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("notice", notice_command))
     app.add_handler(
         CallbackQueryHandler(inspection_button, pattern=callbacks.pattern(callbacks.INSPECTION))
+    )
+    app.add_handler(
+        CallbackQueryHandler(notice_button, pattern=callbacks.pattern(callbacks.NOTICE))
     )

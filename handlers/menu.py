@@ -94,7 +94,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "notice",
-        N_("Send a notice to liaisons and heads: /notice [<dept codes>] <text>"),
+        N_("Send a notice to liaisons and heads: /notice <all or departments> <text>"),
         _r(Role.SUPERVISOR),
     ),
     Command(

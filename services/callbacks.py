@@ -28,6 +28,7 @@ ASSIGNMENT, CASE, DISPATCH, CONFIRM, QUESTION, REPORT, REGISTRY, JOIN = "acdfqre
 SUPERVISION = "s"
 EXTENSION = "x"
 INSPECTION = "i"
+NOTICE = "n"
 
 # kind -> action -> the patterns of its arguments, in order
 GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
@@ -49,6 +50,7 @@ GRAMMAR: dict[str, dict[str, tuple[re.Pattern[str], ...]]] = {
     # confirm a reported inspection as unfiled, dismiss it; the /inspected form's department
     # and day (days ago)
     INSPECTION: {"ok": (ID,), "no": (ID,), "dep": (ID,), "day": (ID,)},
+    NOTICE: {"go": (CODE,), "x": (CODE,)},  # send or cancel a previewed notice (its token)
 }
 
 
@@ -166,3 +168,7 @@ def extension(decision: str, change_id: int) -> str:
 
 def inspection(action: str, value: int) -> str:
     return encode(INSPECTION, action, value)
+
+
+def notice(action: str, token: str) -> str:
+    return encode(NOTICE, action, token)

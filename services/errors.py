@@ -10,6 +10,23 @@ class Phrase(str):
     """A parameter that is itself an English message id, translated along with the message."""
 
 
+class Localized(str):
+    """A parameter already written in each language (e.g. a list of department names).
+
+    As a plain string it is the English text, so the exception's own message stays English.
+    """
+
+    def __new__(cls, by_language: dict[str, str]) -> Localized:
+        made = super().__new__(cls, by_language["en"])
+        made.by_language = by_language
+        return made
+
+    by_language: dict[str, str]
+
+    def text(self, lang: str) -> str:
+        return self.by_language.get(lang, self.by_language["en"])
+
+
 class DomainError(Exception):
     """A refusal the user should read, not a bug."""
 
@@ -18,10 +35,19 @@ class DomainError(Exception):
         self.msgid = msgid
         self.params = params
 
-    def translated(self, tr: Callable[..., str]) -> str:
-        """The message in the reader's language, with any Phrase parameters translated too."""
-        params = {k: tr(v) if isinstance(v, Phrase) else v for k, v in self.params.items()}
+    def translated(self, tr: Callable[..., str], lang: str = "en") -> str:
+        """The message in the reader's language (``tr`` translates into ``lang``), with any
+        Phrase parameters translated and Localized ones in that language too."""
+        params = {k: _in(lang, tr, v) for k, v in self.params.items()}
         return tr(self.msgid, **params)
+
+
+def _in(lang: str, tr: Callable[..., str], value: Any) -> Any:
+    if isinstance(value, Phrase):
+        return tr(value)
+    if isinstance(value, Localized):
+        return value.text(lang)
+    return value
 
 
 class NotFound(DomainError):

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Protocol
 
-from bot.i18n import N_, t
+from bot.i18n import N_, t, tn
 from bot.textsplit import escape
 from services import callbacks
+from services.collation import name_key
+from services.errors import Localized
 from services.messages.common import Named, Rendered, bold, button, name_of
+
+if TYPE_CHECKING:
+    from services.notices import Decision, Preview, Recipients
+
+
+class Coded(Protocol):
+    """A department as a refusal lists it: its code and both names."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name_zh(self) -> str: ...
+
+    @property
+    def name_en(self) -> str: ...
+
 
 STATUS_NAMES: dict[str, str] = {
     "filed": N_("filed"),
@@ -23,6 +44,83 @@ def notice(lang: str, *, text: str, office: Named) -> Rendered:
     """notice: a supervisor's notice to liaisons and heads, signed by their office."""
     head = "📢 " + bold(t(lang, "Notice from {office}", office=escape(name_of(lang, office))))
     return head + "\n" + escape(text), None
+
+
+def department_list(departments: Iterable[Coded]) -> Localized:
+    """``drc（县发改委）、epb（县环保局）`` / ``drc (Development & Reform Commission), …``."""
+    units = list(departments)
+    return Localized(
+        {
+            "zh": "、".join(f"{u.code}（{u.name_zh}）" for u in units),
+            "en": ", ".join(f"{u.code} ({u.name_en})" for u in units),
+        }
+    )
+
+
+def _whom(lang: str, recipients: Recipients) -> str:
+    """The addressed departments with how many people each, in the reader's order."""
+    ordered = sorted(recipients.departments, key=lambda pair: name_key(lang, pair[0]))
+    parts = [
+        t(lang, "{department}: {count}", department=name_of(lang, d), count=people)
+        for d, people in ordered
+    ]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def _recipient_lines(lang: str, recipients: Recipients) -> list[str]:
+    if recipients.everyone:
+        lines = [t(lang, "To: every department's liaison and head"), _whom(lang, recipients)]
+    else:
+        lines = [t(lang, "To: {departments}", departments=_whom(lang, recipients))]
+    count = recipients.count
+    lines.append(tn(lang, "{count} person in all.", "{count} people in all.", count, count=count))
+    if recipients.unreached:
+        names = ("、" if lang == "zh" else ", ").join(
+            name_of(lang, d) for d in recipients.unreached
+        )
+        lines.append(
+            "⚠️ "
+            + t(
+                lang,
+                "Nobody will read it at {departments}: no liaison or head has joined yet.",
+                departments=names,
+            )
+        )
+    return [escape(line) for line in lines]
+
+
+def notice_preview(lang: str, preview: Preview) -> Rendered:
+    """The supervisor's notice before it is sent: to whom, how many, the text, Send/Cancel."""
+    lines = ["📢 " + bold(t(lang, "Notice preview: not sent yet"))]
+    lines += _recipient_lines(lang, preview.recipients)
+    lines += [bold(t(lang, "Text:")), escape(preview.text), ""]
+    lines.append(escape(t(lang, "Check it, then press “Send”; “Cancel” sends nothing.")))
+    buttons = [
+        [
+            button(lang, "Send", callbacks.notice("go", preview.token)),
+            button(lang, "Cancel", callbacks.notice("x", preview.token)),
+        ]
+    ]
+    return "\n".join(lines), buttons
+
+
+def notice_decided(lang: str, decision: Decision) -> str:
+    """The preview once decided: what was sent and to whom, or that nothing was (no buttons)."""
+    if decision.sent:
+        head = "✅ " + bold(
+            tn(
+                lang,
+                "The notice was sent to {count} person.",
+                "The notice was sent to {count} people.",
+                decision.recipients.count,
+                count=decision.recipients.count,
+            )
+        )
+    else:
+        head = "✖️ " + bold(t(lang, "Notice cancelled: nothing was sent."))
+    lines = [head, *_recipient_lines(lang, decision.recipients)]
+    lines += [bold(t(lang, "Text:")), escape(decision.text)]
+    return "\n".join(lines)
 
 
 def signed(lang: str, rendered: Rendered, office: Named) -> Rendered:

@@ -30,8 +30,11 @@ from tests.e2e.helpers import (
     departments,
     find_button,
     has,
+    labels,
     mark,
+    outbox_rows_for,
     press_label,
+    refused,
     settle,
     tr,
     wait_text,
@@ -178,7 +181,23 @@ async def test_a_notice_and_a_dismissed_report(db_url: str, lang: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, lang, CONTACT, DRC, DRC_HEAD, SUPERVISOR)
         start = await mark(bot)
-        sent = await people[SUPERVISOR].send("/notice drc,power 请于本周五前完成自查")
+        # A name nobody has is refused with the real departments; nothing goes out.
+        sent = await people[SUPERVISOR].send("/notice xyz 请于本周五前完成自查")
+        refusal = await people[SUPERVISOR].wait_for_bot_message(
+            lambda m: "xyz" in m.body and "drc" in m.body, after=sent
+        )
+        assert ("未找到单位" if lang == "zh" else "No department is called") in refusal.body
+        sent = await people[SUPERVISOR].send("/notice 发改委,power 请于本周五前完成自查")
+        preview = await wait_text(
+            people[SUPERVISOR], lang, "Notice preview: not sent yet", after=sent
+        )
+        assert tn(lang, "{count} person in all.", "{count} people in all.", 3, count=3) in (
+            preview.body
+        )
+        assert labels(preview) == [tr(lang, "Send"), tr(lang, "Cancel")]
+        await settle(bot, sent)
+        assert await outbox_rows_for(bot, DRC, "notice") == 0  # not before Send
+        pressed = await press_label(people[SUPERVISOR], preview, tr(lang, "Send"))
         count = tn(
             lang,
             "The notice was sent to {count} person.",
@@ -186,7 +205,19 @@ async def test_a_notice_and_a_dismissed_report(db_url: str, lang: str) -> None:
             3,
             count=3,
         )
-        await people[SUPERVISOR].wait_for_bot_message(lambda m: count in m.body, after=sent)
+        await people[SUPERVISOR].wait_for_bot_message(lambda m: count in m.body, after=pressed)
+        shown = await people[SUPERVISOR].message(preview.message_id)
+        assert count in shown.body and not shown.buttons  # the preview became the record
+        # A second tap that was already on its way (or a tampered client) changes nothing.
+        data = find_button(preview, tr(lang, "Send"))
+        again = await people[SUPERVISOR].press_raw(preview.message_id, data)
+        await refused(
+            people[SUPERVISOR],
+            again,
+            lang,
+            "This notice was already sent, cancelled or replaced by a newer one, or it waited "
+            "too long. Nothing more was sent; write /notice again if needed.",
+        )
         office = bot.deps.rules.offices.supervisors  # settings.toml's supervisors' office
         signer = office.name_zh if lang == "zh" else office.name_en
         for who in (DRC, DRC_HEAD):
@@ -194,6 +225,8 @@ async def test_a_notice_and_a_dismissed_report(db_url: str, lang: str) -> None:
                 people[who], lang, "Notice from {office}", office=signer, after=start
             )
             assert "请于本周五前完成自查" in got.body
+        await settle(bot, again)
+        assert await outbox_rows_for(bot, DRC, "notice") == 1  # once, for all the presses
         sent = await people[DRC].send("/notice 试试")
         refusal = "/{command} is not available to you. These are the commands you can use:"
         await wait_text(people[DRC], lang, refusal, after=sent, command="notice")

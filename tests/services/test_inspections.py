@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot.db import Database
 from bot.deps import make_rules
+from bot.i18n import t
 from bot.settings import Settings
 from models import AuditEvent, Deduction, Department, Inspection
 from models.enums import DeductionKind, InspectionStatus
@@ -273,38 +274,125 @@ def test_the_guided_forms(demo: Database) -> None:
     assert not reported.matched
 
 
-def test_notices_go_to_liaisons_and_heads(demo: Database) -> None:
-    who = actor(demo, SUPERVISOR)
-    rules = RULES.at(NOW)
-    assert demo.call(notices.send_notice, actor=who, text="请各单位自查", rules=rules) == 9
-    for person in LIAISONS_AND_HEADS:
-        assert templates_for(demo, person) == ["notice"], person
-    chosen = demo.call(
-        notices.send_notice,
-        actor=who,
-        text="power,drc 请按时签收",
-        rules=rules,
-        idempotency_key="m1",
+def _notice(demo: Database, text: str, *, by: int = SUPERVISOR) -> notices.Preview:
+    return demo.call(notices.prepare_notice, actor=actor(demo, by), text=text, rules=RULES.at(NOW))
+
+
+def _decide(demo: Database, preview: notices.Preview, *, send: bool = True) -> notices.Decision:
+    return demo.call(
+        notices.decide_notice,
+        actor=actor(demo, SUPERVISOR),
+        token=preview.token,
+        send=send,
+        rules=RULES.at(NOW),
     )
-    assert chosen == 3
-    assert templates_for(demo, DRC_HEAD) == ["notice", "notice"]
-    assert templates_for(demo, 3001) == ["notice"]
-    # The same message handled twice queues nothing more.
-    demo.call(
-        notices.send_notice,
-        actor=who,
-        text="power,drc 请按时签收",
-        rules=rules,
-        idempotency_key="m1",
-    )
-    assert templates_for(demo, DRC_HEAD) == ["notice", "notice"]
-    assert demo.call(notices.send_notice, actor=who, text="drc 只给发改委", rules=rules) == 2
-    with pytest.raises(InvalidInput, match="Unknown department code: nope"):
-        demo.call(notices.send_notice, actor=who, text="drc,nope 文字", rules=rules)
+
+
+def _noticed(demo: Database) -> dict[int, int]:
+    """How many notices each liaison and head is owed."""
+    return {p: templates_for(demo, p).count("notice") for p in LIAISONS_AND_HEADS}
+
+
+def test_a_notice_is_held_until_send_and_goes_to_everyone_only_when_asked(
+    demo: Database,
+) -> None:
+    preview = _notice(demo, "全体 请各单位自查")
+    assert preview.recipients.everyone and preview.recipients.count == 9
+    assert preview.text == "请各单位自查"
+    assert sum(_noticed(demo).values()) == 0  # nothing is sent before Send
+    decision = _decide(demo, preview)
+    assert decision.sent and decision.recipients.count == 9
+    assert set(_noticed(demo).values()) == {1}
+    # Send pressed twice (or on an old copy): nothing more goes out.
+    with pytest.raises(InvalidState):
+        _decide(demo, preview)
+    assert set(_noticed(demo).values()) == {1}
+    assert _decide(demo, _notice(demo, "all\nSecond notice")).recipients.count == 9
+
+
+@pytest.mark.parametrize(
+    ("whom", "codes"),
+    [
+        ("县发改委", {"drc"}),
+        ("发改委", {"drc"}),
+        ("Development", {"drc"}),
+        ("DRC", {"drc"}),
+        ("power,drc", {"drc", "power"}),
+        ("县电力局、发改委", {"drc", "power"}),
+        ("drc，drc", {"drc"}),
+    ],
+)
+def test_a_notice_names_departments_by_code_or_name(
+    demo: Database, whom: str, codes: set[str]
+) -> None:
+    preview = _notice(demo, f"{whom} 请明天上午来开会。")
+    assert {d.code for d, _people in preview.recipients.departments} == codes
+    assert not preview.recipients.everyone
+    _decide(demo, preview)
+    got = {p for p, n in _noticed(demo).items() if n}
+    expected = {p for p in LIAISONS_AND_HEADS if p in (DRC_LIAISON, DRC_HEAD)}
+    if "power" in codes:
+        expected.add(POWER_LIAISON)
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("xyz 请明天上午来开会。", "No department is called “xyz”"),
+        ("drc,nope 文字", "No department is called “nope”"),
+        ("县 文字", "“县” could be any of"),
+        ("请各单位自查", "Usage: /notice <whom> <text>"),
+        ("  ", "Usage: /notice <whom> <text>"),
+    ],
+)
+def test_a_notice_to_no_known_department_is_refused_and_nothing_is_sent(
+    demo: Database, text: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        _notice(demo, text)
+    assert message in str(refused.value)
+    assert sum(_noticed(demo).values()) == 0
+
+
+def test_a_refusal_lists_the_real_departments_in_the_readers_language(demo: Database) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        _notice(demo, "xyz 请明天上午来开会。")
+    zh = refused.value.translated(lambda msgid, **kw: t("zh", msgid, **kw), "zh")
+    en = refused.value.translated(lambda msgid, **kw: t("en", msgid, **kw), "en")
+    assert zh.startswith("未找到单位“xyz”。可用单位：drc（县发改委）、")
+    assert "/notice 全体 <通报内容>" in zh and "qts" not in zh.split("可用单位")[0]
+    assert "drc (Development & Reform Commission), " in en
+    with pytest.raises(InvalidInput) as usage:
+        _notice(demo, "请各单位自查")
+    assert "e.g. /notice drc,egov <text>" in str(usage.value)  # real codes from the settings
+
+
+def test_a_cancelled_or_replaced_notice_sends_nothing(demo: Database) -> None:
+    cancelled = _decide(demo, _notice(demo, "drc 第一稿"), send=False)
+    assert not cancelled.sent and cancelled.recipients.count == 2
+    older = _notice(demo, "drc 第二稿")
+    newer = _notice(demo, "power 第三稿")
+    with pytest.raises(InvalidState):
+        _decide(demo, older)  # a newer preview replaced it
+    assert sum(_noticed(demo).values()) == 0
+    assert _decide(demo, newer).recipients.count == 1
+    assert _noticed(demo)[POWER_LIAISON] == 1 and _noticed(demo)[DRC_HEAD] == 0
+
+
+def test_only_supervisors_send_notices(demo: Database) -> None:
     with pytest.raises(NotAllowed):
-        demo.call(notices.send_notice, actor=actor(demo, DRC_LIAISON), text="x", rules=rules)
-    with pytest.raises(InvalidInput):
-        demo.call(notices.send_notice, actor=who, text="  ", rules=rules)
+        _notice(demo, "all x", by=DRC_LIAISON)
+    preview = _notice(demo, "all x")
+    with pytest.raises(NotAllowed):
+        demo.call(
+            notices.decide_notice,
+            actor=actor(demo, DRC_LIAISON),
+            token=preview.token,
+            send=True,
+            rules=RULES.at(NOW),
+        )
+    assert sum(_noticed(demo).values()) == 0
 
 
 def test_the_inspection_settings(settings_factory: Callable[..., Settings]) -> None:
