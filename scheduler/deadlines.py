@@ -116,8 +116,8 @@ class TimeLeft:
 
     working_days: whole working days after today up to the deadline's day, and ``hours`` left
     in today's working day; hours: under a day away (or no working day before it), ``hours``
-    and ``minutes`` (rounded up); overdue: ``days``, ``hours`` and ``minutes`` late, and
-    ``working_days`` late.
+    and ``minutes`` (whole minutes, rounded down, as lateness is); overdue: ``days``,
+    ``hours`` and ``minutes`` late, and ``working_days`` late.
     """
 
     kind: Kind
@@ -151,8 +151,8 @@ def time_left(
     # A deadline on a day off with no working day before it (a span in calendar days) would
     # read "0 working days": show the hours instead.
     if remaining < DAY or working_days < 1:
-        # Rounded up, so a deadline still ahead never shows as 0 minutes.
-        minutes = -(-remaining // timedelta(minutes=1))
+        # Whole minutes, rounded down like lateness (under a minute reads "less than a minute").
+        minutes = remaining // timedelta(minutes=1)
         return TimeLeft(
             "hours", hours=minutes // 60, minutes=minutes % 60, paused=paused, remaining=remaining
         )

@@ -38,6 +38,9 @@ class Card:
     order: SupervisionOrder | None = None  # the supervision order (督办单), once issued
 
 
+CLOSED = (AssignmentStatus.COMPLETED, AssignmentStatus.RETURNED, AssignmentStatus.CANCELLED)
+
+
 def card_text(lang: str, card: Card, *, zone: ZoneInfo) -> str:
     """The assignment order as the liaison sees it, from any path (outbox, /tasks, buttons)."""
     a = card.assignment
@@ -47,16 +50,25 @@ def card_text(lang: str, card: Card, *, zone: ZoneInfo) -> str:
             t(lang, "To: {department}", department=escape(name_of(lang, card.department))),
             case_header(lang, card.facts),
             description_block(lang, card.facts.case, limit=1200),
-            t(
-                lang,
-                "Deadline: {due} ({remaining})",
-                due=local_time(a.due_at, zone=zone),
-                remaining=time_left_text(lang, card.left, today=False),
-            ),
+            _deadline_line(lang, card, zone=zone),
             t(lang, "Sign for by: {due}", due=local_time(a.ack_due_at, zone=zone)),
             t(lang, "Status: {status}", status=assignment_status(lang, a.status)),
             *_stage_lines(lang, card, zone=zone),
         ]
+    )
+
+
+def _deadline_line(lang: str, card: Card, *, zone: ZoneInfo) -> str:
+    """The deadline, with the time left or how late while the assignment is open."""
+    a = card.assignment
+    due = local_time(a.due_at, zone=zone)
+    if a.status in CLOSED:  # done with: no time left, no lateness
+        return t(lang, "Deadline: {due}", due=due)
+    return t(
+        lang,
+        "Deadline: {due} ({remaining})",
+        due=due,
+        remaining=time_left_text(lang, card.left, today=False),
     )
 
 

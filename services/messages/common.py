@@ -12,6 +12,7 @@ from bot.textsplit import escape, shorten
 from models import Assignment, Case
 from models.enums import Category
 from scheduler.deadlines import TimeLeft
+from scheduler.durations import Duration
 
 Button = dict[str, str]  # {"text": label, "data": callback_data}, as services.outbox stores it
 Buttons = list[list[Button]]
@@ -97,6 +98,38 @@ def assignment_status(lang: str, status: str) -> str:
     return t(lang, ASSIGNMENT_STATUS_NAMES.get(status, status))
 
 
+def span_text(lang: str, *, days: int = 0, hours: int = 0, minutes: int = 0) -> str:
+    """A length of time in words: "1小时5分钟", "10 minutes"; under a minute "不足1分钟"."""
+    parts = []
+    if days:
+        parts.append(tn(lang, "{n} day", "{n} days", days, n=days))
+    if hours:
+        parts.append(tn(lang, "{n} hour", "{n} hours", hours, n=hours))
+    if minutes:
+        parts.append(tn(lang, "{n} minute", "{n} minutes", minutes, n=minutes))
+    if not parts:
+        return t(lang, "less than a minute")
+    return ("" if lang == "zh" else " ").join(parts)
+
+
+def duration_text(lang: str, duration: Duration) -> str:
+    """A configured span (``90s``, ``5m``, ``2h``, ``1d``, ``3wd``) in words."""
+    if duration.is_working_days:
+        n = duration.amount
+        return tn(lang, "{n} working day", "{n} working days", n, n=n)
+    seconds = int(duration.as_timedelta().total_seconds())
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = span_text(lang, days=days, hours=hours, minutes=minutes)
+    if seconds:
+        said = tn(lang, "{n} second", "{n} seconds", seconds, n=seconds)
+        text = (
+            said if not (days or hours or minutes) else text + ("" if lang == "zh" else " ") + said
+        )
+    return text
+
+
 def time_left_text(lang: str, left: TimeLeft, *, today: bool = True) -> str:
     """Time to a deadline: working days (and hours today), hours and minutes under a day, late.
 
@@ -105,7 +138,7 @@ def time_left_text(lang: str, left: TimeLeft, *, today: bool = True) -> str:
     if left.kind == "overdue":
         return _late_text(lang, left)
     if left.kind == "hours":
-        return t(lang, "{h} h {m} min left", h=left.hours, m=left.minutes)
+        return t(lang, "{span} left", span=span_text(lang, hours=left.hours, minutes=left.minutes))
     days = tn(
         lang,
         "{days} working day left",
@@ -113,13 +146,17 @@ def time_left_text(lang: str, left: TimeLeft, *, today: bool = True) -> str:
         left.working_days,
         days=left.working_days,
     )
-    return days + " " + t(lang, "(and {h} h today)", h=left.hours) if today else days
+    if not today or not left.hours:
+        return days
+    # One bracket level: "剩余5个工作日，今天还剩17小时", never a bracket inside a bracket.
+    return t(lang, "{days}, and {span} today", days=days, span=span_text(lang, hours=left.hours))
 
 
 def _late_text(lang: str, left: TimeLeft) -> str:
     """How late: hours and minutes under a day, else working days (calendar days over a break)."""
     if left.days == 0:
-        return t(lang, "overdue by {h} h {m} min", h=left.hours, m=left.minutes)
+        span = span_text(lang, hours=left.hours, minutes=left.minutes)
+        return t(lang, "overdue by {span}", span=span)
     if left.working_days >= 1:
         n = left.working_days
         return tn(

@@ -12,6 +12,7 @@ from bot.i18n import t, tn
 from bot.textsplit import escape
 from models import Assignment
 from scheduler.deadlines import TimeLeft
+from scheduler.durations import Duration
 from services import callbacks
 from services.messages.assignment import Card, card_text, liaison_buttons
 from services.messages.common import (
@@ -23,6 +24,7 @@ from services.messages.common import (
     bold,
     button,
     case_header,
+    duration_text,
     local_time,
     name_of,
     time_left_text,
@@ -127,11 +129,22 @@ def overdue(lang: str, *, miss: Miss, buttons: Buttons | None = None, zone: Zone
         case_header(lang, miss.facts),
     ]
     if miss.folded:
-        shown = ", ".join(t(lang, "sign-for") if p == "ack" else p for p in miss.folded)
+        shown = ("、" if lang == "zh" else ", ").join(_reminder_name(lang, p) for p in miss.folded)
         lines.append(
             t(lang, "Reminders whose time passed before they could be sent: {points}", points=shown)
         )
     return "\n".join(lines), buttons
+
+
+def _reminder_name(lang: str, point: str) -> str:
+    """A reminder point as words: the sign-for reminder, or "the one 5 minutes before"."""
+    if point == "ack":
+        return t(lang, "the sign-for reminder")
+    try:
+        before = duration_text(lang, Duration.parse(point))
+    except ValueError:  # a point from a setting since removed: say it as it was written
+        return point
+    return t(lang, "the reminder {span} before the deadline", span=before)
 
 
 def supervision_issued(
@@ -236,4 +249,12 @@ def task_line(lang: str, assignment: Assignment, left: TimeLeft, *, zone: ZoneIn
     state = assignment_status(lang, assignment.status)
     mark = "🔴 " if left.kind == "overdue" else ""
     due = local_time(assignment.due_at, zone=zone)
-    return f"{mark}{bold(assignment.number)} · {state} · {due} ({time_left_text(lang, left)})"
+    line = t(
+        lang,
+        "{number} · {state} · {due} ({left})",
+        number=bold(assignment.number),
+        state=state,
+        due=due,
+        left=time_left_text(lang, left),
+    )
+    return mark + line

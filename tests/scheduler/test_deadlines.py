@@ -207,7 +207,8 @@ DUE = eod(2026, 3, 11)  # Wednesday
         (at(2026, 3, 9, 20), ("working_days", 2, 0, 0, 0)),  # after hours: today is over
         (at(2026, 3, 10, 17), ("working_days", 1, 0, 1, 0)),
         (at(2026, 3, 10, 18, 30), ("hours", 0, 0, 23, 30)),  # under a day: hours and minutes
-        (DUE - timedelta(seconds=30), ("hours", 0, 0, 0, 1)),  # never "0 minutes" while ahead
+        # Whole minutes, rounded down as lateness is: "less than a minute" left.
+        (DUE - timedelta(seconds=30), ("hours", 0, 0, 0, 0)),
         (DUE, ("overdue", 0, 0, 0, 0)),
         (at(2026, 3, 13, 20, 30), ("overdue", 2, 2, 2, 30)),  # Thu, Fri late; 2 days 2h30
     ],
@@ -279,11 +280,11 @@ def test_drill_deadlines_read_in_hours_and_minutes_then_lateness_over_a_holiday(
         acknowledgement=policy.acknowledgement,
     )
     due = clocks.complete_by
-    # Never "0 working days left": minutes, rounded up while the deadline is ahead.
+    # Never "0 working days left": whole minutes, rounded down like lateness.
     fresh = time_left(cal, now=issued, due_at=due)
     assert (fresh.kind, fresh.hours, fresh.minutes) == ("hours", 0, 10)
     almost = time_left(cal, now=due - timedelta(seconds=61), due_at=due)
-    assert (almost.kind, almost.hours, almost.minutes) == ("hours", 0, 2)
+    assert (almost.kind, almost.hours, almost.minutes) == ("hours", 0, 1)
     # Late by hours and minutes under a day ...
     soon = time_left(cal, now=due + timedelta(hours=1, minutes=7), due_at=due)
     assert (soon.kind, soon.days, soon.hours, soon.minutes) == ("overdue", 0, 1, 7)

@@ -101,11 +101,11 @@ def test_supervise_refuses_a_completed_assignment(world) -> None:
 def test_tasks_line_shows_hours_and_minutes_under_a_day_and_late_first_mark() -> None:
     due = MONDAY + timedelta(hours=5, minutes=30)
     left = time_left(RULES.calendar, now=MONDAY, due_at=due)
-    assert messages.time_left_text("en", left) == "5 h 30 min left"
-    assert messages.time_left_text("zh", left) == "还剩 5 小时 30 分"
+    assert messages.time_left_text("en", left) == "5 hours 30 minutes left"
+    assert messages.time_left_text("zh", left) == "还剩5小时30分钟"
     soon_late = time_left(RULES.calendar, now=due + timedelta(hours=1, minutes=4), due_at=due)
-    assert messages.time_left_text("en", soon_late) == "overdue by 1 h 4 min"
-    assert messages.time_left_text("zh", soon_late) == "已逾期 1 小时 4 分"
+    assert messages.time_left_text("en", soon_late) == "overdue by 1 hour 4 minutes"
+    assert messages.time_left_text("zh", soon_late) == "已逾期1小时4分钟"
     late = time_left(RULES.calendar, now=due + timedelta(days=3), due_at=due)
     assert messages.time_left_text("en", late) == "overdue by 3 working days"
     assert t("zh", "Supervision order") == "督办单"

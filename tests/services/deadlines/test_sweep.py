@@ -199,7 +199,11 @@ def test_after_days_down_every_step_happens_once_and_lost_reminders_are_folded(w
     # English liaison: no late reminders, one overdue message listing what was not sent.
     assert sent_to(world, POWER, "deadline.reminder") == []
     (note,) = sent_to(world, POWER, "deadline.overdue")
-    assert "Reminders whose time passed before they could be sent: sign-for, 1wd, 4h" in note.text
+    folded = (
+        "Reminders whose time passed before they could be sent: the sign-for reminder, the "
+        "reminder 1 working day before the deadline, the reminder 4 hours before the deadline"
+    )
+    assert folded in note.text
     outcomes = {(m.clock, m.point): m.outcome for m in rows(world, DeadlineMark)}
     assert outcomes == {
         ("ack", "missed"): "folded",

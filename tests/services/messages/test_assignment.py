@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from models import Assignment, Department, SupervisionOrder
 from models.enums import AssignmentStatus, EscalationStage
 from scheduler.deadlines import TimeLeft
@@ -120,8 +122,29 @@ def test_a_card_under_a_day_shows_hours_and_minutes(
 ) -> None:
     left = TimeLeft("hours", hours=2, minutes=5, remaining=timedelta(hours=2, minutes=5))
     card = render.Card(assignment=assignment, department=drc, facts=facts, left=left)
-    assert "Deadline: 2026-11-30 18:00 (2 h 5 min left)" in render.card_text("en", card, zone=ZONE)
-    assert "（还剩 2 小时 5 分）" in render.card_text("zh", card, zone=ZONE)
+    assert "Deadline: 2026-11-30 18:00 (2 hours 5 minutes left)" in render.card_text(
+        "en", card, zone=ZONE
+    )
+    assert "（还剩2小时5分钟）" in render.card_text("zh", card, zone=ZONE)
+
+
+@pytest.mark.parametrize(
+    "status", [AssignmentStatus.COMPLETED, AssignmentStatus.RETURNED, AssignmentStatus.CANCELLED]
+)
+def test_a_closed_card_shows_its_deadline_without_time_left_or_lateness(
+    assignment: Assignment, drc: Department, facts: CaseFacts, status: AssignmentStatus
+) -> None:
+    # The clock of a closed assignment still reads something (here: 10 minutes, then late).
+    for left in (
+        TimeLeft("hours", minutes=10, remaining=timedelta(minutes=10)),
+        TimeLeft("overdue", hours=3, remaining=-timedelta(hours=3)),
+    ):
+        closed = assignment.model_copy(update={"status": status})
+        card = render.Card(assignment=closed, department=drc, facts=facts, left=left)
+        zh, en = render.card_text("zh", card, zone=ZONE), render.card_text("en", card, zone=ZONE)
+        assert "办结时限：2026-11-30 18:00\n" in zh and "还剩" not in zh and "逾期" not in zh
+        assert "Deadline: 2026-11-30 18:00\n" in en and "left" not in en
+        assert "overdue" not in en
 
 
 def _labels(buttons: list | None) -> list[str]:

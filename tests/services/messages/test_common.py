@@ -25,12 +25,23 @@ def _left(kind: Kind, **numbers: int) -> TimeLeft:
 def test_time_left_uses_the_plural_the_english_needs_and_never_says_zero_days() -> None:
     text = common.time_left_text
     assert text("en", _left("working_days", working_days=1, hours=3)) == (
-        "1 working day left (and 3 h today)"
+        "1 working day left, and 3 hours today"
+    )
+    # One bracket level in Chinese, and no space between digits and characters.
+    assert (
+        text("zh", _left("working_days", working_days=5, hours=17))
+        == "剩余5个工作日，今天还剩17小时"
     )
     assert text("en", _left("working_days", working_days=3), today=False) == "3 working days left"
     assert text("zh", _left("working_days", working_days=1), today=False) == "剩余1个工作日"
-    assert text("en", _left("hours", hours=0, minutes=7)) == "0 h 7 min left"
-    assert text("en", _left("overdue", hours=2, minutes=30)) == "overdue by 2 h 30 min"
+    assert text("en", _left("hours", hours=0, minutes=7)) == "7 minutes left"
+    assert text("zh", _left("hours", hours=1, minutes=5)) == "还剩1小时5分钟"
+    assert text("zh", _left("hours", hours=2)) == "还剩2小时"
+    assert text("en", _left("overdue", hours=2, minutes=30)) == "overdue by 2 hours 30 minutes"
+    # Never "0 h 0 min": under a minute, either way, is said in words.
+    assert text("zh", _left("overdue")) == "已逾期不足1分钟"
+    assert text("zh", _left("hours")) == "还剩不足1分钟"
+    assert text("en", _left("overdue", hours=1, minutes=1)) == "overdue by 1 hour 1 minute"
     assert text("en", _left("overdue", days=1, working_days=1, hours=2)) == (
         "overdue by 1 working day"
     )
