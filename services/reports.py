@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.i18n import N_, t
-from models import OutboxMessage, RoleGrant, User
+from models import Case, OutboxMessage, RoleGrant, User
 from models.enums import DEPARTMENT_ROLES, Role
 from scheduler.calendar import WorkCalendar
 from services import audit, outbox, periods, scores, stats
@@ -107,7 +107,19 @@ def send_due(session: Session, *, rules: Rules, attachments: Attachments = no_at
     return sum(
         _send(session, period, rules=rules, attachments=attachments)
         for period in due_periods(rules)
+        if in_use_before(session, period.bounds(rules.zone)[1])
     )
+
+
+def in_use_before(session: Session, end: datetime) -> bool:
+    """Whether duban was in use before ``end``: a case had been filed.
+
+    A new installation has nothing to report for the month before it started (an empty
+    ranking, zeros and an empty workbook would reach every official); from the first case on,
+    every period is reported, quiet ones too.
+    """
+    first = session.exec(select(func.min(Case.created_at))).one()
+    return first is not None and first < end
 
 
 def _recipients(session: Session, rules: Rules) -> list[tuple[User, int | None, bool]]:

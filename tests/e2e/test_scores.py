@@ -13,7 +13,7 @@ from services.periods import Period
 from services.rules import Rules
 from tests.e2e.harness import running_bot
 from tests.e2e.helpers import STORY, WAIT, assert_translated, cast, settle, tr, wait_text
-from tests.factories import at
+from tests.factories import at, file_case
 
 SUPERVISOR, DISPATCHER, POWER, DRC_HEAD, CONTACT = 4001, 2002, 3005, 3101, 1001
 
@@ -85,6 +85,8 @@ def chart_and_workbook(session: Session, *, period: Period, rules: Rules):  # ty
 async def test_a_report_arrives_with_its_picture_and_workbook(db_url: str) -> None:
     async with running_bot(db_url) as bot:
         people = await cast(bot, "zh", SUPERVISOR, DRC_HEAD)
+        # In use since September (a case filed): October is reported.
+        file_case(bot.db, rules=bot.deps.rules.at(at(2026, 9, 1, 10)))
         rules = bot.deps.rules.at(at(2026, 11, 2, 9))
         assert not rules.assessment.reports  # the harness keeps them off in other tests
         on = dataclasses.replace(rules.assessment, reports=True)

@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from datetime import time
 
-from sqlmodel import Session, col, select
+import pytest
+from sqlmodel import Session, col, delete, select
 
 from bot.db import Database
 from models import Deduction, Department, OutboxFile, OutboxMessage, User
@@ -16,9 +17,20 @@ from scheduler.sweeps import run_sweeps
 from services import reports
 from services.periods import Period
 from services.rules import Rules
-from tests.factories import DISPATCHER, at, outbox_for
+from tests.factories import DISPATCHER, at, file_case, outbox_for, seeded_demo
 
 SUPERVISOR, DRC_HEAD, POWER_LIAISON = 4001, 3101, 3005
+
+
+@pytest.fixture
+def demo(demo: Database, rules: Rules) -> Database:
+    """The demo in use since December 2025 (a case filed), so 2026's periods are reported.
+
+    The case's own notifications are dropped: these tests read the reports' rows alone.
+    """
+    file_case(demo, rules=rules.at(at(2025, 12, 1, 10)))
+    demo.call(lambda s: s.execute(delete(OutboxMessage)))
+    return demo
 
 
 def report_rows(db: Database) -> list[OutboxMessage]:
@@ -266,3 +278,22 @@ def test_the_statistics_come_with_each_report_in_the_readers_language(
     (png, png_bytes), (xlsx, xlsx_bytes) = demo.call(files)
     assert (png, xlsx) == ("duban-2026-10.png", "duban-2026-10.xlsx")
     assert png_bytes.startswith(b"\x89PNG") and xlsx_bytes.startswith(b"PK")
+
+
+def test_a_new_installation_reports_no_period_before_its_first_case(
+    seeded: Database, rules: Rules
+) -> None:
+    # Installed in November: nothing at the start of December for November (no case yet) ...
+    assert seeded.call(reports.send_due, rules=rules.at(at(2026, 12, 1, 9))) == 0
+    # ... a first case on December 3rd: December's report goes in January, November's never.
+    file_case(seeded, rules=rules.at(at(2026, 12, 3, 10)))
+    assert seeded.call(reports.send_due, rules=rules.at(at(2026, 12, 3, 11))) == 0
+    # Three readers, each a report for the month, the half-year and the year.
+    assert seeded.call(reports.send_due, rules=rules.at(at(2027, 1, 4, 9))) == 9
+    assert {key.split(":")[1] for key in keys(seeded)} == {"2026-12", "2026H2", "2026"}
+
+
+@pytest.fixture
+def seeded(db: Database) -> Database:
+    """The demo's people and no case at all: a new installation."""
+    return seeded_demo(db)
