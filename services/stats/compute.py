@@ -311,21 +311,31 @@ def _working_days_numpy(
 
 
 def _orders(session: Session, figures: Figures, *, start: datetime, end: datetime) -> None:
-    """Supervision orders issued in the period, per department; and how many were missed."""
+    """Supervision orders issued in the period, per department, category and park (every
+    breakdown adds up to the total); and how many were missed."""
     query = (
         sa.select(
-            col(Department.code),
+            col(Assignment.department_id),
+            col(Case.category),
+            col(Case.park_id),
             sa.func.count(),
             _count(col(SupervisionOrder.status) == SupervisionStatus.MISSED),
         )
         .select_from(SupervisionOrder)
         .join(Assignment, col(Assignment.id) == SupervisionOrder.assignment_id)
-        .join(Department, col(Department.id) == Assignment.department_id)
+        .join(Case, col(Case.id) == Assignment.case_id)
         .where(_in_period(col(SupervisionOrder.issued_at), start, end))
-        .group_by(col(Department.code))
+        .group_by(col(Assignment.department_id), col(Case.category), col(Case.park_id))
     )
-    for dept, issued, missed in _core(session).execute(query).all():
-        figures.by_department.setdefault(dept, Tally()).supervision_orders += int(issued)
+    connection = _core(session)
+    departments, parks = _codes(connection, Department), _codes(connection, Park)
+    for dept_id, category, park_id, issued, missed in connection.execute(query).all():
+        for groups, key in (
+            (figures.by_department, departments[dept_id]),
+            (figures.by_category, category),
+            (figures.by_park, parks[park_id]),
+        ):
+            groups.setdefault(key, Tally()).supervision_orders += int(issued)
         figures.assignments.supervision_orders += int(issued)
         figures.supervision_orders += int(issued)
         figures.supervision_missed += int(missed or 0)

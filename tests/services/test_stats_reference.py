@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.db import Database
-from models import Assignment, Case, DeadlineMark
-from models.enums import AssignmentStatus
+from bot.settings import Settings
+from models import Assignment, Case, DeadlineMark, SupervisionOrder
+from models.enums import AssignmentStatus, SupervisionStatus
 from services import periods
 from services.deadlines.clock import DONE, MISSED
 from services.stats import Figures, compute
-from services.stats.figures import Tally
+from services.stats.figures import CaseTally, Tally
+from tests.conftest import _organised, _sqlite_copy
 from tests.factories import at
 from tests.rules import RULES
 from tests.services.stats_world import NOW, World, build
@@ -159,3 +165,68 @@ def test_grouped_figures_match_a_plain_count(db: Database, session: Session, see
                 got.working_days = tally.working_days = 0.0
                 got.supervision_orders = 0  # counted by the orders' own query
                 assert got == tally, (kind, key)
+
+
+# -- every breakdown adds up to its total (issue 17) ---------------------------------------
+
+
+def _random_orders(world: World, seed: int, share: float) -> None:
+    """Supervision orders on a random ``share`` of the assignments, some of them missed."""
+    rng = random.Random(seed)
+    ordered = set(world.session.exec(select(SupervisionOrder.assignment_id)).all())
+    for n, a in enumerate(world.session.exec(select(Assignment)).all()):
+        if a.id not in ordered and rng.random() < share:
+            issued = a.due_at + timedelta(hours=rng.randrange(1, 48))
+            world.session.add(
+                SupervisionOrder(
+                    number=f"{a.number}-D{n}",
+                    assignment_id=a.id,  # type: ignore[arg-type]
+                    issued_at=issued,
+                    due_at=issued + timedelta(days=2),
+                    status=rng.choice(tuple(SupervisionStatus)),
+                )
+            )
+    world.session.commit()
+
+
+def _sums(groups: dict[str, Tally]) -> Tally:
+    total = Tally()
+    for tally in groups.values():
+        total.add(tally)
+    return total
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(min_value=0, max_value=10**6), share=st.sampled_from([0.0, 0.1, 0.5]))
+def test_every_breakdown_adds_up_to_its_total(
+    _migrated_sqlite: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    settings_factory: Callable[..., Settings],
+    seed: int,
+    share: float,
+) -> None:
+    url = _sqlite_copy(_migrated_sqlite, tmp_path_factory.mktemp("stats") / "world.db")
+    database = _organised(url, settings_factory)
+    try:
+        with Session(database.engine) as session:
+            world = build(session)
+            _random_assignments(world, seed)
+            _random_orders(world, seed, share)
+        for text in ("2026-10", "2026H2", "2026"):
+            figures = database.call(compute, period=periods.parse(text), rules=RULES_NOW)
+            for groups in (figures.by_department, figures.by_category, figures.by_park):
+                summed, total = _sums(groups), figures.assignments
+                # Sums of fractions of days differ in the last bits by the order of adding.
+                assert summed.working_days == pytest.approx(total.working_days, rel=1e-12)
+                summed.working_days = total.working_days
+                assert summed == total, text
+            assert figures.assignments.supervision_orders == figures.supervision_orders
+            for cases in (figures.cases_by_category, figures.cases_by_park):
+                total = CaseTally()
+                for tally in cases.values():
+                    total.add(tally)
+                assert total == figures.cases, text
+    finally:
+        database.dispose()
