@@ -201,9 +201,13 @@ def _issue(
             office=rules.offices.optimization,
         ),
     )
+    case = session.get(Case, assignment.case_id)
+    assert case is not None
+    # Issued by the sweep, nobody in the office has seen its number yet: they get the copy.
+    office = _oversight(session, case) if actor_id is None else []
     notify.tell(
         session,
-        notify.heads_of(session, dept),
+        notify.heads_of(session, dept) + office,
         rules=rules,
         template="deadline.supervision.copy",
         key=key + ".copy",
@@ -213,6 +217,21 @@ def _issue(
             order=order.number,
             due=due,
             card=card,
+            office=rules.offices.optimization,
+        ),
+    )
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        rules=rules,
+        template="deadline.supervision.enterprise",
+        key=key + ".enterprise",
+        render=partial(
+            messages.supervision_for_enterprise,
+            miss=_miss(session, assignment, assignment.due_at, points=0),
+            order=order.number,
+            due=due,
+            zone=rules.zone,
             office=rules.offices.optimization,
         ),
     )
@@ -293,6 +312,20 @@ def veto(session: Session, assignment: Assignment, *, rules: Rules) -> int:
             miss=miss,
             due=order.due_at,
             year=year,
+        ),
+    )
+    notify.tell(
+        session,
+        notify.contacts_for(session, case),
+        rules=rules,
+        template="deadline.veto.enterprise",
+        key=f"sup:{order.id}:missed.enterprise",
+        render=partial(
+            messages.veto_for_enterprise,
+            miss=miss,
+            order=order.number,
+            due=order.due_at,
+            zone=rules.zone,
         ),
     )
     notices.send(

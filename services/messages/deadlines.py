@@ -172,6 +172,43 @@ def supervision_copy(
     return text, None
 
 
+def supervision_for_enterprise(
+    lang: str, *, miss: Miss, order: str, due: datetime, zone: ZoneInfo, office: Named
+) -> Rendered:
+    """deadline.supervision.enterprise: the enterprise hears its matter is under supervision."""
+    text = t(
+        lang,
+        "In your case {case}, assignment {number} of {department} was not completed by its "
+        "deadline {missed}. {office} has issued supervision order {order}: it must be completed "
+        "by {due}.",
+        case=bold(miss.facts.case.number),
+        number=bold(miss.number),
+        department=escape(name_of(lang, miss.department)),
+        missed=local_time(miss.due, zone=zone),
+        office=escape(name_of(lang, office)),
+        order=bold(order),
+        due=local_time(due, zone=zone),
+    )
+    return "⏱ " + text, None
+
+
+def veto_for_enterprise(
+    lang: str, *, miss: Miss, order: str, due: datetime, zone: ZoneInfo
+) -> Rendered:
+    """deadline.veto.enterprise: the order was missed too; the matter must still be done."""
+    text = t(
+        lang,
+        "In your case {case}, supervision order {order} of {department} was not completed by "
+        "{due} either. The department is found inactive (不作为) and vetoed in this year's "
+        "assessment. The assignment must still be completed; you will be told when it is.",
+        case=bold(miss.facts.case.number),
+        order=bold(order),
+        department=escape(name_of(lang, miss.department)),
+        due=local_time(due, zone=zone),
+    )
+    return "⛔ " + text, None
+
+
 def supervision_draft(
     lang: str, *, miss: Miss, assignment_id: int, due: datetime, zone: ZoneInfo
 ) -> Rendered:

@@ -112,6 +112,8 @@ async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, la
             )
 
         drc = depts["drc"].name_zh if lang == "zh" else depts["drc"].name_en
+        optimization = rules.offices.optimization
+        office = optimization.name_zh if lang == "zh" else optimization.name_en
         n, o = slow.number, order.number
         texts = {
             "ack": (
@@ -147,14 +149,37 @@ async def test_deadline_drill_reminders_overdue_supervision_veto(db_url: str, la
                 "completed by {due}.",
                 {"order": o, "number": n, "department": drc, "due": local(order.due_at)},
             ),
+            "supervision.enterprise": (
+                "In your case {case}, assignment {number} of {department} was not completed by "
+                "its deadline {missed}. {office} has issued supervision order {order}: it must "
+                "be completed by {due}.",
+                {
+                    "case": number,
+                    "number": n,
+                    "department": drc,
+                    "missed": local(slow.due_at),
+                    "office": office,
+                    "order": o,
+                    "due": local(order.due_at),
+                },
+            ),
+            "veto.enterprise": (
+                "In your case {case}, supervision order {order} of {department} was not "
+                "completed by {due} either. The department is found inactive (不作为) and vetoed "
+                "in this year's assessment. The assignment must still be completed; you will be "
+                "told when it is.",
+                {"case": number, "order": o, "department": drc, "due": local(order.due_at)},
+            ),
         }
+        # The office learns the number of the order the sweep issued (the head's copy), and the
+        # enterprise hears when its matter comes under supervision and when that is missed.
         expected = {
             DRC: {"ack", "first", "last", "overdue", "supervision", "veto"},
             DRC_HEAD: {"ack.copy", "last.copy", "overdue", "supervision", "veto"},
-            DISPATCHER: {"overdue", "veto"},
-            SUPERVISOR: {"overdue", "veto"},
+            DISPATCHER: {"overdue", "supervision", "veto"},
+            SUPERVISOR: {"overdue", "supervision", "veto"},
             EPB: set(),
-            CONTACT: set(),
+            CONTACT: {"supervision.enterprise", "veto.enterprise"},
         }
         for who, wanted in expected.items():
             got = await bot_messages_since(people[who], start)

@@ -189,10 +189,10 @@ async def test_a_drill_from_dispatch_to_veto_by_clock_alone(db_url: str, tmp_pat
         expected = {
             DRC: {"overdue", "supervision", "veto"},
             DRC_HEAD: {"overdue", "supervision", "veto"},
-            DISPATCHER: {"overdue", "veto"},
-            SUPERVISOR: {"overdue", "veto"},
+            DISPATCHER: {"overdue", "supervision", "veto"},
+            SUPERVISOR: {"overdue", "supervision", "veto"},
             EPB: set(),
-            CONTACT: set(),
+            CONTACT: {"enterprise"},
         }
         texts = {
             "overdue": (
@@ -204,6 +204,21 @@ async def test_a_drill_from_dispatch_to_veto_by_clock_alone(db_url: str, tmp_pat
                 {"order": order.number, "number": slow.number, "due": local(order.due_at)},
             ),
             "veto": (veto, {**params, "due": local(order.due_at)}),
+            # The enterprise's own words for the same step (tests/e2e/test_deadlines.py).
+            "enterprise": (
+                "In your case {case}, assignment {number} of {department} was not completed by "
+                "its deadline {missed}. {office} has issued supervision order {order}: it must "
+                "be completed by {due}.",
+                {
+                    "case": number,
+                    "number": slow.number,
+                    "department": drc,
+                    "missed": local(slow.due_at),
+                    "office": bot.deps.rules.offices.optimization.name_en,
+                    "order": order.number,
+                    "due": local(order.due_at),
+                },
+            ),
         }
         for who, wanted in expected.items():
             got = await bot_messages_since(people[who], start)

@@ -17,6 +17,7 @@ from services.deadlines import refresh_next_check
 from services.deadlines.sweep import sweep
 from tests.rules import RULES
 from tests.services.deadlines.world import (
+    CONTACT,
     DISPATCHER,
     DRC,
     DRC_HEAD,
@@ -142,6 +143,15 @@ def test_a_missed_deadline_deducts_once_tells_everyone_and_issues_a_supervision_
     assert len(sent_to(world, DRC, "deadline.supervision")) == 1
     assert len(sent_to(world, DRC_HEAD, "deadline.supervision.copy")) == 1
     assert reload(world, issued).next_check_at == order.due_at
+    # Issued by the sweep: the office learns the order's number too, ...
+    for who in (DISPATCHER, SUPERVISOR):
+        (copy,) = sent_to(world, who, "deadline.supervision.copy")
+        assert order.number in copy.text
+    # ... and the enterprise hears, in plain words, that its matter is under supervision.
+    (told,) = sent_to(world, CONTACT, "deadline.supervision.enterprise")
+    due = RULES.calendar.local(order.due_at).strftime("%Y-%m-%d %H:%M")
+    assert order.number in told.text and due in told.text and "督办单" in told.text
+    assert told.buttons is None
 
 
 def test_a_missed_supervision_order_vetoes_the_department_once(world) -> None:
@@ -179,6 +189,8 @@ def test_a_missed_supervision_order_vetoes_the_department_once(world) -> None:
     assert "督办单位：县优化办。" in sent_to(world, DRC, "deadline.supervision")[0].text
     for who in (DRC, DRC_HEAD, DISPATCHER, SUPERVISOR):
         assert sent_to(world, who, "notice.veto") == []
+    (told,) = sent_to(world, CONTACT, "deadline.veto.enterprise")
+    assert order.number in told.text and "一票否决" in told.text and "仍须办结" in told.text
 
 
 def test_completing_closes_the_supervision_order_and_nothing_more_happens(world) -> None:
