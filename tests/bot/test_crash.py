@@ -21,6 +21,7 @@ KILLS = 3
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_kills_lose_nothing_and_keep_order(tmp_path: Path) -> None:
     out = tmp_path / "crash.json"
     command = [sys.executable, "-m", "benchmarks.crash", "--kills", str(KILLS)]

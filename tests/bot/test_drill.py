@@ -41,6 +41,7 @@ def drill(tmp_path: Path, *options: str) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_kills_during_a_drill_lose_and_repeat_no_step(tmp_path: Path) -> None:
     figures = drill(tmp_path, "--kills", "3", "--min-interval", "10", "--max-interval", "30")
     assert figures["kills"] == 3
@@ -48,6 +49,7 @@ def test_kills_during_a_drill_lose_and_repeat_no_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_a_fifth_of_bot_api_calls_failing_loses_no_message(tmp_path: Path) -> None:
     figures = drill(tmp_path, "--kills", "0", "--fault-rate", "0.2", "--throttle")
     assert figures["duplicated"] == 0
@@ -55,6 +57,7 @@ def test_a_fifth_of_bot_api_calls_failing_loses_no_message(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.postgres
 def test_two_webhook_instances_on_one_database_do_each_step_once(
     tmp_path: Path, pg_url: str

@@ -109,3 +109,33 @@ async def test_a_rolled_back_transactions_rows_take_no_place_in_the_next(db: Dat
     assert [(r.text, r.seq) for r in rows] == [("sent", 1)]
     bot = await _deliver(db)
     assert bot.texts(ALICE) == ["sent"]
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(60)
+def test_a_row_claimed_by_one_process_is_skipped_not_waited_for_or_taken_by_another(
+    pg_migrated_url: str,
+) -> None:
+    """Two webhook instances claim at once: the second gets none of the first's rows.
+
+    Without the claim's row lock (FOR UPDATE SKIP LOCKED), PostgreSQL makes the second claim
+    wait for the first transaction and then lease the same row again: sent twice.
+    """
+    db = Database(pg_migrated_url)
+    try:
+        db.call(lambda s: s.add(User(telegram_id=ALICE, display_name="alice")))
+        db.call(lambda s: _queue(s, s.exec(select(User)).one(), "only once"))
+        now, lease = utcnow() + timedelta(seconds=1), timedelta(minutes=1)
+        with Session(db.engine) as first, Session(db.engine) as second:
+            mine = outbox.claim(first, owner="first", now=now, limit=10, lease=lease)
+            assert [r.text for r in mine] == ["only once"]
+            # The first transaction is still open; the second claim must not wait for it.
+            second.connection().exec_driver_sql("SET lock_timeout = '3s'")
+            theirs = outbox.claim(second, owner="second", now=now, limit=10, lease=lease)
+            assert theirs == []
+            second.commit()
+            first.commit()
+        (row,) = db.call(lambda s: list(s.exec(select(OutboxMessage)).all()))
+        assert row.lease_owner == "first"
+    finally:
+        db.dispose()

@@ -30,7 +30,8 @@ from tests.services.deadlines.world import (
     submit,
 )
 
-pytestmark = pytest.mark.postgres
+# These finish in seconds; a lock that is never released fails them within a minute.
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(60)]
 MINUTE = timedelta(minutes=1)
 
 
