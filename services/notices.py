@@ -102,11 +102,6 @@ def _active(session: Session) -> list[Department]:
     return sorted(departments, key=lambda d: d.code)
 
 
-def known_codes(session: Session) -> list[Department]:
-    """The active departments, for naming the valid codes in a refusal or a usage text."""
-    return _active(session)
-
-
 def departments_named(session: Session, words: str) -> list[Department]:
     """The departments a comma- or 、-separated list names: each by its code, its Chinese
     or English name, or a part of a name that only one department's name contains."""
