@@ -183,31 +183,41 @@ def _issue(
         data={"number": order.number, "due_at": due.isoformat()},
         at=now,
     )
+    _announce(session, assignment, order, rules=rules, by_hand=actor_id is not None)
+    return order
+
+
+def _announce(
+    session: Session,
+    assignment: Assignment,
+    order: SupervisionOrder,
+    *,
+    rules: Rules,
+    by_hand: bool,
+) -> None:
+    """The order to the liaison (with buttons), copies to the head (and, when the sweep issued
+    it, to the office, which has not seen its number yet), and plain words to the enterprise."""
+    due = order.due_at
+    office = rules.offices.optimization
     card = card_of(session, assignment, rules)
     key = f"sup:{order.id}:issued"
     dept = assignment.department_id
+    case = session.get(Case, assignment.case_id)
+    assert case is not None
+    shown = partial(
+        messages.supervision_issued, zone=rules.zone, order=order.number, due=due, card=card
+    )
     notify.tell(
         session,
         notify.liaisons_of(session, dept),
         rules=rules,
         template="deadline.supervision",
         key=key,
-        render=partial(
-            messages.supervision_issued,
-            zone=rules.zone,
-            order=order.number,
-            due=due,
-            card=card,
-            office=rules.offices.optimization,
-        ),
+        render=partial(shown, office=office),
     )
-    case = session.get(Case, assignment.case_id)
-    assert case is not None
-    # Issued by the sweep, nobody in the office has seen its number yet: they get the copy.
-    office = _oversight(session, case) if actor_id is None else []
     notify.tell(
         session,
-        notify.heads_of(session, dept) + office,
+        notify.heads_of(session, dept) + ([] if by_hand else _oversight(session, case)),
         rules=rules,
         template="deadline.supervision.copy",
         key=key + ".copy",
@@ -217,7 +227,7 @@ def _issue(
             order=order.number,
             due=due,
             card=card,
-            office=rules.offices.optimization,
+            office=office,
         ),
     )
     notify.tell(
@@ -232,10 +242,9 @@ def _issue(
             order=order.number,
             due=due,
             zone=rules.zone,
-            office=rules.offices.optimization,
+            office=office,
         ),
     )
-    return order
 
 
 def _record_inaction(

@@ -62,6 +62,21 @@ async def assert_once_each(
             "completed by {due}.",
             {"order": o, "number": n, "department": drc, "due": local(order.due_at)},
         ),
+        # The enterprise hears its matter is under supervision (tests/e2e/test_deadlines.py).
+        "enterprise": (
+            "In your case {case}, assignment {number} of {department} was not completed by its "
+            "deadline {missed}. {office} has issued supervision order {order}: it must be "
+            "completed by {due}.",
+            {
+                "case": n.rsplit("-", 1)[0],
+                "number": n,
+                "department": drc,
+                "missed": local(slow.due_at),
+                "office": bot.deps.rules.offices.optimization.name_zh,
+                "order": o,
+                "due": local(order.due_at),
+            },
+        ),
     }
     for who, wanted in expected.items():
         p = NAMES[who]
@@ -154,10 +169,10 @@ async def test_the_page_clock_drives_a_drill_from_dispatch_to_veto(tmp_path: Pat
             {
                 DRC: {"ack", "overdue", "supervision", "veto"},
                 DRC_HEAD: {"ack.copy", "overdue", "supervision", "veto"},
-                DISPATCHER: {"overdue", "veto"},
-                SUPERVISOR: {"overdue", "veto"},
+                DISPATCHER: {"overdue", "supervision", "veto"},
+                SUPERVISOR: {"overdue", "supervision", "veto"},
                 EPB: set(),
-                CONTACT: set(),
+                CONTACT: {"enterprise"},
                 PARK: set(),
             },
         )
@@ -193,10 +208,10 @@ async def test_a_working_day_then_an_hour_take_the_drill_to_the_veto(tmp_path: P
             {
                 DRC: {"overdue", "supervision", "veto"},
                 DRC_HEAD: {"overdue", "supervision", "veto"},
-                DISPATCHER: {"overdue", "veto"},
-                SUPERVISOR: {"overdue", "veto"},
+                DISPATCHER: {"overdue", "supervision", "veto"},
+                SUPERVISOR: {"overdue", "supervision", "veto"},
                 EPB: set(),
-                CONTACT: set(),
+                CONTACT: {"enterprise"},
                 PARK: set(),
             },
         )
