@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.i18n import N_, t, tn
 from bot.textsplit import escape
@@ -13,22 +13,10 @@ from services import callbacks
 from services.collation import name_key
 from services.errors import Localized
 from services.messages.common import Named, Rendered, bold, button, name_of
+from services.org import UnitSpec
 
 if TYPE_CHECKING:
     from services.notices import Decision, Preview, Recipients
-
-
-class Coded(Protocol):
-    """A department as a refusal lists it: its code and both names."""
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def name_zh(self) -> str: ...
-
-    @property
-    def name_en(self) -> str: ...
 
 
 STATUS_NAMES: dict[str, str] = {
@@ -46,7 +34,7 @@ def notice(lang: str, *, text: str, office: Named) -> Rendered:
     return head + "\n" + escape(text), None
 
 
-def department_list(departments: Iterable[Coded]) -> Localized:
+def department_list(departments: Iterable[UnitSpec]) -> Localized:
     """``drc（县发改委）、epb（县环保局）`` / ``drc (Development & Reform Commission), …``."""
     units = list(departments)
     return Localized(
